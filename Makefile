@@ -1,0 +1,55 @@
+# griddispatch: `make run` serves the console, `make test` runs every test tier.
+# Both install what is missing first (Debian packages, the .venv), so they work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+POSTGIS := /usr/share/postgresql/15/extension/postgis.control
+PG_CTL := /usr/lib/postgresql/15/bin/pg_ctl
+PYTEST_ARGS ?=
+
+.PHONY: run test bench lint sysdeps browserdeps venv demo clean
+
+run: sysdeps venv
+	$(BIN)/python -m console run
+
+test: sysdeps browserdeps venv
+	$(BIN)/python -m pytest -m "not bench" $(PYTEST_ARGS)
+
+bench: sysdeps venv
+	$(BIN)/python -m tests.bench
+
+lint: venv
+	$(BIN)/ruff check console geo layers data tests
+	$(BIN)/mypy geo layers
+
+# (Re)load the demo city into the configured database: make demo SIZE=city
+demo: sysdeps venv
+	$(BIN)/python -m data.demo --size $(or $(SIZE),city) --replace
+
+sysdeps:
+	@if [ ! -f $(POSTGIS) ] || [ ! -x $(PG_CTL) ]; then \
+	  if [ -n "$$DATABASE_URL" ]; then echo "DATABASE_URL is set: not installing a local PostGIS"; \
+	  else echo ">> installing PostgreSQL 15 + PostGIS 3 (Debian)"; \
+	    $(APT) update -qq && $(APT) install -y -qq postgresql-15 postgresql-15-postgis-3 >/dev/null; fi; \
+	fi
+
+browserdeps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo ">> installing Chromium (Debian) for the browser tests"; \
+	  $(APT) update -qq && $(APT) install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $@
+
+clean:
+	-$(BIN)/python -m console stop-db
+	rm -rf .var

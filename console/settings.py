@@ -1,0 +1,114 @@
+"""The one settings object: environment variables with defaults and help text.
+
+Everything configurable lives here. ``geo/``, ``layers/`` and ``data/`` never read the
+environment: they receive these values as parameters. The README's settings table is
+generated from this module (``python -m console settings-table``) and tested against it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+def _setting(env: str, default: Any, help: str) -> Any:  # noqa: A002 - help text, not builtin
+    return field(default=default, metadata={"env": env, "help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration, read once from the environment by :func:`load`."""
+
+    database_url: str = _setting(
+        "DATABASE_URL",
+        "",
+        "PostgreSQL + PostGIS to use. Empty: start the embedded cluster under GD_VAR_DIR.",
+    )
+    var_dir: Path = _setting(
+        "GD_VAR_DIR", ROOT / ".var", "Working directory for the embedded cluster, logs, benchmarks."
+    )
+    pg_bindir: Path = _setting(
+        "GD_PG_BINDIR", Path("/usr/lib/postgresql/15/bin"), "PostgreSQL server binaries."
+    )
+    pg_port: int = _setting("GD_PG_PORT", 5439, "Port of the embedded cluster (socket only).")
+    db_name: str = _setting("GD_DB_NAME", "griddispatch", "Database name in the embedded cluster.")
+    host: str = _setting("GD_HOST", "127.0.0.1", "Address the console listens on.")
+    port: int = _setting("GD_PORT", 8050, "Port the console listens on.")
+    workers: int = _setting("GD_WORKERS", 1, "uvicorn worker processes.")
+    demo_size: str = _setting(
+        "GD_DEMO_SIZE", "city", "Demo city loaded into an empty database: tiny, city, province."
+    )
+    demo_seed: int = _setting("GD_DEMO_SEED", 20261122, "Seed of the demo-city generator.")
+    lang: str = _setting("GD_LANG", "zh-CN", "Default interface language: zh-CN or en.")
+    tile_url: str = _setting(
+        "GD_TILE_URL",
+        "",
+        "XYZ base-map tiles (intranet server, Tianditu, ...). Empty: no tiles, the city's own "
+        "roads and water are the base map.",
+    )
+    tile_attribution: str = _setting("GD_TILE_ATTRIBUTION", "", "Attribution shown for the tiles.")
+    jurisdiction_name: str = _setting(
+        "GD_JURISDICTION", "株洲市 (演示)", "Jurisdiction name shown in the top bar."
+    )
+    grid_h3_res: int = _setting(
+        "GD_GRID_H3_RES", 12, "H3 resolution of the point-to-grid lookup (interior cells)."
+    )
+    pool_max: int = _setting("GD_POOL_MAX", 8, "Largest number of database connections per worker.")
+    log_level: str = _setting("GD_LOG_LEVEL", "INFO", "Python logging level.")
+
+    @property
+    def embedded(self) -> bool:
+        """True when the embedded cluster is used (no DATABASE_URL)."""
+        return not self.database_url
+
+
+_CASTS = {int: int, str: str, Path: Path, "int": int, "str": str, "Path": Path}
+
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from ``environ`` (default: ``os.environ``) and validate them."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        name = f.metadata["env"]
+        if name in env and env[name] != "":
+            cast = _CASTS[f.type if not isinstance(f.type, str) else f.type]
+            try:
+                values[f.name] = cast(env[name])
+            except ValueError as exc:
+                raise SettingsError(f"{name}={env[name]!r}: expected {f.type}") from exc
+    s = Settings(**values)
+    if s.demo_size not in ("tiny", "city", "province"):
+        raise SettingsError(f"GD_DEMO_SIZE={s.demo_size!r}: expected tiny, city or province")
+    if s.lang not in ("zh-CN", "en"):
+        raise SettingsError(f"GD_LANG={s.lang!r}: expected zh-CN or en")
+    if not 7 <= s.grid_h3_res <= 14:
+        raise SettingsError("GD_GRID_H3_RES must be between 7 and 14")
+    return s
+
+
+def replace(s: Settings, **changes: Any) -> Settings:
+    """A copy of ``s`` with some values changed (tests, tools)."""
+    return dataclasses.replace(s, **changes)
+
+
+def markdown_table() -> str:
+    """The README settings table, generated from the dataclass."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for f in fields(Settings):
+        default = f.default
+        if isinstance(default, Path):
+            default = os.path.relpath(default, ROOT) if default.is_relative_to(ROOT) else default
+        shown = f"`{default}`" if default != "" else "(empty)"
+        rows.append(f"| `{f.metadata['env']}` | {shown} | {f.metadata['help']} |")
+    return "\n".join(rows)

@@ -1,0 +1,71 @@
+"""Connection pool and transactions opened on behalf of an acting user."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from geo.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    conn.execute("SET TIME ZONE 'UTC'")
+    conn.commit()
+
+
+def open_pool(conninfo: str, *, max_size: int = 8, min_size: int = 1) -> ConnectionPool:
+    """Open a connection pool and wait until the first connection works."""
+    pool = ConnectionPool(
+        conninfo,
+        min_size=min_size,
+        max_size=max_size,
+        configure=_configure,
+        open=False,
+        name="griddispatch",
+    )
+    try:
+        pool.open(wait=True, timeout=15)
+    except Exception as exc:  # psycopg_pool raises PoolTimeout with the cause logged
+        pool.close()
+        raise DatabaseUnavailable("The database cannot be reached.", detail=str(exc)) from exc
+    return pool
+
+
+def connect(conninfo: str, *, autocommit: bool = False) -> psycopg.Connection:
+    """One connection outside the pool (command-line tools, loaders, tests)."""
+    try:
+        conn = psycopg.connect(conninfo, autocommit=autocommit)
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnavailable("The database cannot be reached.", detail=str(exc)) from exc
+    conn.execute("SET TIME ZONE 'UTC'")
+    if not autocommit:
+        conn.commit()
+    return conn
+
+
+@contextmanager
+def transaction(
+    pool_or_conn: ConnectionPool | psycopg.Connection, actor: str
+) -> Iterator[psycopg.Connection]:
+    """One transaction on behalf of ``actor``: committed on success, rolled back on error.
+
+    The actor is written to ``app.actor`` for the transaction, where audit triggers and
+    (later) row-level security read it.
+    """
+    if not actor or len(actor) > 100:
+        raise ValueError("an actor (1-100 characters) is required for every transaction")
+    if isinstance(pool_or_conn, ConnectionPool):
+        with pool_or_conn.connection() as conn, conn.transaction():
+            conn.execute("SELECT set_config('app.actor', %(a)s, true)", {"a": actor})
+            yield conn
+    else:
+        conn = pool_or_conn
+        with conn.transaction():
+            conn.execute("SELECT set_config('app.actor', %(a)s, true)", {"a": actor})
+            yield conn

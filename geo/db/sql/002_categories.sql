@@ -1,0 +1,22 @@
+-- Default incident categories: the field's domains and the three classes (三事).
+INSERT INTO categories (code, name_zh, name_en, domain, default_class) VALUES
+    ('family_dispute',    '家庭纠纷', 'Family dispute',         'disputes',            'family'),
+    ('neighbor_dispute',  '邻里纠纷', 'Neighbour dispute',      'disputes',            'shared'),
+    ('property_dispute',  '物业纠纷', 'Property-management dispute', 'disputes',       'shared'),
+    ('noise',             '噪音扰民', 'Noise',                  'services',            'shared'),
+    ('sanitation',        '环境卫生', 'Sanitation',             'sanitation',          'shared'),
+    ('illegal_parking',   '违章停车', 'Illegal parking',        'municipal',           'public'),
+    ('street_light',      '路灯故障', 'Street light out',       'municipal',           'public'),
+    ('road_damage',       '道路破损', 'Road damage',            'municipal',           'public'),
+    ('water_supply',      '供水故障', 'Water supply fault',     'municipal',           'public'),
+    ('power_outage',      '停电故障', 'Power outage',           'municipal',           'public'),
+    ('public_security',   '治安警情', 'Public security',        'public_security',     'public'),
+    ('theft',             '盗窃',     'Theft',                  'public_security',     'public'),
+    ('traffic_accident',  '交通事故', 'Traffic accident',       'public_security',     'public'),
+    ('fire_hazard',       '消防隐患', 'Fire hazard',            'production_safety',   'public'),
+    ('production_safety', '安全生产', 'Production safety',      'production_safety',   'public'),
+    ('public_health',     '公共卫生', 'Public health',          'public_health',       'public'),
+    ('epidemic',          '疫情防控', 'Epidemic prevention',    'epidemic_prevention', 'public'),
+    ('natural_disaster',  '自然灾害', 'Natural disaster',       'natural_disaster',    'public'),
+    ('assistance',        '困难帮扶', 'Assistance to residents', 'services',           'family'),
+    ('other',             '其他',     'Other',                  'services',            'shared');
