@@ -37,7 +37,7 @@ sysdeps:
 	fi
 
 browserdeps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/opentype/noto ]; then \
 	  echo ">> installing Chromium (Debian) for the browser tests"; \
 	  $(APT) update -qq && $(APT) install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; \
 	fi

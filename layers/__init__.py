@@ -1,0 +1,1 @@
+"""Pure builders: rows -> GeoJSON, dash-leaflet components and legends. No database here."""

@@ -153,12 +153,14 @@ def incidents_for(
     # When: 365 days, weekly and seasonal rhythm, hourly profile.
     start = pd.Timestamp(now).floor("D") - pd.Timedelta(days=365)
     days = pd.date_range(start, periods=366, freq="D")
-    season = 1 + 0.15 * np.sin(2 * np.pi * (days.dayofyear.to_numpy() - 100) / 365)
-    wday = WEEKLY[days.dayofweek.to_numpy()] * season
+    season = 1 + 0.15 * np.sin(2 * np.pi * (days.day_of_year.to_numpy() - 100) / 365)
+    wday = WEEKLY[days.day_of_week.to_numpy()] * season
     day = rng.choice(len(days), n, p=wday / wday.sum())
     hour = rng.choice(24, n, p=HOURLY / HOURLY.sum())
     secs = rng.uniform(0, 3600, n)
-    reported = days[day] + pd.to_timedelta(hour, unit="h") + pd.to_timedelta(secs, unit="s")
+    # The hourly profile is local time (UTC+8); days are UTC midnights.
+    local = pd.to_timedelta(hour - 8, unit="h") + pd.to_timedelta(secs, unit="s")
+    reported = days[day] + local
     reported = reported[reported <= pd.Timestamp(now)]
     reported = reported.sort_values()
     n = len(reported)
@@ -211,7 +213,7 @@ def incidents_for(
     slow_resolve = np.where(priority == "blue", 5 * 3600, 30 * 3600)
     t_res = t_scene + np.where(quick, 1200, slow_resolve) * rng.lognormal(0, 0.6, n)
     t_close = t_res + 2 * 3600 * rng.lognormal(0, 0.7, n)
-    never = rng.random(n) < 0.007  # 挂单: some cases stay open
+    never = rng.random(n) < 0.003  # 挂单: some cases stay open
     t_close[never] = np.inf
     t_fb = t_close + 86400 * rng.uniform(0.2, 2, n)
     has_fb = rng.random(n) < 0.7

@@ -1,0 +1,110 @@
+"""Command line: ``python -m console run`` sets everything up and serves the console.
+
+Commands
+--------
+run             start the embedded PostGIS (unless DATABASE_URL), migrate, load the demo city
+                when the database is empty, serve on GD_HOST:GD_PORT; Ctrl-C stops both.
+init-db         the same set-up without serving.
+stop-db         stop the embedded cluster.
+settings-table  print the README settings table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+
+from console import settings as settings_mod
+from console import state
+from console.settings import Settings
+from geo.db import connect, migrate
+from geo.errors import GeoError
+
+log = logging.getLogger("console")
+
+
+def init_db(settings: Settings) -> bool:
+    """Start (embedded), migrate and load the demo when empty. True if we started the cluster."""
+    started = False
+    if settings.embedded:
+        cluster = state.cluster(settings)
+        was_running = cluster.running()
+        cluster.start()
+        started = not was_running
+        cluster.ensure_database(settings.db_name)
+    with connect(state.conninfo(settings)) as conn:
+        applied = migrate(conn)
+        conn.commit()
+        if applied:
+            print(f"applied migrations: {applied}", flush=True)
+        from data.demo.load import database_is_empty
+
+        if database_is_empty(conn):
+            from data.demo import generate
+            from data.demo.load import load
+
+            print(f"loading the demo city ({settings.demo_size}, synthetic data)...", flush=True)
+            t0 = time.perf_counter()
+            city = generate(settings.demo_size, settings.demo_seed)
+            print(f"  generated in {time.perf_counter() - t0:.1f} s", flush=True)
+            load(conn, city, progress=lambda m: print("  " + m, flush=True))
+    return started
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    print(f"griddispatch console on http://{settings.host}:{settings.port}/", flush=True)
+    uvicorn.run(
+        "console.asgi:app",
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=3,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m console", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["run", "init-db", "stop-db", "settings-table"])
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_mod.load()
+    except settings_mod.SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "settings-table":
+        print(settings_mod.markdown_table())
+        return 0
+    if args.command == "stop-db":
+        if settings.embedded:
+            state.cluster(settings).stop()
+        return 0
+    try:
+        started = init_db(settings)
+    except GeoError as exc:
+        print(f"error: {exc.user_message}", file=sys.stderr)
+        if exc.detail:
+            print(exc.detail, file=sys.stderr)
+        return 1
+    if args.command == "init-db":
+        return 0
+    try:
+        serve(settings)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if settings.embedded and started:
+            state.cluster(settings).stop()
+            print("embedded PostgreSQL stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

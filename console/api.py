@@ -1,0 +1,69 @@
+"""REST routes on the FastAPI server: map layers, grid cards, health."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Path
+from fastapi.responses import Response
+
+from console import state
+from console.settings import Settings
+from geo import mapdata
+from geo.errors import NotFound
+from layers._geojson import feature_collection
+
+STATIC_LAYERS = {"grids", "communities", "streets", "roads", "water", "platforms"}
+_CACHE_S = 30.0
+
+
+def router(settings: Settings) -> APIRouter:
+    r = APIRouter(prefix="/api")
+    cache: dict[str, tuple[float, bytes]] = {}
+
+    def _layer_bytes(name: str) -> bytes:
+        hit = cache.get(name)
+        if hit and name in STATIC_LAYERS and time.monotonic() - hit[0] < _CACHE_S:
+            return hit[1]
+        with state.pool(settings).connection() as conn:
+            rows = mapdata.layer_rows(conn=conn, name=name)
+        body = json.dumps(feature_collection(rows), ensure_ascii=False,
+                          separators=(",", ":"), default=str).encode()
+        cache[name] = (time.monotonic(), body)
+        return body
+
+    @r.get("/layers/{name}.geojson", summary="One map layer as GeoJSON (EPSG:4326)")
+    def layer(name: str = Path(pattern=r"^[a-z_]{1,30}$")) -> Response:
+        return Response(_layer_bytes(name), media_type="application/geo+json",
+                        headers={"Cache-Control": "no-cache"})
+
+    @r.get("/grids/{grid_id}", summary="The card of one grid")
+    def grid(grid_id: int = Path(ge=1, le=2**31 - 1)) -> dict[str, Any]:
+        with state.pool(settings).connection() as conn:
+            return asdict(mapdata.grid_card(conn=conn, grid_id=grid_id))
+
+    @r.get("/counters", summary="Live counters of the top bar")
+    def counters() -> dict[str, int]:
+        with state.pool(settings).connection() as conn:
+            return asdict(mapdata.counters(conn=conn))
+
+    @r.get("/{rest:path}", include_in_schema=False)
+    def unknown(rest: str) -> Response:
+        raise NotFound("No such API route.")
+
+    return r
+
+
+def health_router(settings: Settings) -> APIRouter:
+    r = APIRouter()
+
+    @r.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        with state.pool(settings).connection() as conn:
+            conn.execute("SELECT 1")
+        return {"status": "ok"}
+
+    return r

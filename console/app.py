@@ -1,0 +1,40 @@
+"""The Dash 4 app on its FastAPI backend."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dash
+from dash import html
+from starlette.middleware.gzip import GZipMiddleware
+
+from console import api, errors, pages
+from console.settings import Settings
+
+log = logging.getLogger(__name__)
+ASSETS = Path(__file__).parent / "assets"
+
+
+def create_app(settings: Settings) -> dash.Dash:
+    """Build the console. ``app.server`` is the ASGI (FastAPI) application."""
+    app = dash.Dash(
+        __name__,
+        backend="fastapi",
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ASSETS),
+        title="griddispatch",
+        update_title=None,
+        serve_locally=True,
+        suppress_callback_exceptions=True,
+    )
+    server = app.server
+    server.title = "griddispatch API"
+    server.add_middleware(GZipMiddleware, minimum_size=2048)
+    errors.install(server)
+    server.include_router(api.router(settings))
+    server.include_router(api.health_router(settings))
+    pages.register(app, settings)
+    app.layout = html.Div([dash.page_container])
+    return app

@@ -1,0 +1,111 @@
+"""Page layouts and the shell's callbacks. Callbacks are thin: unpack, call geo/layers, return."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import dash
+import dash_leaflet as dl
+from dash import Input, Output, Patch, State, dcc, html
+
+from console import components, i18n, state
+from console.errors import user_message
+from console.settings import Settings
+from geo import mapdata
+from layers import legend
+from layers.registry import LAYERS, layers_control
+
+log = logging.getLogger(__name__)
+
+
+def _safe_counters(settings: Settings) -> tuple[mapdata.Counters | None, Any]:
+    try:
+        with state.pool(settings).connection() as conn:
+            return mapdata.counters(conn=conn), mapdata.city_bounds(conn=conn)
+    except Exception:  # the page still renders; the banner says the data is missing
+        log.exception("could not read counters")
+        return None, None
+
+
+def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
+    """The map shell shared by every page."""
+    lang = i18n.normalise(lang, settings.lang)
+    tx = i18n.t(lang)
+    counters, bounds = _safe_counters(settings)
+    url_for = {name: f"/api/layers/{name}.geojson" for name in LAYERS}
+    map_kwargs: dict[str, Any] = {"bounds": bounds} if bounds else {"center": [27.83, 113.13], "zoom": 12}
+    return html.Div(
+        [
+            dcc.Store(id="lang", data=lang),
+            dcc.Interval(id="counter-tick", interval=15_000),
+            components.top_bar(page, lang, tx, settings.jurisdiction_name, counters),
+            html.Div(
+                [
+                    dl.Map(
+                        [layers_control(tx, url_for, settings.tile_url, settings.tile_attribution),
+                         dl.ScaleControl(position="bottomleft", imperial=False)],
+                        id="map", className="gd-map", preferCanvas=True, zoomSnap=0.25,
+                        attributionControl=False, **map_kwargs,
+                    ),
+                    html.Div(
+                        [html.Div(tx[f"page.{page}"], className="gd-page-note", id="page-note"),
+                         html.Div(tx["card.hint"], id="grid-card", className="gd-page-note")],
+                        className="gd-side",
+                    ),
+                    legend.build(tx),
+                    html.Div(tx["demo.synthetic"], className="gd-synthetic"),
+                ],
+                className="gd-main",
+            ),
+        ],
+        id="gd-root",
+    )
+
+
+def register(app: dash.Dash, settings: Settings) -> None:
+    """Register the pages and the shell callbacks on ``app``."""
+    for page, path in components.PAGES:
+        def layout(lang: str | None = None, _page: str = page, **_query: Any) -> html.Div:
+            return shell(_page, settings, lang)
+
+        dash.register_page(page, path=path, layout=layout, title="griddispatch")
+
+    @app.callback(
+        Output("grid-card", "children"),
+        Output("layer-grids", "hideout"),
+        Input("layer-grids", "clickData"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def show_grid(feature: dict[str, Any] | None, lang: str) -> tuple[Any, Any]:
+        tx = i18n.t(lang)
+        try:
+            grid_id = int((feature or {})["properties"]["id"])
+        except (KeyError, TypeError, ValueError):
+            return tx["card.hint"], dash.no_update
+        try:
+            with state.pool(settings).connection() as conn:
+                card = mapdata.grid_card(conn=conn, grid_id=grid_id)
+        except Exception as exc:  # noqa: BLE001 - shown as a safe message
+            return html.Div(user_message(exc)[1], className="gd-error"), dash.no_update
+        hideout = Patch()
+        hideout["selected"] = grid_id
+        return components.grid_card(card, tx), hideout
+
+    @app.callback(
+        Output("counters", "children"),
+        Input("counter-tick", "n_intervals"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def refresh_counters(_n: int, lang: str) -> Any:
+        with state.pool(settings).connection() as conn:
+            c = mapdata.counters(conn=conn)
+        return components.counter_items(i18n.t(lang), c)
+
+    app.clientside_callback(
+        "function(lang) { document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN'; return ''; }",
+        Output("jurisdiction", "title"),
+        Input("lang", "data"),
+    )

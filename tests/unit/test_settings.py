@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console import settings as s
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_and_environment() -> None:
+    cfg = s.load({"GD_PORT": "9001", "GD_LANG": "en", "DATABASE_URL": "postgresql://x/y"})
+    assert cfg.port == 9001 and cfg.lang == "en"
+    assert not cfg.embedded
+    assert s.load({}).embedded
+
+
+@pytest.mark.parametrize(
+    "env", [{"GD_PORT": "abc"}, {"GD_LANG": "fr"}, {"GD_DEMO_SIZE": "huge"}, {"GD_GRID_H3_RES": "3"}]
+)
+def test_bad_values_are_refused(env: dict[str, str]) -> None:
+    with pytest.raises(s.SettingsError):
+        s.load(env)
+
+
+def test_readme_settings_table_is_current() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert s.markdown_table() in readme, "regenerate with: python -m console settings-table"
+
+
+def test_every_setting_is_documented() -> None:
+    table = s.markdown_table()
+    for f in s.fields(s.Settings):
+        assert f"`{f.metadata['env']}`" in table
+        assert len(f.metadata["help"]) > 10
