@@ -15,7 +15,12 @@ window.griddispatch = (function () {
     return div;
   }
 
+  // What has been drawn, per layer id: used by the browser tests and the big screen.
+  var drawn = {}, gridLayers = {};
+
   return {
+    drawn: drawn,
+    gridLayers: gridLayers,
     gridStyle: function (feature, ctx) {
       var h = ctxHideout(ctx), p = feature.properties;
       var colour = (h.colours || {})[p.type] || "#888";
@@ -70,9 +75,12 @@ window.griddispatch = (function () {
       });
       return L.marker(latlng, { icon: icon });
     },
-    tooltip: function (feature, layer) {
+    tooltip: function (feature, layer, ctx) {
       var p = feature.properties || {};
       if (p.cluster) { return; }
+      var id = (ctx && ctx.id) || "?";
+      drawn[id] = (drawn[id] || 0) + 1;
+      if (id === "layer-grids") { gridLayers[p.code] = layer; }
       var lines;
       if (p.call_sign !== undefined) {
         lines = [p.call_sign, p.type + " · " + p.status];
