@@ -25,14 +25,11 @@ from geo.errors import GeoError
 log = logging.getLogger("console")
 
 
-def init_db(settings: Settings) -> bool:
-    """Start (embedded), migrate and load the demo when empty. True if we started the cluster."""
-    started = False
+def init_db(settings: Settings) -> None:
+    """Start the embedded cluster (unless DATABASE_URL), migrate, load the demo when empty."""
     if settings.embedded:
         cluster = state.cluster(settings)
-        was_running = cluster.running()
         cluster.start()
-        started = not was_running
         cluster.ensure_database(settings.db_name)
     with connect(state.conninfo(settings)) as conn:
         applied = migrate(conn)
@@ -50,7 +47,6 @@ def init_db(settings: Settings) -> bool:
             city = generate(settings.demo_size, settings.demo_seed)
             print(f"  generated in {time.perf_counter() - t0:.1f} s", flush=True)
             load(conn, city, progress=lambda m: print("  " + m, flush=True))
-    return started
 
 
 def serve(settings: Settings) -> None:
@@ -87,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             state.cluster(settings).stop()
         return 0
     try:
-        started = init_db(settings)
+        init_db(settings)
     except GeoError as exc:
         print(f"error: {exc.user_message}", file=sys.stderr)
         if exc.detail:
@@ -100,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        if settings.embedded and started:
+        if settings.embedded:
             state.cluster(settings).stop()
             print("embedded PostgreSQL stopped", flush=True)
     return 0

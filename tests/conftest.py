@@ -41,12 +41,17 @@ def settings() -> settings_mod.Settings:
 
 
 @pytest.fixture(scope="session")
-def cluster(settings: settings_mod.Settings) -> EmbeddedCluster | None:
+def cluster(settings: settings_mod.Settings) -> Iterator[EmbeddedCluster | None]:
+    """The embedded cluster, started for the session (and stopped after if we started it)."""
     if os.environ.get("GD_TEST_DATABASE_URL"):
-        return None
+        yield None
+        return
     c = EmbeddedCluster(settings.var_dir / "pg", settings.pg_bindir, settings.pg_port)
+    was_running = c.running()
     c.start()
-    return c
+    yield c
+    if not was_running:
+        c.stop()
 
 
 def fresh_database(cluster: EmbeddedCluster | None, name: str) -> str:

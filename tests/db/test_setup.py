@@ -1,0 +1,30 @@
+"""`make run`'s set-up: migrate and load the demo once; running it again duplicates nothing."""
+
+from __future__ import annotations
+
+from console import settings as settings_mod
+from console.__main__ import init_db
+from geo.db import connect
+from tests.conftest import fresh_database
+
+TABLES = ("admin_units", "grids", "platforms", "units", "incidents", "incident_events", "roads")
+
+
+def _counts(conninfo: str) -> dict[str, int]:
+    with connect(conninfo) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]  # noqa: S608
+
+
+def test_init_db_loads_once(cluster) -> None:  # type: ignore[no-untyped-def]
+    conninfo = fresh_database(cluster, "gd_setup_test")
+    cfg = settings_mod.replace(settings_mod.load(), database_url=conninfo, demo_size="tiny")
+    init_db(cfg)
+    first = _counts(conninfo)
+    assert all(first[t] > 0 for t in TABLES), first
+    init_db(cfg)
+    assert _counts(conninfo) == first
+    with connect(conninfo) as conn:
+        info = conn.execute("SELECT value FROM dataset_info WHERE key = 'demo'").fetchone()
+        assert info is not None and info[0]["size"] == "tiny" and info[0]["synthetic"] is True
+        audit = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'demo.load'").fetchone()
+        assert audit == (1,)
