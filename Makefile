@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 run: sysdeps venv
 	$(BIN)/python -m console run
 
-test: sysdeps browserdeps venv
+test: sysdeps browserdeps venv lint
 	$(BIN)/python -m pytest -m "not bench" $(PYTEST_ARGS)
 
 bench: sysdeps venv

@@ -30,15 +30,19 @@ def router(settings: Settings) -> APIRouter:
             return hit[1]
         with state.pool(settings).connection() as conn:
             rows = mapdata.layer_rows(conn=conn, name=name)
-        body = json.dumps(feature_collection(rows), ensure_ascii=False,
-                          separators=(",", ":"), default=str).encode()
+        body = json.dumps(
+            feature_collection(rows), ensure_ascii=False, separators=(",", ":"), default=str
+        ).encode()
         cache[name] = (time.monotonic(), body)
         return body
 
     @r.get("/layers/{name}.geojson", summary="One map layer as GeoJSON (EPSG:4326)")
     def layer(name: str = Path(pattern=r"^[a-z_]{1,30}$")) -> Response:
-        return Response(_layer_bytes(name), media_type="application/geo+json",
-                        headers={"Cache-Control": "no-cache"})
+        return Response(
+            _layer_bytes(name),
+            media_type="application/geo+json",
+            headers={"Cache-Control": "no-cache"},
+        )
 
     @r.get("/grids/{grid_id}", summary="The card of one grid")
     def grid(grid_id: int = Path(ge=1, le=2**31 - 1)) -> dict[str, Any]:

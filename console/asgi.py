@@ -8,7 +8,8 @@ from console import settings as settings_mod
 from console.app import create_app
 
 _settings = settings_mod.load()
-logging.basicConfig(level=_settings.log_level,
-                    format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+logging.basicConfig(
+    level=_settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+)
 dash_app = create_app(_settings)
 app = dash_app.server

@@ -7,12 +7,17 @@ from dash import html
 from geo.mapdata import Counters, GridCard
 from layers.styles import PRIORITY_COLOURS
 
-PAGES = (("overview", "/"), ("dispatch", "/dispatch"), ("planning", "/planning"),
-         ("supervision", "/supervision"))
+PAGES = (
+    ("overview", "/"),
+    ("dispatch", "/dispatch"),
+    ("planning", "/planning"),
+    ("supervision", "/supervision"),
+)
 
 
-def top_bar(page: str, lang: str, tx: dict[str, str], jurisdiction: str,
-            counters: Counters | None) -> html.Div:
+def top_bar(
+    page: str, lang: str, tx: dict[str, str], jurisdiction: str, counters: Counters | None
+) -> html.Div:
     other = "en" if lang == "zh-CN" else "zh-CN"
     path = dict(PAGES)[page]
     return html.Div(
@@ -21,15 +26,23 @@ def top_bar(page: str, lang: str, tx: dict[str, str], jurisdiction: str,
             html.Span(jurisdiction, className="gd-jur", id="jurisdiction"),
             html.Nav(
                 [
-                    html.A(tx[f"nav.{name}"], href=f"{href}?lang={lang}", id=f"nav-{name}",
-                           className="active" if name == page else "")
+                    html.A(
+                        tx[f"nav.{name}"],
+                        href=f"{href}?lang={lang}",
+                        id=f"nav-{name}",
+                        className="active" if name == page else "",
+                    )
                     for name, href in PAGES
                 ],
                 className="gd-nav",
             ),
             html.Div(counter_items(tx, counters), className="gd-counters", id="counters"),
-            html.A(tx["lang.switch"], href=f"{path}?lang={other}", className="gd-lang",
-                   id="lang-switch"),
+            html.A(
+                tx["lang.switch"],
+                href=f"{path}?lang={other}",
+                className="gd-lang",
+                id="lang-switch",
+            ),
         ],
         className="gd-topbar",
     )
@@ -37,8 +50,11 @@ def top_bar(page: str, lang: str, tx: dict[str, str], jurisdiction: str,
 
 def counter_items(tx: dict[str, str], c: Counters | None) -> list[html.Span]:
     def item(key: str, value: int | None, cls: str = "") -> html.Span:
-        return html.Span([tx[key], html.B("–" if value is None else f"{value:,}")],
-                         className=f"gd-counter {cls}", id=f"counter-{key.split('.')[1]}")
+        return html.Span(
+            [tx[key], html.B("–" if value is None else f"{value:,}")],
+            className=f"gd-counter {cls}",
+            id=f"counter-{key.split('.')[1]}",
+        )
 
     return [
         item("counter.open", c.open if c else None),
@@ -63,22 +79,34 @@ def grid_card(card: GridCard, tx: dict[str, str]) -> html.Div:
     ]
     zh = tx["nav.dispatch"] == "调度"
     recent = (
-        html.Ul([
-            html.Li([
-                html.Span(className="gd-pill", style={"background": PRIORITY_COLOURS[i.priority]}),
-                f"{i.category_zh if zh else i.category_en} · {tx[f'status.{i.status}']} · {i.reported}",
-            ])
-            for i in card.recent_open
-        ])
+        html.Ul(
+            [
+                html.Li(
+                    [
+                        html.Span(
+                            className="gd-pill", style={"background": PRIORITY_COLOURS[i.priority]}
+                        ),
+                        " · ".join((i.category_zh if zh else i.category_en,
+                                    tx[f"status.{i.status}"], i.reported)),
+                    ]
+                )
+                for i in card.recent_open
+            ]
+        )
         if card.recent_open
         else html.Div(tx["card.none_open"], className="gd-page-note")
     )
     return html.Div(
         [
             html.H3(card.name, id="card-title"),
-            html.Table(html.Tbody([
-                html.Tr([html.Td(k), html.Td(v, id=f"card-{i}")]) for i, (k, v) in enumerate(rows)
-            ])),
+            html.Table(
+                html.Tbody(
+                    [
+                        html.Tr([html.Td(k), html.Td(v, id=f"card-{i}")])
+                        for i, (k, v) in enumerate(rows)
+                    ]
+                )
+            ),
             recent,
         ],
         className="gd-card",

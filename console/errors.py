@@ -31,5 +31,6 @@ def install(server: FastAPI) -> None:
     @server.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return JSONResponse({"error": "Invalid request.", "problems": problems[:20]},
-                            status_code=422)
+        return JSONResponse(
+            {"error": "Invalid request.", "problems": problems[:20]}, status_code=422
+        )

@@ -34,7 +34,9 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
     tx = i18n.t(lang)
     counters, bounds = _safe_counters(settings)
     url_for = {name: f"/api/layers/{name}.geojson" for name in LAYERS}
-    map_kwargs: dict[str, Any] = {"bounds": bounds} if bounds else {"center": [27.83, 113.13], "zoom": 12}
+    map_kwargs: dict[str, Any] = (
+        {"bounds": bounds} if bounds else {"center": [27.83, 113.13], "zoom": 12}
+    )
     return html.Div(
         [
             dcc.Store(id="lang", data=lang),
@@ -43,14 +45,24 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
             html.Div(
                 [
                     dl.Map(
-                        [layers_control(tx, url_for, settings.tile_url, settings.tile_attribution),
-                         dl.ScaleControl(position="bottomleft", imperial=False)],
-                        id="map", className="gd-map", preferCanvas=True, zoomSnap=0.25,
-                        attributionControl=False, **map_kwargs,
+                        [
+                            layers_control(
+                                tx, url_for, settings.tile_url, settings.tile_attribution
+                            ),
+                            dl.ScaleControl(position="bottomleft", imperial=False),
+                        ],
+                        id="map",
+                        className="gd-map",
+                        preferCanvas=True,
+                        zoomSnap=0.25,
+                        attributionControl=False,
+                        **map_kwargs,
                     ),
                     html.Div(
-                        [html.Div(tx[f"page.{page}"], className="gd-page-note", id="page-note"),
-                         html.Div(tx["card.hint"], id="grid-card", className="gd-page-note")],
+                        [
+                            html.Div(tx[f"page.{page}"], className="gd-page-note", id="page-note"),
+                            html.Div(tx["card.hint"], id="grid-card", className="gd-page-note"),
+                        ],
                         className="gd-side",
                     ),
                     legend.build(tx),
@@ -66,6 +78,7 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
 def register(app: dash.Dash, settings: Settings) -> None:
     """Register the pages and the shell callbacks on ``app``."""
     for page, path in components.PAGES:
+
         def layout(lang: str | None = None, _page: str = page, **_query: Any) -> html.Div:
             return shell(_page, settings, lang)
 
@@ -105,7 +118,8 @@ def register(app: dash.Dash, settings: Settings) -> None:
         return components.counter_items(i18n.t(lang), c)
 
     app.clientside_callback(
-        "function(lang) { document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN'; return ''; }",
+        "function(lang) {"
+        " document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN'; return ''; }",
         Output("jurisdiction", "title"),
         Input("lang", "data"),
     )

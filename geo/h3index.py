@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 STORE_RES = 12  # resolution of the h3 columns (edge ~9 m)
 
 
-def cells(lat: np.ndarray | Sequence[float], lng: np.ndarray | Sequence[float], res: int) -> np.ndarray:
+def cells(
+    lat: np.ndarray | Sequence[float], lng: np.ndarray | Sequence[float], res: int
+) -> np.ndarray:
     """H3 cells (int64) of points given as latitude and longitude arrays.
 
     Latitude comes first, as in h3 itself; the caller is responsible for not swapping them
@@ -118,4 +120,8 @@ class GridIndex:
 
     @property
     def stats(self) -> dict[str, int]:
-        return {"grids": len(self.geoms), "interior_cells": len(self.interior_cells), "res": self.res}
+        return {
+            "grids": len(self.geoms),
+            "interior_cells": len(self.interior_cells),
+            "res": self.res,
+        }

@@ -11,7 +11,11 @@ def feature_collection(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     features = []
     for r in rows:
         props = {k: v for k, v in r.items() if k != "geometry"}
-        feature: dict[str, Any] = {"type": "Feature", "geometry": r["geometry"], "properties": props}
+        feature: dict[str, Any] = {
+            "type": "Feature",
+            "geometry": r["geometry"],
+            "properties": props,
+        }
         if "id" in r:
             feature["id"] = r["id"]
         features.append(feature)

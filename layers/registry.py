@@ -27,22 +27,55 @@ class LayerSpec:
 
 
 LAYERS: dict[str, LayerSpec] = {
-    "water": LayerSpec("water", True, style="griddispatch.waterStyle", tooltip=None,
-                       hideout={"colour": styles.WATER_COLOUR}, interactive=False),
-    "roads": LayerSpec("roads", True, style="griddispatch.roadStyle", tooltip=None,
-                       hideout={"styles": styles.ROAD_STYLES}, interactive=False),
-    "grids": LayerSpec("grids", True, style="griddispatch.gridStyle",
-                       hideout={"colours": styles.GRID_TYPE_COLOURS, "selected": None}),
-    "communities": LayerSpec("communities", False, style="griddispatch.boundaryStyle",
-                             tooltip=None, hideout={"colour": "#333", "weight": 2},
-                             interactive=False),
-    "platforms": LayerSpec("platforms", True, point="griddispatch.platformPoint",
-                           hideout={"colour": styles.PLATFORM_COLOUR}),
-    "units": LayerSpec("units", True, point="griddispatch.unitPoint", cluster=True,
-                       hideout={"colours": styles.UNIT_TYPE_COLOURS,
-                                "busy": list(styles.UNIT_STATUS_BUSY)}),
-    "incidents": LayerSpec("incidents", True, point="griddispatch.incidentPoint",
-                           hideout={"colours": styles.PRIORITY_COLOURS}),
+    "water": LayerSpec(
+        "water",
+        True,
+        style="griddispatch.waterStyle",
+        tooltip=None,
+        hideout={"colour": styles.WATER_COLOUR},
+        interactive=False,
+    ),
+    "roads": LayerSpec(
+        "roads",
+        True,
+        style="griddispatch.roadStyle",
+        tooltip=None,
+        hideout={"styles": styles.ROAD_STYLES},
+        interactive=False,
+    ),
+    "grids": LayerSpec(
+        "grids",
+        True,
+        style="griddispatch.gridStyle",
+        hideout={"colours": styles.GRID_TYPE_COLOURS, "selected": None},
+    ),
+    "communities": LayerSpec(
+        "communities",
+        False,
+        style="griddispatch.boundaryStyle",
+        tooltip=None,
+        hideout={"colour": "#333", "weight": 2},
+        interactive=False,
+    ),
+    "platforms": LayerSpec(
+        "platforms",
+        True,
+        point="griddispatch.platformPoint",
+        hideout={"colour": styles.PLATFORM_COLOUR},
+    ),
+    "units": LayerSpec(
+        "units",
+        True,
+        point="griddispatch.unitPoint",
+        cluster=True,
+        hideout={"colours": styles.UNIT_TYPE_COLOURS, "busy": list(styles.UNIT_STATUS_BUSY)},
+    ),
+    "incidents": LayerSpec(
+        "incidents",
+        True,
+        point="griddispatch.incidentPoint",
+        hideout={"colours": styles.PRIORITY_COLOURS},
+    ),
 }
 
 
@@ -80,12 +113,16 @@ def layers_control(
     children: list[Any] = []
     if tile_url:
         children.append(
-            dl.BaseLayer(dl.TileLayer(url=tile_url, attribution=tile_attribution),
-                         name=labels["tiles"], checked=False)
+            dl.BaseLayer(
+                dl.TileLayer(url=tile_url, attribution=tile_attribution),
+                name=labels["tiles"],
+                checked=False,
+            )
         )
     for name, spec in LAYERS.items():
         children.append(
-            dl.Overlay(component(spec, url_for[name]), name=labels[f"layer.{name}"],
-                       checked=spec.checked)
+            dl.Overlay(
+                component(spec, url_for[name]), name=labels[f"layer.{name}"], checked=spec.checked
+            )
         )
     return dl.LayersControl(children, position="topright", collapsed=False, id="layers-control")

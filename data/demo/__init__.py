@@ -97,11 +97,25 @@ def generate(size: str = "city", seed: int = 20261122, now: dt.datetime | None =
     water = pd.DataFrame(
         {"name": ["湘江"], "kind": ["river"], "geom": _multi(_wgs(np.array([shape.river])))}
     )
-    return DemoCity(size, seed, now, admin, grids, platforms, platform_grids, units, incidents,
-                    events, roads, water)
+    return DemoCity(
+        size,
+        seed,
+        now,
+        admin,
+        grids,
+        platforms,
+        platform_grids,
+        units,
+        incidents,
+        events,
+        roads,
+        water,
+    )
 
 
-def _admin_and_grids(shape: CityShape, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _admin_and_grids(
+    shape: CityShape, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     n_grid = len(shape.grid_geoms)
     n_comm = len(shape.community_district)
     n_street = len(shape.street_district)
@@ -136,24 +150,54 @@ def _admin_and_grids(shape: CityShape, rng: np.random.Generator) -> tuple[pd.Dat
     ]
     city_geom = shapely.union_all(dist_geom)
 
-    rows = [dict(code=city_code, name=city_name, level="city", parent_code=None,
-                 path=city_code, geom=city_geom)]
+    rows = [
+        dict(
+            code=city_code,
+            name=city_name,
+            level="city",
+            parent_code=None,
+            path=city_code,
+            geom=city_geom,
+        )
+    ]
     for d, (code, name) in enumerate(districts):
-        rows.append(dict(code=code, name=name, level="district", parent_code=city_code,
-                         path=f"{city_code}.{code}", geom=dist_geom[d]))
+        rows.append(
+            dict(
+                code=code,
+                name=name,
+                level="district",
+                parent_code=city_code,
+                path=f"{city_code}.{code}",
+                geom=dist_geom[d],
+            )
+        )
     for s in range(n_street):
         d = int(shape.street_district[s])
-        rows.append(dict(code=street_code[s], name=street_names[s], level="street",
-                         parent_code=districts[d][0],
-                         path=f"{city_code}.{districts[d][0]}.{street_code[s]}",
-                         geom=street_geom[s]))
+        rows.append(
+            dict(
+                code=street_code[s],
+                name=street_names[s],
+                level="street",
+                parent_code=districts[d][0],
+                path=f"{city_code}.{districts[d][0]}.{street_code[s]}",
+                geom=street_geom[s],
+            )
+        )
     comm_path: list[str] = []
     for c in range(n_comm):
         s = int(shape.community_street[c])
         d = int(shape.street_district[s])
         comm_path.append(f"{city_code}.{districts[d][0]}.{street_code[s]}.{comm_code[c]}")
-        rows.append(dict(code=comm_code[c], name=comm_names[c], level="community",
-                         parent_code=street_code[s], path=comm_path[c], geom=comm_geom[c]))
+        rows.append(
+            dict(
+                code=comm_code[c],
+                name=comm_names[c],
+                level="community",
+                parent_code=street_code[s],
+                path=comm_path[c],
+                geom=comm_geom[c],
+            )
+        )
     admin = pd.DataFrame(rows)
 
     # Grids: codes and names, type, households and population, people, zone class.
@@ -174,7 +218,9 @@ def _admin_and_grids(shape: CityShape, rng: np.random.Generator) -> tuple[pd.Dat
     ).astype(int)
     special = rng.random(n_grid) < 0.07
     kinds = np.array(["school", "market", "enterprise", "hospital", "other"])
-    gtype = np.where(special, rng.choice(kinds, n_grid, p=[0.35, 0.2, 0.3, 0.1, 0.05]), "residential")
+    gtype = np.where(
+        special, rng.choice(kinds, n_grid, p=[0.35, 0.2, 0.3, 0.1, 0.05]), "residential"
+    )
     pop = np.round(hh * rng.uniform(2.5, 3.1, n_grid)).astype(int)
     special_pop = rng.integers(300, 3000, n_grid)
     hh = np.where(special, rng.integers(0, 60, n_grid), hh)
@@ -258,8 +304,12 @@ def _platforms(
         lab = _kmeans(xy, n, seed=seed)
         return snap(np.array([xy[lab == c].mean(axis=0) for c in range(lab.max() + 1)]))
 
-    return platforms, platform_grids, {
-        "fire": stations(spec.fire_stations, 21),
-        "ambulance": stations(spec.ambulance_stations, 22),
-        "depot": stations(max(1, k // 3), 23),
-    }
+    return (
+        platforms,
+        platform_grids,
+        {
+            "fire": stations(spec.fire_stations, 21),
+            "ambulance": stations(spec.ambulance_stations, 22),
+            "depot": stations(max(1, k // 3), 23),
+        },
+    )

@@ -36,12 +36,43 @@ CATEGORY_MIX: dict[str, tuple[float, str, float, float, bool]] = {
     "other": (4, "shared", 0.00, 0.05, False),
 }
 SOURCES = {
-    "grid_worker": 0.40, "hotline_12345": 0.25, "transfer_110": 0.10, "wechat_group": 0.12,
-    "walk_in": 0.05, "sensor": 0.03, "operator": 0.05,
+    "grid_worker": 0.40,
+    "hotline_12345": 0.25,
+    "transfer_110": 0.10,
+    "wechat_group": 0.12,
+    "walk_in": 0.05,
+    "sensor": 0.03,
+    "operator": 0.05,
 }
 # Hour-of-day profile (reports per hour, relative) and day-of-week (Mon..Sun).
-HOURLY = np.array([2, 1.2, 0.8, 0.6, 0.6, 1, 2.5, 5, 7.5, 9, 9.5, 9, 7.5, 7, 8.5, 9, 9, 8.5,
-                   8, 8.5, 8, 6.5, 4.5, 3])
+HOURLY = np.array(
+    [
+        2,
+        1.2,
+        0.8,
+        0.6,
+        0.6,
+        1,
+        2.5,
+        5,
+        7.5,
+        9,
+        9.5,
+        9,
+        7.5,
+        7,
+        8.5,
+        9,
+        9,
+        8.5,
+        8,
+        8.5,
+        8,
+        6.5,
+        4.5,
+        3,
+    ]
+)
 WEEKLY = np.array([1.08, 1.02, 1.0, 1.0, 1.05, 0.95, 0.9])
 _DETAILS = ["居民来电反映", "网格员巡查发现", "群众微信群反映", "现场群众反映"]
 
@@ -91,40 +122,91 @@ def units_for(
         pxy = np.array(p["geom"].coords[0])
         path = str(p["path"])
         for k, xy in enumerate(near(pxy, 8, 2000)):
-            rows.append(dict(call_sign=f"{p['code']}-C{k + 1:02d}", type="patrol_car",
-                             agency="police", platform_id=int(p["id"]), grid_code=None,
-                             xy=xy, path=path))
+            rows.append(
+                dict(
+                    call_sign=f"{p['code']}-C{k + 1:02d}",
+                    type="patrol_car",
+                    agency="police",
+                    platform_id=int(p["id"]),
+                    grid_code=None,
+                    xy=xy,
+                    path=path,
+                )
+            )
         for k, xy in enumerate(near(pxy, 22, 900)):
-            rows.append(dict(call_sign=f"{p['code']}-F{k + 1:02d}", type="foot_patrol",
-                             agency="police", platform_id=int(p["id"]), grid_code=None,
-                             xy=xy, path=path))
+            rows.append(
+                dict(
+                    call_sign=f"{p['code']}-F{k + 1:02d}",
+                    type="foot_patrol",
+                    agency="police",
+                    platform_id=int(p["id"]),
+                    grid_code=None,
+                    xy=xy,
+                    path=path,
+                )
+            )
     pts = sample_in(grid_geom, np.arange(len(grids)), rng)
     for g in range(len(grids)):
-        rows.append(dict(call_sign=f"WG{grids['code'].iat[g]}", type="grid_worker",
-                         agency="grid", platform_id=None, grid_code=grids["code"].iat[g],
-                         xy=pts[g], path=grid_path[g]))
-    for kind, utype, agency, per in (("fire", "fire_engine", "fire", 2),
-                                     ("ambulance", "ambulance", "health", 2)):
+        rows.append(
+            dict(
+                call_sign=f"WG{grids['code'].iat[g]}",
+                type="grid_worker",
+                agency="grid",
+                platform_id=None,
+                grid_code=grids["code"].iat[g],
+                xy=pts[g],
+                path=grid_path[g],
+            )
+        )
+    for kind, utype, agency, per in (
+        ("fire", "fire_engine", "fire", 2),
+        ("ambulance", "ambulance", "health", 2),
+    ):
         for s, sxy in enumerate(stations[kind]):
             for k in range(per):
-                rows.append(dict(call_sign=f"{kind[:2].upper()}{s + 1:02d}-{k + 1}",
-                                 type=utype, agency=agency, platform_id=None, grid_code=None,
-                                 xy=sxy + rng.normal(0, 5, 2), path=path_at(sxy)))
+                rows.append(
+                    dict(
+                        call_sign=f"{kind[:2].upper()}{s + 1:02d}-{k + 1}",
+                        type=utype,
+                        agency=agency,
+                        platform_id=None,
+                        grid_code=None,
+                        xy=sxy + rng.normal(0, 5, 2),
+                        path=path_at(sxy),
+                    )
+                )
     for d, dxy in enumerate(stations["depot"]):
         for agency in ("water", "power", "roads", "sanitation"):
-            rows.append(dict(call_sign=f"{agency[:2].upper()}{d + 1:02d}", type="department_crew",
-                             agency=agency, platform_id=None, grid_code=None,
-                             xy=near(dxy, 1, 1500)[0], path=path_at(dxy)))
+            rows.append(
+                dict(
+                    call_sign=f"{agency[:2].upper()}{d + 1:02d}",
+                    type="department_crew",
+                    agency=agency,
+                    platform_id=None,
+                    grid_code=None,
+                    xy=near(dxy, 1, 1500)[0],
+                    path=path_at(dxy),
+                )
+            )
     n_vol = max(2, len(grids) // 150)
     for v, g in enumerate(rng.choice(len(grids), n_vol, replace=False)):
-        rows.append(dict(call_sign=f"VT{v + 1:03d}", type="volunteer_team", agency="volunteer",
-                         platform_id=None, grid_code=None, xy=pts[g] + rng.normal(0, 30, 2),
-                         path=grid_path[g]))
+        rows.append(
+            dict(
+                call_sign=f"VT{v + 1:03d}",
+                type="volunteer_team",
+                agency="volunteer",
+                platform_id=None,
+                grid_code=None,
+                xy=pts[g] + rng.normal(0, 30, 2),
+                path=grid_path[g],
+            )
+        )
     units = pd.DataFrame(rows)
     n = len(units)
     status = rng.choice(
         ["available", "dispatched", "en_route", "on_scene", "returning", "off_duty"],
-        n, p=[0.82, 0.02, 0.04, 0.05, 0.02, 0.05],
+        n,
+        p=[0.82, 0.02, 0.04, 0.05, 0.02, 0.05],
     )
     status = np.where((units["type"] == "grid_worker") & (rng.random(n) < 0.15), "off_duty", status)
     age = rng.exponential(40, n)
@@ -272,14 +354,28 @@ def incidents_for(
         }
     )
     # Audit events: one per lifecycle step that has happened.
-    ev_frames = [pd.DataFrame({"incident_id": incidents["id"], "at": rep, "action": "create",
-                               "after": '{"status": "reported"}'})]
+    ev_frames = [
+        pd.DataFrame(
+            {
+                "incident_id": incidents["id"],
+                "at": rep,
+                "action": "create",
+                "after": '{"status": "reported"}',
+            }
+        )
+    ]
     for s in steps:
         has = stamps[s].notna()
-        ev_frames.append(pd.DataFrame({
-            "incident_id": incidents["id"][has], "at": stamps[s][has], "action": "status",
-            "after": json.dumps({"status": s}),
-        }))
+        ev_frames.append(
+            pd.DataFrame(
+                {
+                    "incident_id": incidents["id"][has],
+                    "at": stamps[s][has],
+                    "action": "status",
+                    "after": json.dumps({"status": s}),
+                }
+            )
+        )
     events = pd.concat(ev_frames, ignore_index=True).sort_values(["at", "incident_id"])
     events["actor"] = "demo"
     return incidents, events

@@ -70,11 +70,15 @@ class _Warp:
     def __call__(self, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         s, p = SPACING_M, self.ph
         # Derivatives of the perturbations stay below 0.35*s: the map is monotone.
-        x = s * u + 0.9 * s * np.sin(2 * np.pi * v / 23 + p[0]) + 0.5 * s * np.sin(
-            2 * np.pi * (u + v) / 31 + p[1]
+        x = (
+            s * u
+            + 0.9 * s * np.sin(2 * np.pi * v / 23 + p[0])
+            + 0.5 * s * np.sin(2 * np.pi * (u + v) / 31 + p[1])
         )
-        y = s * v + 0.9 * s * np.sin(2 * np.pi * u / 27 + p[2]) + 0.4 * s * np.sin(
-            2 * np.pi * (u - v) / 29 + p[3]
+        y = (
+            s * v
+            + 0.9 * s * np.sin(2 * np.pi * u / 27 + p[2])
+            + 0.4 * s * np.sin(2 * np.pi * (u - v) / 29 + p[3])
         )
         x = x - s * self.nu / 2
         y = y - s * self.nv / 2
@@ -134,14 +138,16 @@ def build_shape(size: SizeSpec, rng: np.random.Generator) -> CityShape:
     cell_polys = shapely.polygons(rings)
 
     # 2. The river, and the lines that cut the land: block edges plus river banks.
-    allx = np.concatenate([r[:, 0] for r in rings])
     ally = np.concatenate([r[:, 1] for r in rings])
     centre_line = _river_centreline(rng, ally.min(), ally.max())
     river = centre_line.buffer(RIVER_WIDTH_M / 2, quad_segs=4)
     city = shapely.union_all(cell_polys)
     lines = shapely.union_all(
-        [shapely.boundary(shapely.union_all(cell_polys)), *shapely.boundary(cell_polys),
-         river.boundary]
+        [
+            shapely.boundary(shapely.union_all(cell_polys)),
+            *shapely.boundary(cell_polys),
+            river.boundary,
+        ]
     )
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
     reps = shapely.point_on_surface(faces)
@@ -173,7 +179,10 @@ def build_shape(size: SizeSpec, rng: np.random.Generator) -> CityShape:
     # 5. Districts (west bank: one; east bank: k-means) and streets within districts.
     n_comm = community.max() + 1
     cxy = np.array(
-        [shapely.centroid(shapely.union_all(faces[community == c])).coords[0] for c in range(n_comm)]
+        [
+            shapely.centroid(shapely.union_all(faces[community == c])).coords[0]
+            for c in range(n_comm)
+        ]
     )
     cbank = np.array([np.bincount(bank[community == c]).argmax() for c in range(n_comm)])
     comm_district = np.zeros(n_comm, dtype=int)
@@ -222,7 +231,9 @@ def _neighbours(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     a, b = tree.query(faces, predicate="intersects")
     m = a < b
     a, b = a[m], b[m]
-    shared = shapely.length(shapely.intersection(shapely.boundary(faces[a]), shapely.boundary(faces[b])))
+    shared = shapely.length(
+        shapely.intersection(shapely.boundary(faces[a]), shapely.boundary(faces[b]))
+    )
     m = shared > 1.0
     return a[m], b[m], shared[m]
 
@@ -237,7 +248,12 @@ def _merge_slivers(
     a, b, shared = _neighbours(faces)
     target = np.arange(len(faces))
     best = np.zeros(len(faces))
-    for x, y, s in zip(np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([shared, shared]), strict=True):
+    for x, y, s in zip(
+        np.concatenate([a, b]),
+        np.concatenate([b, a]),
+        np.concatenate([shared, shared]),
+        strict=True,
+    ):
         if small[x] and not small[y] and bank[x] == bank[y] and s > best[x]:
             best[x], target[x] = s, y
     merged: dict[int, list[int]] = {}

@@ -21,18 +21,67 @@ log = logging.getLogger(__name__)
 # Tables in load order (children after parents) and the columns the demo fills.
 TABLES = {
     "admin_units": ["code", "name", "level", "parent_code", "path", "geom"],
-    "grids": ["code", "name", "type", "community_code", "path", "geom", "households",
-              "population", "worker_name", "worker_phone", "leader_name", "zone_class",
-              "valid_from"],
+    "grids": [
+        "code",
+        "name",
+        "type",
+        "community_code",
+        "path",
+        "geom",
+        "households",
+        "population",
+        "worker_name",
+        "worker_phone",
+        "leader_name",
+        "zone_class",
+        "valid_from",
+    ],
     "platforms": ["id", "code", "name", "geom", "h3", "members", "vehicles", "path"],
     "platform_grids": ["platform_id", "grid_code"],
-    "units": ["id", "call_sign", "type", "agency", "platform_id", "grid_code", "status",
-              "status_time", "geom", "h3", "position_time", "path"],
-    "incidents": ["id", "number", "reported_at", "source", "category", "class", "priority",
-                  "description", "reporter_name", "reporter_phone", "geom", "h3", "grid_id",
-                  "grid_code", "path", "status", "dispatched_at", "accepted_at", "on_scene_at",
-                  "resolved_at", "closed_at", "feedback_at", "satisfaction", "respond_due",
-                  "arrive_due", "report_due", "close_due", "updated_at"],
+    "units": [
+        "id",
+        "call_sign",
+        "type",
+        "agency",
+        "platform_id",
+        "grid_code",
+        "status",
+        "status_time",
+        "geom",
+        "h3",
+        "position_time",
+        "path",
+    ],
+    "incidents": [
+        "id",
+        "number",
+        "reported_at",
+        "source",
+        "category",
+        "class",
+        "priority",
+        "description",
+        "reporter_name",
+        "reporter_phone",
+        "geom",
+        "h3",
+        "grid_id",
+        "grid_code",
+        "path",
+        "status",
+        "dispatched_at",
+        "accepted_at",
+        "on_scene_at",
+        "resolved_at",
+        "closed_at",
+        "feedback_at",
+        "satisfaction",
+        "respond_due",
+        "arrive_due",
+        "report_due",
+        "close_due",
+        "updated_at",
+    ],
     "incident_events": ["incident_id", "at", "actor", "action", "after"],
     "roads": ["name", "class", "bridge", "geom"],
     "water": ["name", "kind", "geom"],
@@ -104,29 +153,52 @@ def load(
             clear(conn)
         frames = {
             "admin_units": city.admin_units.assign(geom=lambda f: _ewkb(f["geom"])),
-            "grids": city.grids.assign(geom=lambda f: _ewkb(f["geom"]),
-                                       valid_from=pd.Timestamp(city.now) - pd.Timedelta(days=400)),
-            "platforms": city.platforms.assign(h3=lambda f: _h3(f["geom"]),
-                                               geom=lambda f: _ewkb(f["geom"])),
+            "grids": city.grids.assign(
+                geom=lambda f: _ewkb(f["geom"]),
+                valid_from=pd.Timestamp(city.now) - pd.Timedelta(days=400),
+            ),
+            "platforms": city.platforms.assign(
+                h3=lambda f: _h3(f["geom"]), geom=lambda f: _ewkb(f["geom"])
+            ),
             "platform_grids": city.platform_grids,
-            "units": city.units.assign(h3=lambda f: _h3(f["geom"]), geom=lambda f: _ewkb(f["geom"])),
+            "units": city.units.assign(
+                h3=lambda f: _h3(f["geom"]), geom=lambda f: _ewkb(f["geom"])
+            ),
             "roads": city.roads.assign(geom=lambda f: _ewkb(f["geom"])),
             "water": city.water.assign(geom=lambda f: _ewkb(f["geom"])),
         }
         counts: dict[str, int] = {}
-        for table in ("admin_units", "grids", "platforms", "platform_grids", "units", "roads",
-                      "water"):
+        for table in (
+            "admin_units",
+            "grids",
+            "platforms",
+            "platform_grids",
+            "units",
+            "roads",
+            "water",
+        ):
             _copy(conn, table, frames[table])
             counts[table] = len(frames[table])
             say(f"loaded {table}: {counts[table]:,} rows")
         # Incidents reference grids by id: look them up after the grid COPY.
-        grid_ids = dict(conn.execute("SELECT code, id FROM grids WHERE valid_to IS NULL").fetchall())
+        grid_ids = dict(
+            conn.execute("SELECT code, id FROM grids WHERE valid_to IS NULL").fetchall()
+        )
         inc = city.incidents.assign(
             h3=lambda f: _h3(f["geom"]),
             geom=lambda f: _ewkb(f["geom"]),
             grid_id=lambda f: f["grid_code"].map(grid_ids).astype("Int64"),
-            updated_at=lambda f: f[["reported_at", "closed_at", "resolved_at", "on_scene_at",
-                                   "accepted_at", "dispatched_at", "feedback_at"]].max(axis=1),
+            updated_at=lambda f: f[
+                [
+                    "reported_at",
+                    "closed_at",
+                    "resolved_at",
+                    "on_scene_at",
+                    "accepted_at",
+                    "dispatched_at",
+                    "feedback_at",
+                ]
+            ].max(axis=1),
         )
         _copy(conn, "incidents", inc)
         counts["incidents"] = len(inc)
@@ -134,12 +206,20 @@ def load(
         _copy(conn, "incident_events", city.incident_events)
         counts["incident_events"] = len(city.incident_events)
         say(f"loaded incident events: {len(city.incident_events):,} rows")
-        for seq, table in (("platforms_id_seq", "platforms"), ("units_id_seq", "units"),
-                           ("incidents_id_seq", "incidents")):
+        for seq, table in (
+            ("platforms_id_seq", "platforms"),
+            ("units_id_seq", "units"),
+            ("incidents_id_seq", "incidents"),
+        ):
             conn.execute(f"SELECT setval('{seq}', (SELECT coalesce(max(id), 1) FROM {table}))")  # noqa: S608
         conn.execute("SELECT setval('incident_number_seq', %(n)s)", {"n": len(inc) + 1})
-        info = {"size": city.size, "seed": city.seed, "now": city.now.isoformat(),
-                "synthetic": True, "counts": counts}
+        info = {
+            "size": city.size,
+            "seed": city.seed,
+            "now": city.now.isoformat(),
+            "synthetic": True,
+            "counts": counts,
+        }
         conn.execute(
             "INSERT INTO dataset_info (key, value) VALUES ('demo', %(v)s) "
             "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",

@@ -115,10 +115,13 @@ class EmbeddedCluster:
         res = self._run(
             [
                 str(self.bindir / "initdb"),
-                "-D", str(self.data),
-                "-U", "postgres",
+                "-D",
+                str(self.data),
+                "-U",
+                "postgres",
                 "--auth=trust",
-                "-E", "UTF8",
+                "-E",
+                "UTF8",
                 "--no-locale",
             ],
             check=False,
@@ -145,9 +148,13 @@ class EmbeddedCluster:
         res = self._run(
             [
                 str(self.bindir / "pg_ctl"),
-                "-D", str(self.data),
-                "-l", str(self.logfile),
-                "-w", "-t", str(int(timeout_s)),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.logfile),
+                "-w",
+                "-t",
+                str(int(timeout_s)),
                 "start",
             ],
             check=False,

@@ -89,7 +89,7 @@ def migrate(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[int]:
                 continue
             log.info("applying migration %03d_%s", m.version, m.name)
             with conn.transaction():
-                conn.execute(m.sql.encode())  # type: ignore[call-overload]
+                conn.execute(m.sql.encode())
                 conn.execute(
                     "INSERT INTO schema_migrations (version, name, checksum) "
                     "VALUES (%(v)s, %(n)s, %(c)s)",

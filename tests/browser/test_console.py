@@ -1,4 +1,4 @@
-"""The console in real Chromium: grids drawn, a grid card, the language switch, no outside requests."""
+"""The console in real Chromium: grids drawn, grid card, language switch, no outside requests."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ SHOTS = ROOT / ".var" / "screenshots"
 def wait_for_layer(page, layer: str, expected: int) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_function(
         "([id, n]) => window.griddispatch && (window.griddispatch.drawn[id] || 0) >= n",
-        arg=[f"layer-{layer}", expected], timeout=30_000,
+        arg=[f"layer-{layer}", expected],
+        timeout=30_000,
     )
 
 
@@ -24,8 +25,14 @@ def wait_for_grids(page, expected: int) -> None:  # type: ignore[no-untyped-def]
 
 def test_map_draws_every_grid_and_stays_offline(page, console_url: str, db_conninfo: str) -> None:  # type: ignore[no-untyped-def]
     outside: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
-            else outside.append(r.url))
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith(("http://127.0.0.1", "data:", "blob:"))
+            else outside.append(r.url)
+        ),
+    )
     with psycopg.connect(db_conninfo) as c:
         n_grids = c.execute("SELECT count(*) FROM grids WHERE valid_to IS NULL").fetchone()[0]  # type: ignore[index]
         n_open = c.execute("SELECT count(*) FROM incidents WHERE status <> 'closed'").fetchone()[0]  # type: ignore[index]
@@ -72,7 +79,9 @@ def test_click_a_grid_shows_its_card(page, console_url: str, db_conninfo: str) -
     assert page.locator("#card-6").inner_text() == f"{hh:,}"
 
 
-@pytest.mark.parametrize("start,switch_to,nav_text", [("zh-CN", "en", "Dispatch"), ("en", "zh-CN", "调度")])
+@pytest.mark.parametrize(
+    "start,switch_to,nav_text", [("zh-CN", "en", "Dispatch"), ("en", "zh-CN", "调度")]
+)
 def test_language_switch(page, console_url: str, start: str, switch_to: str, nav_text: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{console_url}/?lang={start}")
     page.locator("#lang-switch").click()
@@ -83,8 +92,11 @@ def test_language_switch(page, console_url: str, start: str, switch_to: str, nav
 
 
 def test_every_page_route_exists(page, console_url: str) -> None:  # type: ignore[no-untyped-def]
-    for route, nav in (("/dispatch", "nav-dispatch"), ("/planning", "nav-planning"),
-                       ("/supervision", "nav-supervision")):
+    for route, nav in (
+        ("/dispatch", "nav-dispatch"),
+        ("/planning", "nav-planning"),
+        ("/supervision", "nav-supervision"),
+    ):
         page.goto(f"{console_url}{route}?lang=en")
         page.locator(f"#{nav}.active").wait_for(timeout=15_000)
         note = page.locator("#page-note").inner_text()

@@ -23,8 +23,7 @@ def test_every_layer_has_features(conn: psycopg.Connection, tiny_city) -> None: 
 
 
 def test_grid_card(conn: psycopg.Connection) -> None:
-    gid = conn.execute(
-        "SELECT grid_id FROM incidents WHERE status <> 'closed' LIMIT 1").fetchone()
+    gid = conn.execute("SELECT grid_id FROM incidents WHERE status <> 'closed' LIMIT 1").fetchone()
     assert gid is not None
     card = mapdata.grid_card(conn=conn, grid_id=gid[0])
     assert card.open_incidents >= 1 and card.recent_open

@@ -22,10 +22,22 @@ def test_from_empty_and_idempotent(cluster) -> None:  # type: ignore[no-untyped-
         assert pending_migrations(conn) == []
         assert migrate(conn) == []  # second run applies nothing
         conn.commit()
-        tables = {r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-        assert {"admin_units", "grids", "platforms", "units", "incidents", "incident_events",
-                "unit_positions", "roads", "water", "audit_log"} <= tables
+        tables = {
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
+        assert {
+            "admin_units",
+            "grids",
+            "platforms",
+            "units",
+            "incidents",
+            "incident_events",
+            "unit_positions",
+            "roads",
+            "water",
+            "audit_log",
+        } <= tables
         n = conn.execute("SELECT count(*) FROM categories").fetchone()
         assert n is not None and n[0] >= 15
 
@@ -36,7 +48,10 @@ def test_changed_migration_is_refused(cluster, tmp_path: Path) -> None:  # type:
     shutil.copytree(SQL_DIR, sql_dir)
     first = sorted(sql_dir.glob("001_*.sql"))[0]
     first.write_text(first.read_text() + "\n-- edited\n")
-    with connect(conninfo) as conn, pytest.raises(RuntimeError, match="changed after it was applied"):
+    with (
+        connect(conninfo) as conn,
+        pytest.raises(RuntimeError, match="changed after it was applied"),
+    ):
         migrate(conn, sql_dir)
 
 

@@ -55,7 +55,9 @@ def _check_tiling(city) -> None:  # type: ignore[no-untyped-def]
             assert str(row.name).startswith(prefix)
             assert row["path"].endswith(f"{row['parent_code']}.{row.name}")
     assert grids["code"].is_unique
-    assert all(c.startswith(cc) for c, cc in zip(grids["code"], grids["community_code"], strict=True))
+    assert all(
+        c.startswith(cc) for c, cc in zip(grids["code"], grids["community_code"], strict=True)
+    )
 
 
 def test_tiny_city_tiles_its_communities(tiny_city) -> None:  # type: ignore[no-untyped-def]

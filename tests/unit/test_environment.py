@@ -8,8 +8,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # PyPI name -> conda-forge name where they differ.
-CONDA_NAMES = {"psycopg[binary]": "psycopg", "dash[fastapi]": "dash", "uvicorn[standard]": "uvicorn",
-               "psycopg-pool": "psycopg-pool"}
+CONDA_NAMES = {
+    "psycopg[binary]": "psycopg",
+    "dash[fastapi]": "dash",
+    "uvicorn[standard]": "uvicorn",
+    "psycopg-pool": "psycopg-pool",
+}
 
 
 def _pins(reqs: list[str]) -> dict[str, str]:
