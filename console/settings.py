@@ -60,9 +60,6 @@ class Settings:
     jurisdiction_name: str = _setting(
         "GD_JURISDICTION", "株洲市 (演示)", "Jurisdiction name shown in the top bar."
     )
-    grid_h3_res: int = _setting(
-        "GD_GRID_H3_RES", 12, "H3 resolution of the point-to-grid lookup (interior cells)."
-    )
     pool_max: int = _setting("GD_POOL_MAX", 8, "Largest number of database connections per worker.")
     log_level: str = _setting("GD_LOG_LEVEL", "INFO", "Python logging level.")
 
@@ -92,8 +89,6 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"GD_DEMO_SIZE={s.demo_size!r}: expected tiny, city or province")
     if s.lang not in ("zh-CN", "en"):
         raise SettingsError(f"GD_LANG={s.lang!r}: expected zh-CN or en")
-    if not 7 <= s.grid_h3_res <= 14:
-        raise SettingsError("GD_GRID_H3_RES must be between 7 and 14")
     return s
 
 

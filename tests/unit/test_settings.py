@@ -18,7 +18,7 @@ def test_defaults_and_environment() -> None:
 
 @pytest.mark.parametrize(
     "env",
-    [{"GD_PORT": "abc"}, {"GD_LANG": "fr"}, {"GD_DEMO_SIZE": "huge"}, {"GD_GRID_H3_RES": "3"}],
+    [{"GD_PORT": "abc"}, {"GD_LANG": "fr"}, {"GD_DEMO_SIZE": "huge"}],
 )
 def test_bad_values_are_refused(env: dict[str, str]) -> None:
     with pytest.raises(s.SettingsError):
