@@ -1,0 +1,32 @@
+"""Travel time on an H3 cell graph: nearest responders, isochrones, travel-time fields.
+
+The graph is a cache built from the roads and water in PostGIS (:func:`load_graph`); the
+search uses scipy.sparse.csgraph.
+"""
+
+from geo.routing.config import MODES, RoutingConfig
+from geo.routing.graph import TravelGraph, build_graph, load_graph
+from geo.routing.search import (
+    Recommendation,
+    Router,
+    UnitSnapshot,
+    isochrone,
+    load_units,
+    nearest_units,
+    travel_field,
+)
+
+__all__ = [
+    "MODES",
+    "Recommendation",
+    "Router",
+    "RoutingConfig",
+    "TravelGraph",
+    "UnitSnapshot",
+    "build_graph",
+    "isochrone",
+    "load_graph",
+    "load_units",
+    "nearest_units",
+    "travel_field",
+]

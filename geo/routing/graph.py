@@ -1,0 +1,287 @@
+"""The travel-time graph: H3 cells joined to their neighbours, weighted by crossing time.
+
+Each cell gets a speed per mode from the fastest road through it (road class -> speed table),
+or the off-road speed where no road passes. Cells whose centre lies in water are impassable
+unless a road crosses them (bridges). An edge between neighbours costs half the distance at
+each cell's speed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import h3
+import numpy as np
+import numpy.typing as npt
+import psycopg
+import shapely
+from scipy.sparse import csr_matrix
+
+from geo.h3index import cells as h3_cells
+from geo.routing.config import MODES, RoutingConfig
+
+log = logging.getLogger(__name__)
+EARTH_R = 6_371_008.8
+
+
+def haversine_m(
+    lat1: npt.ArrayLike, lng1: npt.ArrayLike, lat2: npt.ArrayLike, lng2: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
+    """Great-circle distance in metres (vectorized)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lng2) - np.asarray(lng1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * EARTH_R * np.arcsin(np.sqrt(a)), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class TravelGraph:
+    """Cells (sorted int64), their centres, speeds (m/s) and one CSR matrix per mode."""
+
+    config: RoutingConfig
+    cells: npt.NDArray[np.int64]
+    lat: npt.NDArray[np.float64]
+    lng: npt.NDArray[np.float64]
+    speed: dict[str, npt.NDArray[np.float64]]
+    matrix: dict[str, csr_matrix]
+    bbox: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
+    build_s: float
+    roads: dict[str, RoadAccess]  # per mode: the roads it may use, for joining the network
+
+    @property
+    def n(self) -> int:
+        return len(self.cells)
+
+    def index_of(self, cells: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Node index of each cell, or -1 where the cell is not in the graph."""
+        pos = np.searchsorted(self.cells, cells)
+        pos = np.minimum(pos, self.n - 1)
+        return np.where(self.cells[pos] == cells, pos, -1)
+
+    def attach(
+        self, lat: npt.ArrayLike, lng: npt.ArrayLike, mode: str
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Join points to the network: the node at the nearest road point of ``mode`` and the
+        seconds to walk or drive there off-road. Points with no road within
+        ``config.max_access_m`` join at their own cell (snapped) with the off-road time 0."""
+        la = np.atleast_1d(np.asarray(lat, float))
+        ln = np.atleast_1d(np.asarray(lng, float))
+        road = self.roads[mode]
+        rlat, rlng, dist = road.nearest(la, ln)
+        near = dist <= self.config.max_access_m
+        nodes = np.full(len(la), -1, dtype=np.int64)
+        if near.any():
+            nodes[near] = self.snap(rlat[near], rlng[near], mode)
+        if (~near).any():
+            nodes[~near] = self.snap(la[~near], ln[~near], mode)
+        access = np.where(near, dist, 0.0) / (self.config.off_road[mode] / 3.6)
+        return nodes, access
+
+    def snap(self, lat: npt.ArrayLike, lng: npt.ArrayLike, mode: str) -> npt.NDArray[np.int64]:
+        """Node of each point for ``mode``: its own cell, or the nearest passable cell within
+        ``config.snap_rings`` rings; -1 where there is none."""
+        la = np.atleast_1d(np.asarray(lat, float))
+        ln = np.atleast_1d(np.asarray(lng, float))
+        nodes = self.index_of(h3_cells(la, ln, self.config.res))
+        ok = nodes >= 0
+        ok[ok] = self.speed[mode][nodes[ok]] > 0
+        for i in np.flatnonzero(~ok):
+            nodes[i] = self._snap_one(float(la[i]), float(ln[i]), mode)
+        return nodes
+
+    def _snap_one(self, lat: float, lng: float, mode: str) -> int:
+        c = h3.latlng_to_cell(lat, lng, self.config.res)
+        for k in range(1, self.config.snap_rings + 1):
+            ring = np.array([h3.str_to_int(x) for x in h3.grid_ring(c, k)], dtype=np.uint64)
+            idx = self.index_of(ring.view(np.int64))
+            idx = idx[idx >= 0]
+            idx = idx[self.speed[mode][idx] > 0]
+            if idx.size:
+                d = haversine_m(lat, lng, self.lat[idx], self.lng[idx])
+                return int(idx[np.argmin(d)])
+        return -1
+
+
+@dataclass(frozen=True)
+class RoadAccess:
+    """Road lines of one mode in local metres, for the nearest road point of any place."""
+
+    lines: npt.NDArray[np.object_]
+    tree: shapely.STRtree
+    origin: tuple[float, float]  # lat0, lng0
+
+    @classmethod
+    def build(cls, lines: npt.NDArray[np.object_], origin: tuple[float, float]) -> RoadAccess:
+        local = shapely.transform(lines, lambda xy: _to_local(xy, origin))
+        return cls(local, shapely.STRtree(local), origin)
+
+    def nearest(
+        self, lat: npt.NDArray[np.float64], lng: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """(lat, lng) of the nearest road point of each place, and the distance in metres."""
+        if len(self.lines) == 0:
+            return lat, lng, np.full(len(lat), np.inf)
+        pts = shapely.points(_to_local(np.column_stack([lng, lat]), self.origin))
+        p_idx, l_idx = self.tree.query_nearest(pts, all_matches=False)
+        order = np.argsort(p_idx)
+        lines = self.lines[l_idx[order]]
+        on = shapely.line_interpolate_point(lines, shapely.line_locate_point(lines, pts))
+        dist = shapely.distance(on, pts)
+        back = _from_local(shapely.get_coordinates(on), self.origin)
+        return back[:, 1], back[:, 0], dist
+
+
+def _scales(origin: tuple[float, float]) -> tuple[float, float]:
+    return 111_320.0 * math.cos(math.radians(origin[0])), 110_574.0
+
+
+def _to_local(xy: npt.NDArray[np.float64], origin: tuple[float, float]) -> npt.NDArray[np.float64]:
+    kx, ky = _scales(origin)
+    return np.column_stack([(xy[:, 0] - origin[1]) * kx, (xy[:, 1] - origin[0]) * ky])
+
+
+def _from_local(
+    xy: npt.NDArray[np.float64], origin: tuple[float, float]
+) -> npt.NDArray[np.float64]:
+    kx, ky = _scales(origin)
+    return np.column_stack([xy[:, 0] / kx + origin[1], xy[:, 1] / ky + origin[0]])
+
+
+def _area_cells(area: shapely.Geometry, res: int) -> npt.NDArray[np.int64]:
+    out: list[int] = []
+    for part in shapely.get_parts(area):
+        shape = h3.geo_to_h3shape(part)
+        out.extend(
+            h3.str_to_int(c) for c in h3.h3shape_to_cells_experimental(shape, res, "overlap")
+        )
+    return np.unique(np.array(out, dtype=np.uint64)).view(np.int64)
+
+
+def road_speeds(
+    road_class: npt.NDArray[np.str_],
+    road_speed_kmh: npt.NDArray[np.float64],
+    config: RoutingConfig,
+    mode: str,
+) -> npt.NDArray[np.float64]:
+    """km/h of each road for ``mode`` (0: not usable); a road's own speed overrides for cars."""
+    table = config.speeds[mode]
+    speed = np.array([table.get(c, 0.0) for c in road_class], dtype=float)
+    if mode == "car":
+        given = np.asarray(road_speed_kmh, dtype=float)
+        speed = np.where(np.isfinite(given) & (given > 0), given, speed)
+    return speed
+
+
+def build_graph(
+    roads: npt.NDArray[np.object_],
+    road_class: npt.NDArray[np.str_],
+    road_speed_kmh: npt.NDArray[np.float64],
+    road_bridge: npt.NDArray[np.bool_],
+    water: npt.NDArray[np.object_],
+    area: shapely.Geometry | None,
+    config: RoutingConfig,
+) -> TravelGraph:
+    """Build the graph from road lines and water polygons (EPSG:4326).
+
+    ``road_speed_kmh`` may hold NaN where the class table applies. ``area`` is the
+    jurisdiction; None means the roads' convex hull.
+    """
+    t0 = time.perf_counter()
+    res = config.res
+    roads = np.asarray(roads, dtype=object)
+    if area is None:
+        area = shapely.convex_hull(shapely.union_all(roads))
+    lat0 = shapely.centroid(area).y
+    margin_deg = config.margin_m / (111_320 * math.cos(math.radians(lat0)))
+    area = shapely.buffer(area, margin_deg, quad_segs=2)
+    cells = _area_cells(area, res)
+    # Road cells: sample every road densely enough that no cell it crosses is missed.
+    step = h3.average_hexagon_edge_length(res, "m") / 4 / 111_000
+    dense = shapely.segmentize(roads, step)
+    xy, ridx = shapely.get_coordinates(dense, return_index=True)
+    rcell = h3_cells(xy[:, 1], xy[:, 0], res)
+    cells = np.unique(np.concatenate([cells, rcell]))
+    n = len(cells)
+    latlng = np.array([h3.cell_to_latlng(h3.int_to_str(int(c))) for c in cells.view(np.uint64)])
+    lat, lng = latlng[:, 0], latlng[:, 1]
+    node_of_sample = np.searchsorted(cells, rcell)
+    # Water: cell centre inside water, unless a road (a bridge) passes through the cell.
+    in_water = np.zeros(n, dtype=bool)
+    if len(water):
+        wet = shapely.union_all(np.asarray(water, dtype=object))
+        shapely.prepare(wet)
+        in_water = shapely.contains_xy(wet, lng, lat)
+    speed: dict[str, npt.NDArray[np.float64]] = {}
+    access: dict[str, RoadAccess] = {}
+    origin = (float(lat0), float(shapely.centroid(area).x))
+    for mode in MODES:
+        per_road = road_speeds(road_class, road_speed_kmh, config, mode)
+        access[mode] = RoadAccess.build(roads[per_road > 0], origin)
+        v = np.zeros(n)
+        np.maximum.at(v, node_of_sample, per_road[ridx])
+        land_off_road = (v == 0) & ~in_water
+        v[land_off_road] = config.off_road[mode]
+        speed[mode] = v / 3.6
+    # Edges to the six neighbours (each pair once, then both directions).
+    nbr = np.full((n, 6), -1, dtype=np.int64)
+    for i, c in enumerate(cells.view(np.uint64)):
+        ring = [h3.str_to_int(x) for x in h3.grid_ring(h3.int_to_str(int(c)), 1)]
+        nbr[i, : len(ring)] = ring
+    src = np.repeat(np.arange(n), 6)
+    dst_cells = nbr.ravel()
+    pos = np.minimum(np.searchsorted(cells, dst_cells), n - 1)
+    ok = (cells[pos] == dst_cells) & (dst_cells != -1)
+    src, dst = src[ok], pos[ok]
+    d = haversine_m(lat[src], lng[src], lat[dst], lng[dst])
+    matrix: dict[str, csr_matrix] = {}
+    for mode in MODES:
+        v = speed[mode]
+        good = (v[src] > 0) & (v[dst] > 0)
+        w = d[good] / 2 / v[src[good]] + d[good] / 2 / v[dst[good]]
+        matrix[mode] = csr_matrix((w, (src[good], dst[good])), shape=(n, n))
+    minx, miny, maxx, maxy = shapely.bounds(area)
+    g = TravelGraph(
+        config,
+        cells,
+        lat,
+        lng,
+        speed,
+        matrix,
+        (minx, miny, maxx, maxy),
+        time.perf_counter() - t0,
+        access,
+    )
+    log.info("travel graph: %d cells at res %d, %d edges, %.2f s", n, res, len(src), g.build_s)
+    return g
+
+
+def load_graph(*, conn: psycopg.Connection, config: RoutingConfig) -> TravelGraph:
+    """Build the graph from the roads, water and city boundary in PostGIS."""
+    rows = conn.execute(
+        "SELECT ST_AsBinary(geom), class, coalesce(speed_kmh, 'NaN'), bridge FROM roads"
+    ).fetchall()
+    if not rows:
+        from geo.errors import NotFound
+
+        raise NotFound("There are no roads to build a travel-time graph from.")
+    roads = shapely.from_wkb([r[0] for r in rows])
+    water = shapely.from_wkb(
+        [r[0] for r in conn.execute("SELECT ST_AsBinary(geom) FROM water").fetchall()]
+    )
+    city = conn.execute(
+        "SELECT ST_AsBinary(ST_Union(geom)) FROM admin_units WHERE level = 'city'"
+    ).fetchone()
+    area = shapely.from_wkb(city[0]) if city and city[0] else None
+    return build_graph(
+        roads,
+        np.array([r[1] for r in rows]),
+        np.array([r[2] for r in rows], dtype=float),
+        np.array([r[3] for r in rows], dtype=bool),
+        water,
+        area,
+        config,
+    )

@@ -1,0 +1,346 @@
+"""Searches on the travel graph: nearest units, isochrones, travel-time fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import h3
+import numpy as np
+import numpy.typing as npt
+import psycopg
+import shapely
+from scipy.sparse.csgraph import dijkstra
+
+from geo.coords import check_lonlat
+from geo.errors import InvalidInput, NotFound, OutsideJurisdiction
+from geo.routing.config import MODES
+from geo.routing.graph import TravelGraph, haversine_m
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UnitSnapshot:
+    """Units as arrays (one row per unit with a position), ready for ranking."""
+
+    ids: npt.NDArray[np.int64]
+    call_signs: npt.NDArray[np.object_]
+    types: npt.NDArray[np.object_]
+    agencies: npt.NDArray[np.object_]
+    status: npt.NDArray[np.object_]
+    grid_codes: npt.NDArray[np.object_]
+    lat: npt.NDArray[np.float64]
+    lng: npt.NDArray[np.float64]
+    position_time: npt.NDArray[np.float64]  # epoch seconds
+    node: dict[str, npt.NDArray[np.int64]]  # node per mode (-1: not on the graph)
+    access_s: dict[str, npt.NDArray[np.float64]]  # off-road seconds to that node, per mode
+    taken_at: float
+
+    @classmethod
+    def from_arrays(
+        cls,
+        graph: TravelGraph,
+        *,
+        ids: npt.ArrayLike,
+        call_signs: npt.ArrayLike,
+        types: npt.ArrayLike,
+        agencies: npt.ArrayLike,
+        status: npt.ArrayLike,
+        grid_codes: npt.ArrayLike,
+        lat: npt.ArrayLike,
+        lng: npt.ArrayLike,
+        position_time: npt.ArrayLike,
+        taken_at: float,
+    ) -> UnitSnapshot:
+        la, ln = np.asarray(lat, float), np.asarray(lng, float)
+        types_a = np.asarray(types, dtype=object)
+        modes = np.array([graph.config.unit_mode.get(t, "car") for t in types_a], dtype=object)
+        node: dict[str, npt.NDArray[np.int64]] = {}
+        access: dict[str, npt.NDArray[np.float64]] = {}
+        for mode in MODES:
+            nd = np.full(len(la), -1, dtype=np.int64)
+            ac = np.zeros(len(la))
+            m = modes == mode
+            if m.any():
+                nd[m], ac[m] = graph.attach(la[m], ln[m], mode)
+            node[mode], access[mode] = nd, ac
+        return cls(
+            np.asarray(ids, np.int64),
+            np.asarray(call_signs, object),
+            types_a,
+            np.asarray(agencies, object),
+            np.asarray(status, object),
+            np.asarray(grid_codes, object),
+            la,
+            ln,
+            np.asarray(position_time, float),
+            node,
+            access,
+            taken_at,
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def load_units(*, conn: psycopg.Connection, graph: TravelGraph) -> UnitSnapshot:
+    """Every unit with a position, as a snapshot (a cache: the database stays the truth)."""
+    rows = conn.execute(
+        "SELECT id, call_sign, type, agency, status, grid_code, ST_Y(geom), ST_X(geom), "
+        "extract(epoch FROM position_time), extract(epoch FROM now()) "
+        "FROM units WHERE geom IS NOT NULL ORDER BY id"
+    ).fetchall()
+    cols: list[tuple[object, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 10
+    now = float(rows[0][9]) if rows else dt.datetime.now(dt.UTC).timestamp()
+    return UnitSnapshot.from_arrays(
+        graph,
+        ids=cols[0],
+        call_signs=cols[1],
+        types=cols[2],
+        agencies=cols[3],
+        status=cols[4],
+        grid_codes=cols[5],
+        lat=np.array(cols[6], float),
+        lng=np.array(cols[7], float),
+        position_time=np.array(cols[8], float),
+        taken_at=now,
+    )
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    unit_id: int
+    call_sign: str
+    type: str
+    agency: str
+    status: str
+    eta_s: float  # travel + turnout + stale penalty
+    travel_s: float
+    turnout_s: float
+    penalty_s: float
+    network_m: float
+    straight_m: float
+    position_age_s: float
+    stale: bool
+    own_grid_worker: bool
+    path_cells: list[int] = field(default_factory=list)
+    path: list[list[float]] = field(default_factory=list)  # [[lat, lng], ...] unit -> incident
+
+
+@dataclass(frozen=True)
+class NearestResult:
+    recommendations: list[Recommendation]
+    reason: str | None = None  # why the list is empty or short
+
+
+class Router:
+    """Ranks units by travel time from one point; holds nothing but the graph."""
+
+    def __init__(self, graph: TravelGraph) -> None:
+        self.graph = graph
+
+    def check_point(self, lat: float, lng: float) -> None:
+        """Refuse NaN, swapped or out-of-area coordinates with a clear message."""
+        check_lonlat([lng], [lat], bbox=self.graph.bbox)
+
+    def source(self, lat: float, lng: float, mode: str) -> tuple[int, float]:
+        """Node where (lat, lng) joins the network for ``mode``, and the off-road seconds."""
+        self.check_point(lat, lng)
+        nodes, access = self.graph.attach([lat], [lng], mode)
+        if nodes[0] < 0:
+            raise OutsideJurisdiction(
+                "The point is not reachable: it lies in water or outside the covered area."
+            )
+        return int(nodes[0]), float(access[0])
+
+    def nearest(
+        self,
+        lat: float,
+        lng: float,
+        units: UnitSnapshot,
+        *,
+        k: int = 5,
+        types: tuple[str, ...] | None = None,
+        agencies: tuple[str, ...] | None = None,
+        available_only: bool = True,
+        max_minutes: float = 30.0,
+        grid_code: str | None = None,
+        prefer_grid_worker_within_s: float | None = None,
+        with_paths: bool = True,
+    ) -> NearestResult:
+        """The ``k`` units with the smallest ETA to (lat, lng).
+
+        ``prefer_grid_worker_within_s``: the worker of ``grid_code`` goes first unless another
+        unit arrives more than this many seconds sooner.
+        """
+        if not 1 <= k <= 100:
+            raise InvalidInput("k must be between 1 and 100")
+        if not 0 < max_minutes <= 240:
+            raise InvalidInput("max_minutes must be between 0 and 240")
+        self.check_point(lat, lng)
+        cfg = self.graph.config
+        keep = np.ones(len(units), dtype=bool)
+        if available_only:
+            keep &= units.status == "available"
+        if types:
+            keep &= np.isin(units.types, list(types))
+        if agencies:
+            keep &= np.isin(units.agencies, list(agencies))
+        if not keep.any():
+            return NearestResult([], "No unit matches the filter.")
+        limit = max_minutes * 60.0
+        modes = [m for m in MODES if (units.node[m][keep] >= 0).any()]
+        eta = np.full(len(units), np.inf)
+        travel = np.full(len(units), np.inf)
+        preds: dict[str, npt.NDArray[np.int32]] = {}
+        sources: dict[str, int] = {}
+        for mode in modes:
+            src, src_access = self.source(lat, lng, mode)
+            sources[mode] = src
+            dist, pred = dijkstra(
+                self.graph.matrix[mode],
+                directed=True,
+                indices=src,
+                limit=limit,
+                return_predecessors=True,
+            )
+            preds[mode] = pred
+            sel = np.flatnonzero(keep & (units.node[mode] >= 0))
+            travel[sel] = dist[units.node[mode][sel]] + src_access + units.access_s[mode][sel]
+        age = units.taken_at - units.position_time
+        stale = age > cfg.stale_after_s
+        turnout = np.array([cfg.turnout_s.get(t, 60.0) for t in units.types])
+        penalty = np.where(stale, cfg.stale_penalty_s, 0.0)
+        eta = travel + turnout + penalty
+        eta[~keep] = np.inf
+        eta[eta > limit] = np.inf
+        cand = np.flatnonzero(np.isfinite(eta))
+        if cand.size == 0:
+            return NearestResult([], f"No unit can arrive within {max_minutes:g} minutes.")
+        top = cand[np.argsort(eta[cand], kind="stable")[: max(k, 1)]]
+        own = np.zeros(len(units), dtype=bool)
+        if grid_code is not None:
+            own = (units.grid_codes == grid_code) & (units.types == "grid_worker")
+        if prefer_grid_worker_within_s is not None and grid_code is not None:
+            workers = cand[own[cand]]
+            if workers.size:
+                w = workers[np.argmin(eta[workers])]
+                if eta[w] - eta[top[0]] <= prefer_grid_worker_within_s:
+                    top = np.concatenate([[w], top[top != w]])[:k]
+        recs = []
+        for u in top[:k]:
+            mode = cfg.unit_mode.get(units.types[u], "car")
+            node = int(units.node[mode][u])
+            path_nodes = _walk(preds[mode], node, sources[mode]) if with_paths else [node]
+            plat, plng = self.graph.lat[path_nodes], self.graph.lng[path_nodes]
+            network = float(haversine_m(plat[:-1], plng[:-1], plat[1:], plng[1:]).sum())
+            recs.append(
+                Recommendation(
+                    unit_id=int(units.ids[u]),
+                    call_sign=str(units.call_signs[u]),
+                    type=str(units.types[u]),
+                    agency=str(units.agencies[u]),
+                    status=str(units.status[u]),
+                    eta_s=float(eta[u]),
+                    travel_s=float(travel[u]),
+                    turnout_s=float(turnout[u]),
+                    penalty_s=float(penalty[u]),
+                    network_m=network,
+                    straight_m=float(haversine_m(lat, lng, units.lat[u], units.lng[u])),
+                    position_age_s=float(age[u]),
+                    stale=bool(stale[u]),
+                    own_grid_worker=bool(own[u]),
+                    path_cells=[int(c) for c in self.graph.cells[path_nodes]] if with_paths else [],
+                    path=[[float(a), float(b)] for a, b in zip(plat, plng, strict=True)]
+                    if with_paths
+                    else [],
+                )
+            )
+        reason = (
+            None
+            if len(recs) >= k
+            else (f"Only {len(recs)} unit(s) can arrive within {max_minutes:g} minutes.")
+        )
+        return NearestResult(recs, reason)
+
+
+def _walk(pred: npt.NDArray[np.int32], start: int, source: int) -> list[int]:
+    """Nodes from ``start`` back to ``source`` along the predecessor tree."""
+    out = [start]
+    node = start
+    while node != source and node >= 0:
+        node = int(pred[node])
+        if node >= 0:
+            out.append(node)
+    return out
+
+
+def travel_field(
+    graph: TravelGraph, sources: npt.NDArray[np.int64], mode: str = "car", limit_s: float = np.inf
+) -> npt.NDArray[np.float64]:
+    """Seconds from the nearest of ``sources`` (node indices) to every cell (inf: unreachable)."""
+    src = np.asarray(sources, dtype=np.int64)
+    src = src[src >= 0]
+    if src.size == 0:
+        raise InvalidInput("no source is on the travel graph")
+    return np.asarray(
+        dijkstra(graph.matrix[mode], directed=True, indices=src, min_only=True, limit=limit_s),
+        dtype=np.float64,
+    )
+
+
+def isochrone(
+    graph: TravelGraph, lat: float, lng: float, minutes: float, mode: str = "car"
+) -> shapely.Geometry:
+    """The area reachable from (lat, lng) within ``minutes``, as (Multi)Polygon."""
+    if not 0 < minutes <= 120:
+        raise InvalidInput("minutes must be between 0 and 120")
+    src, access = Router(graph).source(lat, lng, mode)
+    t = travel_field(graph, np.array([src]), mode, limit_s=max(minutes * 60 - access, 0))
+    reach = graph.cells[t <= minutes * 60].view(np.uint64)
+    shape = h3.cells_to_h3shape([h3.int_to_str(int(c)) for c in reach])
+    return shapely.geometry.shape(shape.__geo_interface__)
+
+
+def nearest_units(
+    *,
+    conn: psycopg.Connection,
+    router: Router,
+    incident_id: int | None = None,
+    point: tuple[float, float] | None = None,
+    k: int = 5,
+    types: tuple[str, ...] | None = None,
+    agencies: tuple[str, ...] | None = None,
+    available_only: bool = True,
+    max_minutes: float = 30.0,
+    prefer_grid_worker_within_s: float | None = None,
+) -> NearestResult:
+    """Recommendations for an incident (by id) or a point ``(lon, lat)``, from the database."""
+    grid_code = None
+    if incident_id is not None:
+        row = conn.execute(
+            "SELECT ST_X(geom), ST_Y(geom), grid_code FROM incidents WHERE id = %(id)s",
+            {"id": incident_id},
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"Incident {incident_id} does not exist.")
+        lng, lat, grid_code = float(row[0]), float(row[1]), row[2]
+    elif point is not None:
+        lng, lat = float(point[0]), float(point[1])
+    else:
+        raise InvalidInput("give an incident or a point")
+    units = load_units(conn=conn, graph=router.graph)
+    return router.nearest(
+        lat,
+        lng,
+        units,
+        k=k,
+        types=types,
+        agencies=agencies,
+        available_only=available_only,
+        max_minutes=max_minutes,
+        grid_code=grid_code,
+        prefer_grid_worker_within_s=prefer_grid_worker_within_s,
+    )
