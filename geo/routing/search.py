@@ -36,6 +36,8 @@ class UnitSnapshot:
     position_time: npt.NDArray[np.float64]  # epoch seconds
     node: dict[str, npt.NDArray[np.int64]]  # node per mode (-1: not on the graph)
     access_s: dict[str, npt.NDArray[np.float64]]  # off-road seconds to that node, per mode
+    turnout_s: npt.NDArray[np.float64]
+    vmax_mps: npt.NDArray[np.float64]  # fastest speed of the unit's mode
     taken_at: float
 
     @classmethod
@@ -66,6 +68,9 @@ class UnitSnapshot:
             if m.any():
                 nd[m], ac[m] = graph.attach(la[m], ln[m], mode)
             node[mode], access[mode] = nd, ac
+        cfg = graph.config
+        turnout = np.array([cfg.turnout_s.get(t, 60.0) for t in types_a], dtype=float)
+        vmax = np.array([max(cfg.speeds[m].values()) / 3.6 for m in modes], dtype=float)
         return cls(
             np.asarray(ids, np.int64),
             np.asarray(call_signs, object),
@@ -78,6 +83,8 @@ class UnitSnapshot:
             np.asarray(position_time, float),
             node,
             access,
+            turnout,
+            vmax,
             taken_at,
         )
 
@@ -92,7 +99,9 @@ def load_units(*, conn: psycopg.Connection, graph: TravelGraph) -> UnitSnapshot:
         "extract(epoch FROM position_time), extract(epoch FROM now()) "
         "FROM units WHERE geom IS NOT NULL ORDER BY id"
     ).fetchall()
-    cols: list[tuple[object, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 10
+    cols = [np.array(c, dtype=object) for c in zip(*rows, strict=True)] if rows else [
+        np.empty(0, dtype=object) for _ in range(10)
+    ]
     now = float(rows[0][9]) if rows else dt.datetime.now(dt.UTC).timestamp()
     return UnitSnapshot.from_arrays(
         graph,
@@ -209,9 +218,13 @@ class Router:
             preds[mode] = pred
             sel = np.flatnonzero(keep & (units.node[mode] >= 0))
             travel[sel] = dist[units.node[mode][sel]] + src_access + units.access_s[mode][sel]
+        # Nothing travels faster than the fastest speed in a straight line (cell centres and
+        # road points are a few metres apart, so the graph could otherwise undercut it).
+        straight = haversine_m(lat, lng, units.lat, units.lng)
+        travel = np.maximum(travel, straight / np.maximum(units.vmax_mps, 0.1))
         age = units.taken_at - units.position_time
         stale = age > cfg.stale_after_s
-        turnout = np.array([cfg.turnout_s.get(t, 60.0) for t in units.types])
+        turnout = units.turnout_s
         penalty = np.where(stale, cfg.stale_penalty_s, 0.0)
         eta = travel + turnout + penalty
         eta[~keep] = np.inf
@@ -248,7 +261,7 @@ class Router:
                     turnout_s=float(turnout[u]),
                     penalty_s=float(penalty[u]),
                     network_m=network,
-                    straight_m=float(haversine_m(lat, lng, units.lat[u], units.lng[u])),
+                    straight_m=float(straight[u]),
                     position_age_s=float(age[u]),
                     stale=bool(stale[u]),
                     own_grid_worker=bool(own[u]),

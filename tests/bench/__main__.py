@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.bench._harness import Result, make_context, merge_results
+from tests.bench._harness import Result, close, make_context, merge_results
 
 
 def _fmt(v: float) -> str:
@@ -25,13 +25,16 @@ def main(argv: list[str]) -> int:
         return 2
     ctx = make_context("city")
     results: list[Result] = []
-    for name in wanted:
-        mod = importlib.import_module(f"tests.bench.{name}")
-        t0 = time.perf_counter()
-        got = mod.run(ctx)
-        print(f"[{name}] {time.perf_counter() - t0:.1f} s", flush=True)
-        results.extend(got)
-        merge_results(ctx.settings, got)  # keep what finished even if a later one crashes
+    try:
+        for name in wanted:
+            mod = importlib.import_module(f"tests.bench.{name}")
+            t0 = time.perf_counter()
+            got = mod.run(ctx)
+            print(f"[{name}] {time.perf_counter() - t0:.1f} s", flush=True)
+            results.extend(got)
+            merge_results(ctx.settings, got)  # keep what finished even if a later one crashes
+    finally:
+        close(ctx)
     print()
     print(f"{'benchmark':28} {'value':>14} {'unit':10} {'target':34} result   baselines")
     for r in results:

@@ -39,6 +39,7 @@ class Context:
     conninfo: str
     size: str
     seed: int
+    started_cluster: bool = False  # the harness started it, so it stops it (close)
 
 
 def best_of(fn: Callable[[], Any], runs: int = 3, warmup: int = 1) -> tuple[float, Any]:
@@ -59,6 +60,7 @@ def make_context(size: str = "city") -> Context:
     settings = settings_mod.load()
     seed = settings.demo_seed
     cluster = EmbeddedCluster(settings.var_dir / "pg", settings.pg_bindir, settings.pg_port)
+    started = not cluster.running()
     cluster.start()
     cluster.ensure_database(BENCH_DB)
     conninfo = cluster.conninfo(BENCH_DB)
@@ -72,7 +74,13 @@ def make_context(size: str = "city") -> Context:
 
             print(f"loading the {size} demo city into {BENCH_DB} ...", flush=True)
             load(conn, generate(size, seed), replace=True)
-    return Context(settings, cluster, conninfo, size, seed)
+    return Context(settings, cluster, conninfo, size, seed, started)
+
+
+def close(ctx: Context) -> None:
+    """Stop the embedded cluster if :func:`make_context` started it."""
+    if ctx.cluster is not None and ctx.started_cluster:
+        ctx.cluster.stop()
 
 
 def results_path(settings: Settings) -> Path:
