@@ -1,0 +1,80 @@
+"""The travel-time engine on the demo city in PostGIS."""
+
+from __future__ import annotations
+
+import numpy as np
+import psycopg
+import pytest
+
+from geo.errors import NotFound
+from geo.routing import RoutingConfig, Router, load_graph, load_units, nearest_units, travel_field
+
+
+@pytest.fixture(scope="module")
+def router(db_conninfo: str) -> Router:
+    with psycopg.connect(db_conninfo) as c:
+        return Router(load_graph(conn=c, config=RoutingConfig()))
+
+
+def test_graph_from_postgis(router: Router) -> None:
+    g = router.graph
+    assert g.n > 1000 and g.matrix["car"].nnz > 5 * g.n
+    # The river: impassable cells for cars, except where bridges cross.
+    assert (g.speed["car"] == 0).sum() > 20
+
+
+def test_nearest_units_for_an_incident(conn: psycopg.Connection, router: Router) -> None:
+    inc = conn.execute("SELECT id FROM incidents ORDER BY id DESC LIMIT 1").fetchone()
+    assert inc is not None
+    res = nearest_units(conn=conn, router=router, incident_id=inc[0], k=5, max_minutes=60)
+    recs = res.recommendations
+    assert len(recs) == 5
+    etas = [r.eta_s for r in recs]
+    assert etas == sorted(etas)
+    for r in recs:
+        assert r.status == "available" and r.path and r.network_m >= 0
+        assert r.eta_s >= r.travel_s + r.turnout_s - 1e-6
+    cars = nearest_units(conn=conn, router=router, incident_id=inc[0], types=("patrol_car",))
+    assert {r.type for r in cars.recommendations} == {"patrol_car"}
+    with pytest.raises(NotFound):
+        nearest_units(conn=conn, router=router, incident_id=10**12)
+
+
+def test_own_grid_worker_is_preferred_when_close(conn: psycopg.Connection, router: Router) -> None:
+    row = conn.execute(
+        "SELECT i.id, i.grid_code FROM incidents i JOIN units u ON u.grid_code = i.grid_code "
+        "AND u.type = 'grid_worker' AND u.status = 'available' ORDER BY i.id LIMIT 1"
+    ).fetchone()
+    assert row is not None
+    res = nearest_units(
+        conn=conn,
+        router=router,
+        incident_id=row[0],
+        k=3,
+        max_minutes=120,
+        prefer_grid_worker_within_s=3600,
+    )
+    first = res.recommendations[0]
+    assert first.own_grid_worker and first.type == "grid_worker"
+
+
+def test_stale_positions_are_flagged_and_penalised(
+    conn: psycopg.Connection, router: Router
+) -> None:
+    conn.execute(
+        "UPDATE units SET position_time = now() - interval '1 hour' WHERE type = 'patrol_car'"
+    )
+    units = load_units(conn=conn, graph=router.graph)
+    lat, lng = float(units.lat[0]), float(units.lng[0])
+    res = router.nearest(lat, lng, units, k=10, types=("patrol_car",), max_minutes=120)
+    assert res.recommendations and all(r.stale for r in res.recommendations)
+    assert all(r.penalty_s == router.graph.config.stale_penalty_s for r in res.recommendations)
+
+
+def test_travel_field_from_platforms(conn: psycopg.Connection, router: Router) -> None:
+    pts = conn.execute("SELECT ST_Y(geom), ST_X(geom) FROM platforms").fetchall()
+    nodes, _ = router.graph.attach([p[0] for p in pts], [p[1] for p in pts], "car")
+    field = travel_field(router.graph, nodes)
+    land = router.graph.speed["car"] > 0
+    assert np.isfinite(field[land]).mean() > 0.99
+    assert np.median(field[land]) < 15 * 60
