@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from geo.routing.config import RoutingConfig
@@ -29,6 +29,13 @@ class RoadNetwork:
     origin: tuple[float, float]
     off_road_mps: float
     edges: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]
+
+    def main_component(self, lat: npt.ArrayLike, lng: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """True for points that join the largest connected part of the network."""
+        _, labels = connected_components(self.matrix, directed=False)
+        main = np.bincount(labels).argmax()
+        vertex, _ = self.attach(lat, lng)
+        return np.asarray(labels[vertex] == main)
 
     def to_xy(self, lat: npt.ArrayLike, lng: npt.ArrayLike) -> npt.NDArray[np.float64]:
         lat0, lng0 = self.origin

@@ -1,9 +1,12 @@
-"""The travel-time graph: H3 cells joined to their neighbours, weighted by crossing time.
+"""The travel-time graph over H3 cells.
 
-Each cell gets a speed per mode from the fastest road through it (road class -> speed table),
-or the off-road speed where no road passes. Cells whose centre lies in water are impassable
-unless a road crosses them (bridges). An edge between neighbours costs half the distance at
-each cell's speed.
+Two kinds of edge join neighbouring cells: a road edge where a road passes from one cell into
+the next (its time at that road's speed for the mode, from the road class -> speed table),
+and an off-road edge between any two neighbouring land cells at the slow off-road speed.
+So a car is fast only where a road really leads, and two parallel streets in neighbouring
+cells are not joined at road speed. Water cells (centre in water) have no off-road edges:
+only bridges cross them. ``speed`` keeps, per cell, its fastest road (or the off-road speed;
+0 for water), which decides where a point may join the graph.
 """
 
 from __future__ import annotations
@@ -218,31 +221,50 @@ def build_graph(
     speed: dict[str, npt.NDArray[np.float64]] = {}
     access: dict[str, RoadAccess] = {}
     origin = (float(lat0), float(shapely.centroid(area).x))
+    road_kmh: dict[str, npt.NDArray[np.float64]] = {}
     for mode in MODES:
         per_road = road_speeds(road_class, road_speed_kmh, config, mode)
+        road_kmh[mode] = per_road
         access[mode] = RoadAccess.build(roads[per_road > 0], origin)
         v = np.zeros(n)
         np.maximum.at(v, node_of_sample, per_road[ridx])
         land_off_road = (v == 0) & ~in_water
         v[land_off_road] = config.off_road[mode]
         speed[mode] = v / 3.6
-    # Edges to the six neighbours (each pair once, then both directions).
+    # Road edges: where a road passes from one cell into the next, at that road's speed.
+    same = ridx[1:] == ridx[:-1]
+    ra, rb = node_of_sample[:-1][same], node_of_sample[1:][same]
+    road_of = ridx[:-1][same]
+    moved = ra != rb
+    ra, rb, road_of = ra[moved], rb[moved], road_of[moved]
+    d_road = haversine_m(lat[ra], lng[ra], lat[rb], lng[rb])
+    # Off-road edges: between neighbouring land cells, slowly (compounds, squares, parks).
     nbr = np.full((n, 6), -1, dtype=np.int64)
     for i, c in enumerate(cells.view(np.uint64)):
         ring = [h3.str_to_int(x) for x in h3.grid_ring(h3.int_to_str(int(c)), 1)]
         nbr[i, : len(ring)] = ring
-    src = np.repeat(np.arange(n), 6)
+    oa = np.repeat(np.arange(n), 6)
     dst_cells = nbr.ravel()
     pos = np.minimum(np.searchsorted(cells, dst_cells), n - 1)
     ok = (cells[pos] == dst_cells) & (dst_cells != -1)
-    src, dst = src[ok], pos[ok]
-    d = haversine_m(lat[src], lng[src], lat[dst], lng[dst])
+    oa, ob = oa[ok], pos[ok]
+    land = ~in_water
+    oa, ob = oa[land[oa] & land[ob]], ob[land[oa] & land[ob]]
+    d_off = haversine_m(lat[oa], lng[oa], lat[ob], lng[ob])
     matrix: dict[str, csr_matrix] = {}
     for mode in MODES:
-        v = speed[mode]
-        good = (v[src] > 0) & (v[dst] > 0)
-        w = d[good] / 2 / v[src[good]] + d[good] / 2 / v[dst[good]]
-        matrix[mode] = csr_matrix((w, (src[good], dst[good])), shape=(n, n))
+        v_road = road_kmh[mode][road_of] / 3.6
+        use = v_road > 0
+        src = np.concatenate([ra[use], rb[use], oa])
+        dst = np.concatenate([rb[use], ra[use], ob])
+        w = np.concatenate(
+            [
+                d_road[use] / v_road[use],
+                d_road[use] / v_road[use],
+                d_off / (config.off_road[mode] / 3.6),
+            ]
+        )
+        matrix[mode] = _min_matrix(src, dst, w, n)
     minx, miny, maxx, maxy = shapely.bounds(area)
     g = TravelGraph(
         config,
@@ -257,6 +279,19 @@ def build_graph(
     )
     log.info("travel graph: %d cells at res %d, %d edges, %.2f s", n, res, len(src), g.build_s)
     return g
+
+
+def _min_matrix(
+    src: npt.NDArray[np.int64], dst: npt.NDArray[np.int64], w: npt.NDArray[np.float64], n: int
+) -> csr_matrix:
+    """CSR matrix keeping the smallest weight of each (src, dst) pair."""
+    key = src * n + dst
+    order = np.lexsort((w, key))
+    key, w = key[order], w[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    key, w = key[first], np.maximum(w[first], 1e-6)
+    return csr_matrix((w, (key // n, key % n)), shape=(n, n))
 
 
 def load_graph(*, conn: psycopg.Connection, config: RoutingConfig) -> TravelGraph:

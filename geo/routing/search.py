@@ -99,9 +99,11 @@ def load_units(*, conn: psycopg.Connection, graph: TravelGraph) -> UnitSnapshot:
         "extract(epoch FROM position_time), extract(epoch FROM now()) "
         "FROM units WHERE geom IS NOT NULL ORDER BY id"
     ).fetchall()
-    cols = [np.array(c, dtype=object) for c in zip(*rows, strict=True)] if rows else [
-        np.empty(0, dtype=object) for _ in range(10)
-    ]
+    cols = (
+        [np.array(c, dtype=object) for c in zip(*rows, strict=True)]
+        if rows
+        else [np.empty(0, dtype=object) for _ in range(10)]
+    )
     now = float(rows[0][9]) if rows else dt.datetime.now(dt.UTC).timestamp()
     return UnitSnapshot.from_arrays(
         graph,
@@ -201,35 +203,51 @@ class Router:
             return NearestResult([], "No unit matches the filter.")
         limit = max_minutes * 60.0
         modes = [m for m in MODES if (units.node[m][keep] >= 0).any()]
-        eta = np.full(len(units), np.inf)
-        travel = np.full(len(units), np.inf)
-        preds: dict[str, npt.NDArray[np.int32]] = {}
-        sources: dict[str, int] = {}
-        for mode in modes:
-            src, src_access = self.source(lat, lng, mode)
-            sources[mode] = src
-            dist, pred = dijkstra(
-                self.graph.matrix[mode],
-                directed=True,
-                indices=src,
-                limit=limit,
-                return_predecessors=True,
-            )
-            preds[mode] = pred
-            sel = np.flatnonzero(keep & (units.node[mode] >= 0))
-            travel[sel] = dist[units.node[mode][sel]] + src_access + units.access_s[mode][sel]
-        # Nothing travels faster than the fastest speed in a straight line (cell centres and
-        # road points are a few metres apart, so the graph could otherwise undercut it).
-        straight = haversine_m(lat, lng, units.lat, units.lng)
-        travel = np.maximum(travel, straight / np.maximum(units.vmax_mps, 0.1))
+        if not modes:
+            return NearestResult([], "No matching unit is on the travel network.")
         age = units.taken_at - units.position_time
         stale = age > cfg.stale_after_s
-        turnout = units.turnout_s
         penalty = np.where(stale, cfg.stale_penalty_s, 0.0)
-        eta = travel + turnout + penalty
-        eta[~keep] = np.inf
-        eta[eta > limit] = np.inf
-        cand = np.flatnonzero(np.isfinite(eta))
+        fixed = units.turnout_s + penalty  # seconds that do not depend on the road
+        src_of = {m: self.source(lat, lng, m) for m in modes}
+        # Search outwards in steps and stop as soon as no unit beyond the searched radius
+        # could still beat the k-th found: units found within L are exact, the rest need
+        # more than L on the graph, so their ETA is at least L + the smallest fixed part.
+        need_all = prefer_grid_worker_within_s is not None and grid_code is not None
+        steps = [limit] if need_all else [x for x in (120.0, 300.0, 900.0) if x < limit] + [limit]
+        floor = float(fixed[keep].min()) + min(a for _, a in src_of.values())
+        sel = {m: np.flatnonzero(keep & (units.node[m] >= 0)) for m in modes}
+        for radius in steps:
+            travel = np.full(len(units), np.inf)
+            preds: dict[str, npt.NDArray[np.int32]] = {}
+            for mode in modes:
+                src, src_access = src_of[mode]
+                dist, preds[mode] = dijkstra(
+                    self.graph.matrix[mode],
+                    directed=True,
+                    indices=src,
+                    limit=radius,
+                    return_predecessors=True,
+                )
+                idx = sel[mode]
+                travel[idx] = dist[units.node[mode][idx]] + src_access + units.access_s[mode][idx]
+            reached = np.flatnonzero(np.isfinite(travel))
+            # Nothing travels faster than the fastest speed in a straight line (cell centres
+            # and road points are metres apart, so the graph could otherwise undercut it).
+            straight = np.full(len(units), np.nan)
+            straight[reached] = haversine_m(lat, lng, units.lat[reached], units.lng[reached])
+            travel[reached] = np.maximum(
+                travel[reached], straight[reached] / np.maximum(units.vmax_mps[reached], 0.1)
+            )
+            eta = travel + fixed
+            eta[eta > limit] = np.inf
+            cand = reached[np.isfinite(eta[reached])]
+            if radius >= limit:
+                break
+            if cand.size >= k and np.partition(eta[cand], k - 1)[k - 1] <= radius + floor:
+                break
+        sources = {m: v[0] for m, v in src_of.items()}
+        turnout = units.turnout_s
         if cand.size == 0:
             return NearestResult([], f"No unit can arrive within {max_minutes:g} minutes.")
         top = cand[np.argsort(eta[cand], kind="stable")[: max(k, 1)]]

@@ -31,6 +31,12 @@ class Result:
     baselines: dict[str, float] = field(default_factory=dict)
     notes: str = ""
 
+    def __post_init__(self) -> None:  # numpy scalars -> plain JSON types
+        self.value = float(self.value)
+        if self.meets_target is not None:
+            self.meets_target = bool(self.meets_target)
+        self.baselines = {k: float(v) for k, v in self.baselines.items()}
+
 
 @dataclass
 class Context:

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from geo.errors import NotFound
-from geo.routing import RoutingConfig, Router, load_graph, load_units, nearest_units, travel_field
+from geo.routing import Router, RoutingConfig, load_graph, load_units, nearest_units, travel_field
 
 
 @pytest.fixture(scope="module")
