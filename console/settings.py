@@ -8,11 +8,14 @@ generated from this module (``python -m console settings-table``) and tested aga
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from geo.routing.config import DEFAULT_SPEEDS, RoutingConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +63,17 @@ class Settings:
     jurisdiction_name: str = _setting(
         "GD_JURISDICTION", "株洲市 (演示)", "Jurisdiction name shown in the top bar."
     )
+    routing_res: int = _setting(
+        "GD_ROUTING_RES", 10, "H3 resolution of the travel-time graph (9 coarse ... 11 fine)."
+    )
+    routing_speeds: str = _setting(
+        "GD_ROUTING_SPEEDS",
+        "",
+        'JSON overriding road speeds in km/h per mode and class, e.g. {"car": {"primary": 50}}.',
+    )
+    position_stale_s: int = _setting(
+        "GD_POSITION_STALE_S", 300, "A unit position older than this is flagged and penalised."
+    )
     pool_max: int = _setting("GD_POOL_MAX", 8, "Largest number of database connections per worker.")
     log_level: str = _setting("GD_LOG_LEVEL", "INFO", "Python logging level.")
 
@@ -89,7 +103,28 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"GD_DEMO_SIZE={s.demo_size!r}: expected tiny, city or province")
     if s.lang not in ("zh-CN", "en"):
         raise SettingsError(f"GD_LANG={s.lang!r}: expected zh-CN or en")
+    if not 7 <= s.routing_res <= 12:
+        raise SettingsError("GD_ROUTING_RES must be between 7 and 12")
+    routing_config(s)  # GD_ROUTING_SPEEDS must parse
     return s
+
+
+def routing_config(s: Settings) -> RoutingConfig:
+    """The travel-time engine's configuration from the settings."""
+    speeds = {mode: dict(table) for mode, table in DEFAULT_SPEEDS.items()}
+    if s.routing_speeds:
+        try:
+            override = json.loads(s.routing_speeds)
+            for mode, table in override.items():
+                if mode not in speeds:
+                    raise SettingsError(f"GD_ROUTING_SPEEDS: unknown mode {mode!r}")
+                for cls, kmh in table.items():
+                    if not isinstance(kmh, int | float) or not 0 <= kmh <= 200:
+                        raise SettingsError(f"GD_ROUTING_SPEEDS: {mode}.{cls} must be 0-200 km/h")
+                    speeds[mode][cls] = float(kmh)
+        except (ValueError, AttributeError) as exc:
+            raise SettingsError(f"GD_ROUTING_SPEEDS is not valid JSON of modes: {exc}") from exc
+    return RoutingConfig(res=s.routing_res, speeds=speeds, stale_after_s=float(s.position_stale_s))
 
 
 def replace(s: Settings, **changes: Any) -> Settings:

@@ -25,6 +25,17 @@ def test_bad_values_are_refused(env: dict[str, str]) -> None:
         s.load(env)
 
 
+def test_routing_settings() -> None:
+    cfg = s.routing_config(
+        s.load({"GD_ROUTING_RES": "11", "GD_ROUTING_SPEEDS": '{"car": {"primary": 55}}'})
+    )
+    assert cfg.res == 11 and cfg.speeds["car"]["primary"] == 55
+    assert cfg.speeds["car"]["secondary"] == 34  # untouched defaults stay
+    for bad in ('{"boat": {}}', '{"car": {"primary": -1}}', "not json", "[1]"):
+        with pytest.raises(s.SettingsError):
+            s.load({"GD_ROUTING_SPEEDS": bad})
+
+
 def test_readme_settings_table_is_current() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert s.markdown_table() in readme, "regenerate with: python -m console settings-table"
