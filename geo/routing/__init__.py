@@ -4,6 +4,7 @@ The graph is a cache built from the roads and water in PostGIS (:func:`load_grap
 search uses scipy.sparse.csgraph.
 """
 
+from geo.routing.cache import GraphCache
 from geo.routing.config import MODES, RoutingConfig
 from geo.routing.graph import TravelGraph, build_graph, load_graph
 from geo.routing.search import (
@@ -18,6 +19,7 @@ from geo.routing.search import (
 
 __all__ = [
     "MODES",
+    "GraphCache",
     "Recommendation",
     "Router",
     "RoutingConfig",

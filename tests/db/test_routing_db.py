@@ -78,3 +78,15 @@ def test_travel_field_from_platforms(conn: psycopg.Connection, router: Router) -
     land = router.graph.speed["car"] > 0
     assert np.isfinite(field[land]).mean() > 0.99
     assert np.median(field[land]) < 15 * 60
+
+
+def test_graph_cache_rebuilds_when_roads_change(conn: psycopg.Connection) -> None:
+    from geo.routing import GraphCache
+
+    cache = GraphCache(RoutingConfig())
+    g1 = cache.get(conn)
+    assert cache.get(conn) is g1 and cache.builds == 1
+    conn.execute("DELETE FROM roads WHERE bridge")  # the bridges are gone
+    g2 = cache.get(conn)
+    assert g2 is not g1 and cache.builds == 2
+    assert g2.matrix["car"].nnz < g1.matrix["car"].nnz
