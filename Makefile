@@ -27,7 +27,7 @@ lint: venv
 
 # (Re)load the demo city into the configured database: make demo SIZE=city
 demo: sysdeps venv
-	$(BIN)/python -m data.demo --size $(or $(SIZE),city) --replace
+	$(BIN)/python -m console demo --size $(or $(SIZE),city) --replace
 
 sysdeps:
 	@if [ ! -f $(POSTGIS) ] || [ ! -x $(PG_CTL) ]; then \

@@ -6,6 +6,7 @@ run             start the embedded PostGIS (unless DATABASE_URL), migrate, load 
                 when the database is empty, serve on GD_HOST:GD_PORT; Ctrl-C stops both.
 init-db         the same set-up without serving.
 stop-db         stop the embedded cluster.
+demo            load a fresh demo city: demo [--size tiny|city|province] [--replace].
 settings-table  print the README settings table.
 """
 
@@ -49,6 +50,28 @@ def init_db(settings: Settings) -> None:
             load(conn, city, progress=lambda m: print("  " + m, flush=True))
 
 
+def load_demo(settings: Settings, size: str, replace: bool) -> int:
+    """Generate and load a demo city into the console's database."""
+    from data.demo import generate
+    from data.demo.load import load
+
+    if settings.embedded:
+        state.cluster(settings).start()
+        state.cluster(settings).ensure_database(settings.db_name)
+    with connect(state.conninfo(settings)) as conn:
+        migrate(conn)
+        conn.commit()
+        t0 = time.perf_counter()
+        city = generate(size, settings.demo_seed)
+        print(f"generated the {size} demo city in {time.perf_counter() - t0:.1f} s", flush=True)
+        try:
+            load(conn, city, replace=replace, progress=lambda m: print("  " + m, flush=True))
+        except RuntimeError as exc:
+            print(f"error: {exc} (make demo replaces it)", file=sys.stderr)
+            return 2
+    return 0
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
@@ -69,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("command", choices=["run", "init-db", "stop-db", "settings-table"])
+    parser.add_argument("command", choices=["run", "init-db", "stop-db", "settings-table", "demo"])
+    parser.add_argument("--size", choices=["tiny", "city", "province"], help="demo: city size")
+    parser.add_argument("--replace", action="store_true", help="demo: wipe existing data first")
     args = parser.parse_args(argv)
     try:
         settings = settings_mod.load()
@@ -86,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         if settings.embedded:
             state.cluster(settings).stop()
         return 0
+    if args.command == "demo":
+        return load_demo(settings, args.size or settings.demo_size, args.replace)
     try:
         init_db(settings)
     except GeoError as exc:

@@ -146,7 +146,7 @@ def load(
     say = progress or (lambda msg: log.info("%s", msg))
     t0 = time.perf_counter()
     with conn.transaction():
-        # Audit triggers forbid TRUNCATE? No: TRUNCATE fires no row triggers; replace is explicit.
+        # Replacing wipes every operational table, audit included: for demo data only.
         if not database_is_empty(conn):
             if not replace:
                 raise RuntimeError("the database already holds a city; use replace=True")

@@ -18,7 +18,7 @@ import numpy as np
 import psycopg
 import shapely
 
-from geo.db import EmbeddedCluster, connect, migrate
+from geo.db import connect, migrate
 from geo.gridindex import GridIndex
 from geo.routing import Router, RoutingConfig, UnitSnapshot, load_graph, travel_field
 from geo.routing.exact import RoadNetwork, build_road_network
@@ -330,4 +330,4 @@ def run(ctx: Context) -> list[Result]:
     return results
 
 
-__all__ = ["run", "EmbeddedCluster"]
+__all__ = ["run"]
