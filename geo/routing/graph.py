@@ -1,12 +1,12 @@
 """The travel-time graph over H3 cells.
 
-Two kinds of edge join neighbouring cells: a road edge where a road passes from one cell into
-the next (its time at that road's speed for the mode, from the road class -> speed table),
-and an off-road edge between any two neighbouring land cells at the slow off-road speed.
-So a car is fast only where a road really leads, and two parallel streets in neighbouring
-cells are not joined at road speed. Water cells (centre in water) have no off-road edges:
-only bridges cross them. ``speed`` keeps, per cell, its fastest road (or the off-road speed;
-0 for water), which decides where a point may join the graph.
+Nodes are H3 cells and *road pieces*: a run of one road inside one cell, merged with the
+other runs it meets at a junction in that cell. Road edges join consecutive pieces of a road
+at that road's speed for the mode (road class -> speed table); off-road edges join
+neighbouring land cells, and each land cell to the road pieces in it, at the slow off-road
+speed. So a car is fast only along roads, and two streets that pass through the same cell
+without meeting are not joined. Water cells (centre in water) get no off-road edges: only
+bridges cross them. ``speed`` holds each node's speed (0: impassable for the mode).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy.typing as npt
 import psycopg
 import shapely
 from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from geo.h3index import cells as h3_cells
 from geo.routing.config import MODES, RoutingConfig
@@ -54,16 +55,32 @@ class TravelGraph:
     bbox: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
     build_s: float
     roads: dict[str, RoadAccess]  # per mode: the roads it may use, for joining the network
+    n_cells: int  # nodes 0..n_cells-1 are the cells (sorted); the rest are road pieces
+    piece_keys: npt.NDArray[np.int64]  # sorted (road << 32 | cell node) of every road run
+    piece_nodes: npt.NDArray[np.int64]  # the piece node of each key
 
     @property
     def n(self) -> int:
         return len(self.cells)
 
     def index_of(self, cells: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Node index of each cell, or -1 where the cell is not in the graph."""
-        pos = np.searchsorted(self.cells, cells)
-        pos = np.minimum(pos, self.n - 1)
-        return np.where(self.cells[pos] == cells, pos, -1)
+        """Cell node of each cell, or -1 where the cell is not in the graph."""
+        own = self.cells[: self.n_cells]
+        pos = np.minimum(np.searchsorted(own, cells), self.n_cells - 1)
+        return np.where(own[pos] == cells, pos, -1)
+
+    def piece_at(
+        self,
+        road: npt.NDArray[np.int64],
+        lat: npt.NDArray[np.float64],
+        lng: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.int64]:
+        """The road-piece node of road ``road`` at each point, or -1."""
+        cell_node = self.index_of(h3_cells(lat, lng, self.config.res))
+        key = (road.astype(np.int64) << 32) | np.maximum(cell_node, 0)
+        pos = np.minimum(np.searchsorted(self.piece_keys, key), len(self.piece_keys) - 1)
+        hit = (self.piece_keys[pos] == key) & (cell_node >= 0)
+        return np.where(hit, self.piece_nodes[pos], -1)
 
     def attach(
         self, lat: npt.ArrayLike, lng: npt.ArrayLike, mode: str
@@ -74,11 +91,16 @@ class TravelGraph:
         la = np.atleast_1d(np.asarray(lat, float))
         ln = np.atleast_1d(np.asarray(lng, float))
         road = self.roads[mode]
-        rlat, rlng, dist = road.nearest(la, ln)
+        rlat, rlng, dist, rid = road.nearest(la, ln)
         near = dist <= self.config.max_access_m
         nodes = np.full(len(la), -1, dtype=np.int64)
         if near.any():
-            nodes[near] = self.snap(rlat[near], rlng[near], mode)
+            piece = self.piece_at(rid[near], rlat[near], rlng[near])
+            fallback = piece < 0
+            if fallback.any():
+                idx = np.flatnonzero(near)[fallback]
+                piece[fallback] = self.snap(rlat[idx], rlng[idx], mode)
+            nodes[near] = piece
         if (~near).any():
             nodes[~near] = self.snap(la[~near], ln[~near], mode)
         access = np.where(near, dist, 0.0) / (self.config.off_road[mode] / 3.6)
@@ -116,18 +138,30 @@ class RoadAccess:
     lines: npt.NDArray[np.object_]
     tree: shapely.STRtree
     origin: tuple[float, float]  # lat0, lng0
+    road_ids: npt.NDArray[np.int64]  # index of each line among all roads
 
     @classmethod
-    def build(cls, lines: npt.NDArray[np.object_], origin: tuple[float, float]) -> RoadAccess:
+    def build(
+        cls,
+        lines: npt.NDArray[np.object_],
+        origin: tuple[float, float],
+        road_ids: npt.NDArray[np.int64],
+    ) -> RoadAccess:
         local = shapely.transform(lines, lambda xy: _to_local(xy, origin))
-        return cls(local, shapely.STRtree(local), origin)
+        return cls(local, shapely.STRtree(local), origin, road_ids)
 
     def nearest(
         self, lat: npt.NDArray[np.float64], lng: npt.NDArray[np.float64]
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """(lat, lng) of the nearest road point of each place, and the distance in metres."""
+    ) -> tuple[
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.int64],
+    ]:
+        """(lat, lng) of the nearest road point of each place, the distance in metres and the
+        road's index."""
         if len(self.lines) == 0:
-            return lat, lng, np.full(len(lat), np.inf)
+            return lat, lng, np.full(len(lat), np.inf), np.full(len(lat), -1)
         pts = shapely.points(_to_local(np.column_stack([lng, lat]), self.origin))
         p_idx, l_idx = self.tree.query_nearest(pts, all_matches=False)
         order = np.argsort(p_idx)
@@ -135,7 +169,7 @@ class RoadAccess:
         on = shapely.line_interpolate_point(lines, shapely.line_locate_point(lines, pts))
         dist = shapely.distance(on, pts)
         back = _from_local(shapely.get_coordinates(on), self.origin)
-        return back[:, 1], back[:, 0], dist
+        return back[:, 1], back[:, 0], dist, self.road_ids[l_idx[order]]
 
 
 def _scales(origin: tuple[float, float]) -> tuple[float, float]:
@@ -218,27 +252,45 @@ def build_graph(
         wet = shapely.union_all(np.asarray(water, dtype=object))
         shapely.prepare(wet)
         in_water = shapely.contains_xy(wet, lng, lat)
-    speed: dict[str, npt.NDArray[np.float64]] = {}
-    access: dict[str, RoadAccess] = {}
+    land = ~in_water
     origin = (float(lat0), float(shapely.centroid(area).x))
-    road_kmh: dict[str, npt.NDArray[np.float64]] = {}
-    for mode in MODES:
-        per_road = road_speeds(road_class, road_speed_kmh, config, mode)
-        road_kmh[mode] = per_road
-        access[mode] = RoadAccess.build(roads[per_road > 0], origin)
-        v = np.zeros(n)
-        np.maximum.at(v, node_of_sample, per_road[ridx])
-        land_off_road = (v == 0) & ~in_water
-        v[land_off_road] = config.off_road[mode]
-        speed[mode] = v / 3.6
-    # Road edges: where a road passes from one cell into the next, at that road's speed.
+    # Road pieces: a run of one road inside one cell is a piece; runs that share a vertex in
+    # that cell (a junction) are one piece. Two roads that merely pass through the same cell
+    # stay apart, so a car cannot jump between streets that do not meet.
+    new_run = np.ones(len(ridx), dtype=bool)
+    new_run[1:] = (ridx[1:] != ridx[:-1]) | (rcell[1:] != rcell[:-1])
+    run = np.cumsum(new_run) - 1
+    n_runs = int(run[-1]) + 1 if len(run) else 0
+    _, vkey = np.unique(np.round(xy, 7), axis=0, return_inverse=True)
+    vkey = vkey.ravel()
+    order = np.argsort(vkey, kind="stable")
+    same_v = vkey[order][1:] == vkey[order][:-1]
+    ja, jb = run[order][:-1][same_v], run[order][1:][same_v]
+    joined = csr_matrix((np.ones(len(ja)), (ja, jb)), shape=(n_runs, n_runs))
+    _, piece_of_run = connected_components(joined, directed=False)
+    n_pieces = int(piece_of_run.max()) + 1 if n_runs else 0
+    piece_of_sample = n + piece_of_run[run]
+    run_road, run_cell = ridx[new_run], node_of_sample[new_run]
+    piece_cell = np.zeros(n_pieces, dtype=np.int64)
+    piece_cell[piece_of_run] = run_cell
+    plat = np.bincount(piece_of_run[run], weights=xy[:, 1], minlength=n_pieces)
+    plng = np.bincount(piece_of_run[run], weights=xy[:, 0], minlength=n_pieces)
+    cnt = np.maximum(np.bincount(piece_of_run[run], minlength=n_pieces), 1)
+    all_lat = np.concatenate([lat, plat / cnt])
+    all_lng = np.concatenate([lng, plng / cnt])
+    total = n + n_pieces
+    keys = (run_road.astype(np.int64) << 32) | run_cell
+    korder = np.argsort(keys, kind="stable")
+    piece_keys, piece_nodes = keys[korder], (n + piece_of_run)[korder]
+    # Road edges: consecutive samples of one road in different pieces, at the road's speed.
     same = ridx[1:] == ridx[:-1]
-    ra, rb = node_of_sample[:-1][same], node_of_sample[1:][same]
+    ra, rb = piece_of_sample[:-1][same], piece_of_sample[1:][same]
     road_of = ridx[:-1][same]
     moved = ra != rb
     ra, rb, road_of = ra[moved], rb[moved], road_of[moved]
-    d_road = haversine_m(lat[ra], lng[ra], lat[rb], lng[rb])
-    # Off-road edges: between neighbouring land cells, slowly (compounds, squares, parks).
+    d_road = haversine_m(all_lat[ra], all_lng[ra], all_lat[rb], all_lng[rb])
+    # Off-road edges: between neighbouring land cells, and between a land cell and each road
+    # piece in it, slowly (compounds, squares, parks; getting from one street to another).
     nbr = np.full((n, 6), -1, dtype=np.int64)
     for i, c in enumerate(cells.view(np.uint64)):
         ring = [h3.str_to_int(x) for x in h3.grid_ring(h3.int_to_str(int(c)), 1)]
@@ -248,12 +300,24 @@ def build_graph(
     pos = np.minimum(np.searchsorted(cells, dst_cells), n - 1)
     ok = (cells[pos] == dst_cells) & (dst_cells != -1)
     oa, ob = oa[ok], pos[ok]
-    land = ~in_water
     oa, ob = oa[land[oa] & land[ob]], ob[land[oa] & land[ob]]
-    d_off = haversine_m(lat[oa], lng[oa], lat[ob], lng[ob])
+    pa = n + np.arange(n_pieces)
+    on_land = land[piece_cell]
+    oa = np.concatenate([oa, piece_cell[on_land], pa[on_land]])
+    ob = np.concatenate([ob, pa[on_land], piece_cell[on_land]])
+    d_off = haversine_m(all_lat[oa], all_lng[oa], all_lat[ob], all_lng[ob])
+    speed: dict[str, npt.NDArray[np.float64]] = {}
+    access: dict[str, RoadAccess] = {}
     matrix: dict[str, csr_matrix] = {}
+    ids = np.arange(len(roads))
     for mode in MODES:
-        v_road = road_kmh[mode][road_of] / 3.6
+        per_road = road_speeds(road_class, road_speed_kmh, config, mode)
+        access[mode] = RoadAccess.build(roads[per_road > 0], origin, ids[per_road > 0])
+        v = np.zeros(total)
+        v[:n] = np.where(land, config.off_road[mode], 0.0)
+        np.maximum.at(v, piece_of_sample, per_road[ridx])
+        speed[mode] = v / 3.6
+        v_road = per_road[road_of] / 3.6
         use = v_road > 0
         src = np.concatenate([ra[use], rb[use], oa])
         dst = np.concatenate([rb[use], ra[use], ob])
@@ -264,7 +328,9 @@ def build_graph(
                 d_off / (config.off_road[mode] / 3.6),
             ]
         )
-        matrix[mode] = _min_matrix(src, dst, w, n)
+        matrix[mode] = _min_matrix(src, dst, w, total)
+    cells = np.concatenate([cells, cells[piece_cell]])
+    lat, lng = all_lat, all_lng
     minx, miny, maxx, maxy = shapely.bounds(area)
     g = TravelGraph(
         config,
@@ -276,8 +342,13 @@ def build_graph(
         (minx, miny, maxx, maxy),
         time.perf_counter() - t0,
         access,
+        n,
+        piece_keys,
+        piece_nodes,
     )
-    log.info("travel graph: %d cells at res %d, %d edges, %.2f s", n, res, len(src), g.build_s)
+    log.info(
+        "travel graph: %d cells + %d road pieces at res %d, %.2f s", n, n_pieces, res, g.build_s
+    )
     return g
 
 

@@ -330,7 +330,7 @@ def isochrone(
         raise InvalidInput("minutes must be between 0 and 120")
     src, access = Router(graph).source(lat, lng, mode)
     t = travel_field(graph, np.array([src]), mode, limit_s=max(minutes * 60 - access, 0))
-    reach = graph.cells[t <= minutes * 60].view(np.uint64)
+    reach = np.unique(graph.cells[t <= minutes * 60]).view(np.uint64)
     shape = h3.cells_to_h3shape([h3.int_to_str(int(c)) for c in reach])
     return shapely.geometry.shape(shape.__geo_interface__)
 

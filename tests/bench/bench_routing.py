@@ -82,7 +82,7 @@ def _reachable_points(
         la = rng.uniform(miny, maxy, 4 * n)
         lo = rng.uniform(minx, maxx, 4 * n)
         ok = np.ones(len(la), dtype=bool) if inside is None else inside(lo, la)
-        _, _, dist = graph.roads["car"].nearest(la[ok], lo[ok])
+        _, _, dist, _ = graph.roads["car"].nearest(la[ok], lo[ok])
         pts = np.column_stack([la[ok], lo[ok]])[dist < 300]
         nodes = graph.snap(pts[:, 0], pts[:, 1], "car")
         pts = pts[nodes >= 0]
@@ -149,7 +149,7 @@ def _accuracy(
     s = scores[10]
     by_res = "; ".join(
         f"res {r}: good {v['good']:.3f}, top-1 {v['top1']:.3f}, ETA error median "
-        f"{v['err_median']:.1%} p90 {v['err_p90']:.1%}, {graphs[r].n:,} cells"
+        f"{v['err_median']:.1%} p90 {v['err_p90']:.1%}, {graphs[r].n:,} nodes"
         for r, v in scores.items()
     )
     notes = (
@@ -277,7 +277,7 @@ def _speed(ctx: Context, graph: TravelGraph, rng: np.random.Generator, inside: A
     base = {"postgis_knn_ms": float(np.percentile(knn_ms, 50)), "exact_network_ms": exact_p50}
     note = (
         f"{N_SPEED_UNITS:,} car units (80% available), 1,000 queries, k=5, 30 min cut-off, "
-        f"paths included, res {graph.config.res} ({graph.n:,} cells); exact (networkx) is "
+        f"paths included, res {graph.config.res} ({graph.n:,} nodes); exact (networkx) is "
         f"{exact_p50 / p50:.0f}x slower; mixed fleet (3 modes) p50 "
         f"{np.percentile(ms_mixed, 50):.2f} ms p99 {np.percentile(ms_mixed, 99):.2f} ms"
     )
@@ -291,7 +291,7 @@ def _speed(ctx: Context, graph: TravelGraph, rng: np.random.Generator, inside: A
             "<= 50",
             t_field * 1000 <= 50,
             {},
-            f"10 platforms, {graph.n:,} cells, {covered:.1%} of passable cells reached",
+            f"10 platforms, {graph.n:,} nodes, {covered:.1%} of passable cells reached",
         ),
     ]
 

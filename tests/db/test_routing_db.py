@@ -18,7 +18,7 @@ def router(db_conninfo: str) -> Router:
 
 def test_graph_from_postgis(router: Router) -> None:
     g = router.graph
-    assert g.n > 1000 and g.matrix["car"].nnz > 5 * g.n
+    assert g.n_cells > 1000 and g.n > g.n_cells and g.matrix["car"].nnz > 5 * g.n_cells
     # The river: impassable cells for cars, except where bridges cross.
     assert (g.speed["car"] == 0).sum() > 20
 
