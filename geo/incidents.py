@@ -1,0 +1,436 @@
+"""Incidents: intake, the closed-loop state machine, SLA clocks and escalation.
+
+Pure rules (transitions, deadlines, escalation level) are plain functions taking the clock as
+a parameter; the database functions take ``conn`` (inside a transaction opened by
+``geo.db.transaction`` for the acting user) and write an ``incident_events`` row per change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from geo.coords import check_lonlat
+from geo.errors import Conflict, InvalidInput, NotFound
+from geo.h3index import cell_of
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("reported", "dispatched", "accepted", "on_scene", "resolved", "closed")
+SOURCES = (
+    "grid_worker",
+    "hotline_12345",
+    "transfer_110",
+    "wechat_group",
+    "walk_in",
+    "sensor",
+    "operator",
+)
+CLASSES = ("family", "shared", "public")
+PRIORITIES = ("red", "yellow", "blue")
+LEVELS = ("grid", "community", "street", "district")
+# Allowed moves of the closed loop (闭环). Reopening a closed case sends it back to the start.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "reported": frozenset({"dispatched"}),
+    "dispatched": frozenset({"accepted", "on_scene", "reported"}),
+    "accepted": frozenset({"on_scene", "reported"}),
+    "on_scene": frozenset({"resolved"}),
+    "resolved": frozenset({"closed", "on_scene"}),
+    "closed": frozenset({"reported"}),
+}
+_STAMP = {
+    "dispatched": "dispatched_at",
+    "accepted": "accepted_at",
+    "on_scene": "on_scene_at",
+    "resolved": "resolved_at",
+    "closed": "closed_at",
+}
+
+
+def check_transition(current: str, target: str) -> None:
+    """Raise :class:`Conflict` unless ``current -> target`` is an allowed move."""
+    if target not in STATUSES:
+        raise InvalidInput(f"Unknown incident status {target!r}.")
+    if target not in TRANSITIONS.get(current, frozenset()):
+        raise Conflict(f"An incident that is {current} cannot become {target}.")
+
+
+@dataclass(frozen=True)
+class Policy:
+    quick: bool
+    respond_s: int
+    arrive_s: int | None
+    report_s: int | None
+    close_s: int
+
+
+def deadlines(policy: Policy, reported_at: dt.datetime) -> dict[str, dt.datetime | None]:
+    """SLA deadlines of a case reported at ``reported_at``."""
+
+    def after(s: int | None) -> dt.datetime | None:
+        return None if s is None else reported_at + dt.timedelta(seconds=s)
+
+    return {
+        "respond_due": after(policy.respond_s),
+        "arrive_due": after(policy.arrive_s),
+        "report_due": after(policy.report_s),
+        "close_due": after(policy.close_s),
+    }
+
+
+def current_deadline(row: dict[str, Any]) -> tuple[str, dt.datetime] | None:
+    """The deadline the case is working against now, by status: (name, time) or None."""
+    status = row["status"]
+    order: Sequence[str]
+    if status == "reported":
+        order = ("respond_due", "close_due")
+    elif status in ("dispatched", "accepted"):
+        order = ("arrive_due", "close_due")
+    elif status == "on_scene":
+        order = ("report_due", "close_due")
+    elif status == "resolved":
+        order = ("close_due",)
+    else:
+        return None
+    for name in order:
+        if row.get(name) is not None:
+            return name, row[name]
+    return None
+
+
+def escalation_target(row: dict[str, Any], now: dt.datetime, steps_s: Sequence[int]) -> str:
+    """The ladder level a case should be at: one step up for each of ``steps_s`` (seconds
+    after the report) passed without being accepted (网格吹哨、镇街呼应、部门报到)."""
+    if row.get("accepted_at") is not None or row["status"] in ("on_scene", "resolved", "closed"):
+        return str(row.get("escalation_level") or "grid")
+    waited = (now - row["reported_at"]).total_seconds()
+    level = sum(1 for s in steps_s if waited >= s)
+    current = LEVELS.index(row.get("escalation_level") or "grid")
+    return LEVELS[min(max(level, current), len(LEVELS) - 1)]
+
+
+# ---------------------------------------------------------------------------- database
+_COLUMNS = (
+    "id, number, reported_at, source, category, class, priority, description, "
+    "reporter_name, reporter_phone, ST_X(geom) AS lon, ST_Y(geom) AS lat, grid_code, "
+    "status, dispatched_at, accepted_at, on_scene_at, resolved_at, closed_at, "
+    "respond_due, arrive_due, report_due, close_due, escalation_level, "
+    "mediation_failures, linked_to, reopened, satisfaction"
+)
+
+
+def get(*, conn: psycopg.Connection, incident_id: int, lock: bool = False) -> dict[str, Any]:
+    sql = f"SELECT {_COLUMNS} FROM incidents WHERE id = %(id)s" + (" FOR UPDATE" if lock else "")
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(sql, {"id": incident_id}).fetchone()  # noqa: S608 - fixed columns
+    if row is None:
+        raise NotFound(f"Incident {incident_id} does not exist.")
+    return row
+
+
+def _event(
+    conn: psycopg.Connection, incident_id: int, action: str, before: Any, after: Any
+) -> None:
+    conn.execute(
+        "INSERT INTO incident_events (incident_id, action, before, after) "
+        "VALUES (%(i)s, %(a)s, %(b)s, %(f)s)",
+        {
+            "i": incident_id,
+            "a": action,
+            "b": json.dumps(before, default=str),
+            "f": json.dumps(after, default=str),
+        },
+    )
+    conn.execute(
+        "SELECT pg_notify('incidents', %(p)s)",
+        {"p": json.dumps({"id": incident_id, "action": action})},
+    )
+
+
+def policy_for(conn: psycopg.Connection, category: str, priority: str) -> Policy:
+    row = conn.execute(
+        "SELECT quick, respond_s, arrive_s, report_s, close_s FROM sla_policies "
+        "WHERE priority = %(p)s AND (category = %(c)s OR category IS NULL) "
+        "ORDER BY category IS NULL LIMIT 1",
+        {"p": priority, "c": category},
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"No SLA policy for priority {priority}.")
+    return Policy(*row)
+
+
+def grids_near(
+    *, conn: psycopg.Connection, lon: float, lat: float, within_m: float = 30.0
+) -> list[dict[str, Any]]:
+    """Current grids containing the point or within ``within_m`` of it, nearest first: more
+    than one means the operator picks."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT id, code, name, path::text AS path, "
+            "ST_Distance(geom::geography, p::geography) AS distance_m "
+            "FROM grids, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) p "
+            "WHERE valid_to IS NULL AND ST_DWithin(geom::geography, p::geography, %(d)s) "
+            "ORDER BY distance_m, code",
+            {"x": lon, "y": lat, "d": within_m},
+        ).fetchall()
+
+
+def find_duplicates(
+    *,
+    conn: psycopg.Connection,
+    lon: float,
+    lat: float,
+    category: str,
+    within_m: float = 200.0,
+    within_s: float = 3600.0,
+) -> list[dict[str, Any]]:
+    """Open incidents of the same category near in space and time: candidates to link."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT id, number, status, reported_at, "
+            "ST_Distance(geom::geography, p::geography) AS distance_m "
+            "FROM incidents, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) p "
+            "WHERE status <> 'closed' AND category = %(c)s AND linked_to IS NULL "
+            "AND reported_at > now() - make_interval(secs => %(s)s) "
+            "AND ST_DWithin(geom::geography, p::geography, %(d)s) ORDER BY distance_m LIMIT 5",
+            {"x": lon, "y": lat, "c": category, "d": within_m, "s": within_s},
+        ).fetchall()
+
+
+def create(
+    *,
+    conn: psycopg.Connection,
+    lon: float,
+    lat: float,
+    category: str,
+    priority: str,
+    source: str,
+    klass: str | None = None,
+    description: str = "",
+    reporter_name: str | None = None,
+    reporter_phone: str | None = None,
+    grid_code: str | None = None,
+    linked_to: int | None = None,
+    region_bbox: tuple[float, float, float, float] | None = None,
+    boundary_m: float = 30.0,
+) -> dict[str, Any]:
+    """Open a case at (lon, lat). The grid is the one containing the point; near a boundary
+    the caller may name one of the grids within ``boundary_m`` instead."""
+    if priority not in PRIORITIES:
+        raise InvalidInput(f"Unknown priority {priority!r}.")
+    if source not in SOURCES:
+        raise InvalidInput(f"Unknown source {source!r}.")
+    if klass is not None and klass not in CLASSES:
+        raise InvalidInput(f"Unknown class {klass!r}.")
+    if len(description) > 4000 or len(reporter_name or "") > 100 or len(reporter_phone or "") > 40:
+        raise InvalidInput("Description, reporter name or phone is too long.")
+    check_lonlat([lon], [lat], bbox=region_bbox)
+    cat = conn.execute(
+        "SELECT default_class FROM categories WHERE code = %(c)s", {"c": category}
+    ).fetchone()
+    if cat is None:
+        raise InvalidInput(f"Unknown category {category!r}.")
+    candidates = grids_near(conn=conn, lon=lon, lat=lat, within_m=boundary_m)
+    if not candidates:
+        raise InvalidInput("The point is not inside any grid of this jurisdiction.")
+    if grid_code is None:
+        inside = [g for g in candidates if g["distance_m"] == 0]
+        grid = (inside or candidates)[0]
+    else:
+        matches = [g for g in candidates if g["code"] == grid_code]
+        if not matches:
+            raise InvalidInput(f"Grid {grid_code} is not within {boundary_m:g} m of the point.")
+        grid = matches[0]
+    now_row = conn.execute("SELECT now(), nextval('incident_number_seq')").fetchone()
+    assert now_row is not None
+    now, seq = now_row
+    due = deadlines(policy_for(conn, category, priority), now)
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(
+            "INSERT INTO incidents (number, reported_at, source, category, class, priority, "
+            "description, reporter_name, reporter_phone, geom, h3, grid_id, grid_code, path, "
+            "respond_due, arrive_due, report_due, close_due, linked_to) VALUES (%(number)s, "
+            "%(now)s, %(source)s, %(category)s, %(klass)s, %(priority)s, %(description)s, "
+            "%(rn)s, %(rp)s, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326), %(h3)s, %(gid)s, "
+            "%(gcode)s, %(path)s::ltree, %(respond_due)s, %(arrive_due)s, %(report_due)s, "
+            "%(close_due)s, %(linked)s) RETURNING id",
+            {
+                "number": f"SJ{now:%Y%m%d}{seq:07d}",
+                "now": now,
+                "source": source,
+                "category": category,
+                "klass": klass or cat[0],
+                "priority": priority,
+                "description": description,
+                "rn": reporter_name,
+                "rp": reporter_phone,
+                "x": lon,
+                "y": lat,
+                "h3": cell_of(lat, lon),
+                "gid": grid["id"],
+                "gcode": grid["code"],
+                "path": grid["path"],
+                "linked": linked_to,
+                **due,
+            },
+        ).fetchone()
+    assert row is not None
+    _event(conn, row["id"], "create", None, {"status": "reported", "grid": grid["code"]})
+    return get(conn=conn, incident_id=row["id"])
+
+
+def transition(
+    *,
+    conn: psycopg.Connection,
+    incident_id: int,
+    target: str,
+    note: str | None = None,
+    photo: str | None = None,
+) -> dict[str, Any]:
+    """Move a case along the closed loop; resolving needs a note."""
+    row = get(conn=conn, incident_id=incident_id, lock=True)
+    check_transition(row["status"], target)
+    if target == "resolved" and not (note and note.strip()):
+        raise InvalidInput("Resolving a case needs a resolution note.")
+    if note is not None and len(note) > 4000:
+        raise InvalidInput("The note is too long.")
+    sets = ["status = %(t)s", "updated_at = now()"]
+    if target in _STAMP:
+        sets.append(f"{_STAMP[target]} = coalesce({_STAMP[target]}, now())")
+    if target == "resolved":
+        sets += ["resolution_note = %(note)s", "resolution_photo = %(photo)s"]
+    conn.execute(
+        f"UPDATE incidents SET {', '.join(sets)} WHERE id = %(id)s",  # noqa: S608
+        {"t": target, "id": incident_id, "note": note, "photo": photo},
+    )
+    _event(
+        conn,
+        incident_id,
+        "status",
+        {"status": row["status"]},
+        {"status": target, **({"note": note} if note else {})},
+    )
+    return get(conn=conn, incident_id=incident_id)
+
+
+def feedback(*, conn: psycopg.Connection, incident_id: int, satisfaction: int) -> dict[str, Any]:
+    """Resident feedback on a closed case (1-5); 1 or 2 reopens it."""
+    if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
+        raise InvalidInput("Satisfaction must be a whole number from 1 to 5.")
+    row = get(conn=conn, incident_id=incident_id, lock=True)
+    if row["status"] != "closed":
+        raise Conflict("Feedback is taken on closed cases only.")
+    conn.execute(
+        "UPDATE incidents SET satisfaction = %(s)s, feedback_at = now(), "
+        "updated_at = now() WHERE id = %(id)s",
+        {"s": satisfaction, "id": incident_id},
+    )
+    _event(conn, incident_id, "feedback", None, {"satisfaction": satisfaction})
+    if satisfaction <= 2:
+        conn.execute(
+            "UPDATE incidents SET status = 'reported', reopened = reopened + 1, "
+            "closed_at = NULL, resolved_at = NULL WHERE id = %(id)s",
+            {"id": incident_id},
+        )
+        _event(conn, incident_id, "reopen", {"status": "closed"}, {"status": "reported"})
+    return get(conn=conn, incident_id=incident_id)
+
+
+def mediation_failed(*, conn: psycopg.Connection, incident_id: int) -> dict[str, Any]:
+    """Record a failed mediation; a blue dispute failing three times becomes yellow."""
+    row = get(conn=conn, incident_id=incident_id, lock=True)
+    n = row["mediation_failures"] + 1
+    dispute = conn.execute(
+        "SELECT domain = 'disputes' FROM categories WHERE code = %(c)s", {"c": row["category"]}
+    ).fetchone()
+    upgrade = bool(dispute and dispute[0]) and row["priority"] == "blue" and n >= 3
+    conn.execute(
+        "UPDATE incidents SET mediation_failures = %(n)s, priority = %(p)s, "
+        "updated_at = now() WHERE id = %(id)s",
+        {"n": n, "p": "yellow" if upgrade else row["priority"], "id": incident_id},
+    )
+    _event(
+        conn,
+        incident_id,
+        "mediation_failed",
+        {"failures": n - 1},
+        {"failures": n, **({"priority": "yellow"} if upgrade else {})},
+    )
+    return get(conn=conn, incident_id=incident_id)
+
+
+def escalate_due(
+    *,
+    conn: psycopg.Connection,
+    steps_s: Sequence[int] = (300, 900, 1800),
+    now: dt.datetime | None = None,
+) -> list[int]:
+    """Move every open, unaccepted case up the ladder as far as its waiting time says."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            "SELECT id, status, reported_at, accepted_at, escalation_level FROM incidents "
+            "WHERE status IN ('reported', 'dispatched') AND accepted_at IS NULL "
+            "AND escalation_level <> 'district' "
+            "AND reported_at < now() - make_interval(secs => %(s)s) "
+            "FOR UPDATE SKIP LOCKED",
+            {"s": min(steps_s)},
+        ).fetchall()
+        clock = now or cur.execute("SELECT now()").fetchone()["now"]  # type: ignore[index]
+    moved = []
+    for row in rows:
+        target = escalation_target(row, clock, steps_s)
+        if target != row["escalation_level"]:
+            conn.execute(
+                "UPDATE incidents SET escalation_level = %(l)s, escalated_at = now(), "
+                "updated_at = now() WHERE id = %(id)s",
+                {"l": target, "id": row["id"]},
+            )
+            _event(
+                conn, row["id"], "escalate", {"level": row["escalation_level"]}, {"level": target}
+            )
+            moved.append(row["id"])
+    return moved
+
+
+def queue(
+    *,
+    conn: psycopg.Connection,
+    statuses: Sequence[str] | None = None,
+    priorities: Sequence[str] | None = None,
+    categories: Sequence[str] | None = None,
+    path: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Open cases, priority first (red, yellow, blue), then least SLA time left; overdue first."""
+    for values, allowed in ((statuses, STATUSES), (priorities, PRIORITIES)):
+        if values and not set(values) <= set(allowed):
+            raise InvalidInput("Unknown status or priority in the filter.")
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            f"SELECT {_COLUMNS}, due, due < now() AS overdue FROM ("  # noqa: S608
+            " SELECT *, CASE status WHEN 'reported' THEN coalesce(respond_due, close_due)"
+            "  WHEN 'dispatched' THEN coalesce(arrive_due, close_due)"
+            "  WHEN 'accepted' THEN coalesce(arrive_due, close_due)"
+            "  WHEN 'on_scene' THEN coalesce(report_due, close_due) ELSE close_due END AS due"
+            " FROM incidents WHERE status <> 'closed'"
+            "  AND (%(st)s::text[] IS NULL OR status = ANY(%(st)s))"
+            "  AND (%(pr)s::text[] IS NULL OR priority = ANY(%(pr)s))"
+            "  AND (%(ca)s::text[] IS NULL OR category = ANY(%(ca)s))"
+            "  AND (%(path)s::ltree IS NULL OR path <@ %(path)s::ltree)) q "
+            "ORDER BY (due < now()) DESC, array_position(ARRAY['red','yellow','blue'], priority), "
+            "due LIMIT %(lim)s",
+            {
+                "st": list(statuses) if statuses else None,
+                "pr": list(priorities) if priorities else None,
+                "ca": list(categories) if categories else None,
+                "path": path,
+                "lim": max(1, min(limit, 1000)),
+            },
+        ).fetchall()

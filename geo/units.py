@@ -1,0 +1,175 @@
+"""Units: the status model and atomic dispatch (a unit is never sent twice)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import psycopg
+
+from geo import incidents
+from geo.errors import Conflict, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+UNIT_STATUSES = ("available", "dispatched", "en_route", "on_scene", "returning", "off_duty")
+# available -> dispatched happens only through dispatch(); the rest through set_status().
+UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
+    "available": frozenset({"off_duty"}),
+    "dispatched": frozenset({"en_route", "on_scene", "available"}),  # available = cancelled
+    "en_route": frozenset({"on_scene", "available"}),
+    "on_scene": frozenset({"returning", "available"}),
+    "returning": frozenset({"available"}),
+    "off_duty": frozenset({"available"}),
+}
+
+
+def check_unit_transition(current: str, target: str) -> None:
+    if target not in UNIT_STATUSES:
+        raise InvalidInput(f"Unknown unit status {target!r}.")
+    if target not in UNIT_TRANSITIONS.get(current, frozenset()):
+        raise Conflict(f"A unit that is {current} cannot become {target}.")
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    incident_id: int
+    unit_ids: list[int]
+    dispatch_ids: list[int]
+
+
+def _audit(
+    conn: psycopg.Connection, unit_id: int, action: str, before: object, after: object
+) -> None:
+    conn.execute(
+        "INSERT INTO audit_log (entity, entity_id, action, before, after) "
+        "VALUES ('unit', %(id)s, %(a)s, %(b)s, %(f)s)",
+        {"id": str(unit_id), "a": action, "b": json.dumps(before), "f": json.dumps(after)},
+    )
+    conn.execute(
+        "SELECT pg_notify('units', %(p)s)", {"p": json.dumps({"id": unit_id, "action": action})}
+    )
+
+
+def dispatch(
+    *,
+    conn: psycopg.Connection,
+    incident_id: int,
+    unit_ids: Sequence[int],
+    etas: Mapping[int, float] | None = None,
+) -> DispatchResult:
+    """Send units to a case, all or none. One ``UPDATE ... WHERE status = 'available'``
+    takes the units; if any was taken meanwhile the whole action is refused (and the open-
+    dispatch unique index backs this up inside the database)."""
+    ids = sorted({int(u) for u in unit_ids})
+    if not ids or len(ids) > 20:
+        raise InvalidInput("Dispatch 1 to 20 units at a time.")
+    # Lock order everywhere: units by id, then the incident (no deadlocks between operators).
+    conn.execute(
+        "SELECT id FROM units WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE", {"ids": ids}
+    )
+    inc = incidents.get(conn=conn, incident_id=incident_id, lock=True)
+    if inc["status"] in ("resolved", "closed"):
+        raise Conflict(f"Incident {inc['number']} is {inc['status']}: nothing to dispatch to.")
+    with conn.transaction():  # a savepoint: a refusal leaves the caller's transaction clean
+        taken = [
+            r[0]
+            for r in conn.execute(
+                "UPDATE units SET status = 'dispatched', status_time = clock_timestamp() "
+                "WHERE id = ANY(%(ids)s) AND status = 'available' RETURNING id",
+                {"ids": ids},
+            ).fetchall()
+        ]
+        missing = sorted(set(ids) - set(taken))
+        if missing:
+            names = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT call_sign FROM units WHERE id = ANY(%(m)s) ORDER BY id", {"m": missing}
+                )
+            ]
+            if len(names) < len(missing):
+                raise NotFound("A unit in the request does not exist.")
+            raise Conflict(
+                f"No longer available: {', '.join(names)}. The list has been "
+                "refreshed; choose again."
+            )
+        dispatch_ids = [
+            r[0]
+            for r in conn.execute(
+                "INSERT INTO dispatches (incident_id, unit_id, dispatched_at, eta_s) "
+                "SELECT %(i)s, u, clock_timestamp(), (%(etas)s::jsonb ->> u::text)::real "
+                "FROM unnest(%(ids)s::int[]) u "
+                "RETURNING id",
+                {"i": incident_id, "ids": ids, "etas": json.dumps(dict(etas or {}))},
+            ).fetchall()
+        ]
+        for u in ids:
+            _audit(
+                conn,
+                u,
+                "dispatch",
+                {"status": "available"},
+                {"status": "dispatched", "incident": incident_id},
+            )
+    if inc["status"] == "reported":
+        incidents.transition(conn=conn, incident_id=incident_id, target="dispatched")
+    return DispatchResult(incident_id, ids, dispatch_ids)
+
+
+def set_status(*, conn: psycopg.Connection, unit_id: int, target: str) -> str:
+    """Change a unit's status (en route, on scene, returning, available, off duty).
+
+    Arriving puts its case on scene; becoming available or returning releases its dispatch.
+    Lock order is the one dispatch() uses: units first, then the case.
+    """
+    row = conn.execute(
+        "SELECT status FROM units WHERE id = %(id)s FOR UPDATE", {"id": unit_id}
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"Unit {unit_id} does not exist.")
+    open_dispatch = _open_dispatch(conn, unit_id)
+    check_unit_transition(row[0], target)
+    conn.execute(
+        "UPDATE units SET status = %(t)s, status_time = clock_timestamp() WHERE id = %(id)s",
+        {"t": target, "id": unit_id},
+    )
+    _audit(conn, unit_id, "status", {"status": row[0]}, {"status": target})
+    if open_dispatch is None:
+        return target
+    d_id, inc_id = open_dispatch
+    inc = incidents.get(conn=conn, incident_id=inc_id, lock=True)
+    if target == "on_scene" and inc["status"] in ("dispatched", "accepted"):
+        incidents.transition(conn=conn, incident_id=inc_id, target="on_scene")
+    elif target == "en_route" and inc["status"] == "dispatched":
+        incidents.transition(conn=conn, incident_id=inc_id, target="accepted")
+    elif target in ("returning", "available"):
+        reason = "cancelled" if row[0] in ("dispatched", "en_route") else "completed"
+        conn.execute(
+            "UPDATE dispatches SET released_at = clock_timestamp(), release_reason = %(r)s "
+            "WHERE id = %(d)s",
+            {"r": reason, "d": d_id},
+        )
+        if (
+            reason == "cancelled"
+            and inc["status"] in ("dispatched", "accepted")
+            and (
+                conn.execute(
+                    "SELECT 1 FROM dispatches WHERE incident_id = %(i)s AND released_at IS NULL",
+                    {"i": inc_id},
+                ).fetchone()
+                is None
+            )
+        ):
+            incidents.transition(conn=conn, incident_id=inc_id, target="reported")
+    return target
+
+
+def _open_dispatch(conn: psycopg.Connection, unit_id: int) -> tuple[int, int] | None:
+    row = conn.execute(
+        "SELECT id, incident_id FROM dispatches WHERE unit_id = %(id)s AND released_at IS NULL",
+        {"id": unit_id},
+    ).fetchone()
+    return None if row is None else (int(row[0]), int(row[1]))
