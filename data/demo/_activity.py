@@ -204,10 +204,10 @@ def units_for(
     units = pd.DataFrame(rows)
     n = len(units)
     status = rng.choice(
-        ["available", "dispatched", "en_route", "on_scene", "returning", "off_duty"],
+        ["available", "off_duty"],
         n,
-        p=[0.82, 0.02, 0.04, 0.05, 0.02, 0.05],
-    )
+        p=[0.95, 0.05],
+    )  # busy statuses come from real dispatches (geo.units), never without one
     status = np.where((units["type"] == "grid_worker") & (rng.random(n) < 0.15), "off_duty", status)
     age = rng.exponential(40, n)
     age = np.where(rng.random(n) < 0.03, rng.uniform(700, 3600, n), age)  # a few stale positions
