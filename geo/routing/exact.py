@@ -7,7 +7,6 @@ vertex, crossing the gap at the off-road speed.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +17,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from geo.routing.config import RoutingConfig
-from geo.routing.graph import road_speeds
+from geo.routing.graph import _min_matrix, _to_local, road_speeds
 
 
 @dataclass(frozen=True)
@@ -38,10 +37,8 @@ class RoadNetwork:
         return np.asarray(labels[vertex] == main)
 
     def to_xy(self, lat: npt.ArrayLike, lng: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        lat0, lng0 = self.origin
-        kx = 111_320.0 * math.cos(math.radians(lat0))
-        return np.column_stack(
-            [(np.asarray(lng) - lng0) * kx, (np.asarray(lat) - lat0) * 110_574.0]
+        return _to_local(
+            np.column_stack([np.asarray(lng, float), np.asarray(lat, float)]), self.origin
         )
 
     def attach(
@@ -81,22 +78,12 @@ def build_road_network(
     vid = vid.ravel()
     same_line = line_idx[1:] == line_idx[:-1]
     a, b = vid[:-1][same_line], vid[1:][same_line]
-    tmp = RoadNetwork(
-        np.empty((0, 2)),
-        csr_matrix((0, 0)),
-        cKDTree(np.zeros((1, 2))),
-        origin,
-        1.0,
-        (a, b, np.empty(0)),
-    )
-    xy = tmp.to_xy(keys[:, 1], keys[:, 0])
+    xy = _to_local(keys, origin)
     seg_len = np.linalg.norm(xy[a] - xy[b], axis=1)
     w = seg_len / speed[line_idx[:-1][same_line]]
     keep = a != b
     a, b, w = a[keep], b[keep], np.maximum(w[keep], 1e-6)
-    n = len(keys)
-    m = csr_matrix(
-        (np.concatenate([w, w]), (np.concatenate([a, b]), np.concatenate([b, a]))), shape=(n, n)
+    m = _min_matrix(
+        np.concatenate([a, b]), np.concatenate([b, a]), np.concatenate([w, w]), len(keys)
     )
-    m.sum_duplicates()
     return RoadNetwork(xy, m, cKDTree(xy), origin, config.off_road[mode] / 3.6, (a, b, w))
