@@ -1,4 +1,4 @@
-"""REST routes on the FastAPI server: map layers, grid cards, health."""
+"""REST routes on the FastAPI server: map layers, grid cards, photos, health."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from console import state
 from console.settings import Settings
-from geo import mapdata
+from geo import mapdata, photos
 from geo.errors import NotFound
 from layers._geojson import feature_collection
 
@@ -53,6 +53,20 @@ def router(settings: Settings) -> APIRouter:
     def counters() -> dict[str, int]:
         with state.pool(settings).connection() as conn:
             return asdict(mapdata.counters(conn=conn))
+
+    @r.get("/photos/{photo_id}", summary="One incident photo (JPEG, PNG or WebP)")
+    def photo(photo_id: int = Path(ge=1, le=2**63 - 1)) -> Response:
+        with state.pool(settings).connection() as conn:
+            content_type, data = photos.load(conn=conn, photo_id=photo_id)
+        return Response(
+            data,
+            media_type=content_type,
+            headers={
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "private, max-age=3600",
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+            },
+        )
 
     @r.get("/{rest:path}", include_in_schema=False)
     def unknown(rest: str) -> Response:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import dash
 from dash import html
+from fastapi import APIRouter
 from starlette.middleware.gzip import GZipMiddleware
 
-from console import api, errors, pages
+from console import api, errors, jobs, pages
 from console.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -17,7 +18,11 @@ ASSETS = Path(__file__).parent / "assets"
 
 
 def create_app(settings: Settings) -> dash.Dash:
-    """Build the console. ``app.server`` is the ASGI (FastAPI) application."""
+    """Build the console. ``app.server`` is the ASGI (FastAPI) application.
+
+    The escalation runner (``app.server.state.escalation_runner``) starts with the ASGI
+    server's lifespan and stops at its shutdown; it is off when GD_ESCALATION_EVERY_S is 0.
+    """
     app = dash.Dash(
         __name__,
         backend="fastapi",
@@ -35,6 +40,9 @@ def create_app(settings: Settings) -> dash.Dash:
     errors.install(server)
     server.include_router(api.router(settings))
     server.include_router(api.health_router(settings))
+    runner = jobs.EscalationRunner(settings)
+    server.state.escalation_runner = runner
+    server.include_router(APIRouter(lifespan=jobs.lifespan(runner)))
     pages.register(app, settings)
     app.layout = html.Div([dash.page_container])
     return app

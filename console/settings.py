@@ -74,6 +74,37 @@ class Settings:
     position_stale_s: int = _setting(
         "GD_POSITION_STALE_S", 300, "A unit position older than this is flagged and penalised."
     )
+    boundary_m: int = _setting(
+        "GD_BOUNDARY_M",
+        30,
+        "Within this many metres of a grid boundary the operator is shown both grids and picks.",
+    )
+    duplicate_m: int = _setting(
+        "GD_DUPLICATE_M",
+        200,
+        "A new report this close (metres) to an open case of the same category is flagged as "
+        "a possible duplicate.",
+    )
+    duplicate_min: int = _setting(
+        "GD_DUPLICATE_MIN",
+        60,
+        "A new report within this many minutes of an open case of the same category (and "
+        "within GD_DUPLICATE_M of it) is flagged as a possible duplicate.",
+    )
+    escalation_min: str = _setting(
+        "GD_ESCALATION_MIN",
+        "5,15,30",
+        "Minutes without acceptance after which a case moves up the ladder grid -> community "
+        "-> street -> district: 1-3 increasing whole numbers, comma-separated.",
+    )
+    escalation_every_s: int = _setting(
+        "GD_ESCALATION_EVERY_S",
+        30,
+        "How often (seconds) each worker checks for cases to escalate; 0 turns the check off.",
+    )
+    photo_max_kb: int = _setting(
+        "GD_PHOTO_MAX_KB", 5120, "Largest photo accepted (JPEG, PNG or WebP), in KB."
+    )
     pool_max: int = _setting("GD_POOL_MAX", 8, "Largest number of database connections per worker.")
     log_level: str = _setting("GD_LOG_LEVEL", "INFO", "Python logging level.")
 
@@ -106,7 +137,39 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     if not 7 <= s.routing_res <= 12:
         raise SettingsError("GD_ROUTING_RES must be between 7 and 12")
     routing_config(s)  # GD_ROUTING_SPEEDS must parse
+    for name, value, low, high in (
+        ("GD_BOUNDARY_M", s.boundary_m, 0, 1000),
+        ("GD_DUPLICATE_M", s.duplicate_m, 0, 10_000),
+        ("GD_DUPLICATE_MIN", s.duplicate_min, 0, 7 * 24 * 60),
+        ("GD_ESCALATION_EVERY_S", s.escalation_every_s, 0, 86_400),
+        ("GD_PHOTO_MAX_KB", s.photo_max_kb, 1, 100 * 1024),
+    ):
+        if not low <= value <= high:
+            raise SettingsError(f"{name}={value}: expected {low} to {high}")
+    escalation_steps_s(s)  # GD_ESCALATION_MIN must parse
     return s
+
+
+def escalation_steps_s(s: Settings) -> tuple[int, ...]:
+    """The escalation ladder's steps in seconds after the report, e.g. ``(300, 900, 1800)``.
+
+    ``GD_ESCALATION_MIN`` is 1 to 3 strictly increasing positive whole numbers of minutes
+    (one per step up from the grid); anything else is a :class:`SettingsError`.
+    """
+    text = s.escalation_min
+    parts = [p.strip() for p in text.split(",")]
+    if not 1 <= len(parts) <= 3 or not all(p.isascii() and p.isdigit() for p in parts):
+        raise SettingsError(
+            f"GD_ESCALATION_MIN={text!r}: expected 1 to 3 whole numbers of minutes, e.g. 5,15,30"
+        )
+    minutes = [int(p) for p in parts]
+    if minutes[0] <= 0 or any(b <= a for a, b in zip(minutes, minutes[1:], strict=False)):
+        raise SettingsError(
+            f"GD_ESCALATION_MIN={text!r}: the minutes must be positive and increasing"
+        )
+    if minutes[-1] > 7 * 24 * 60:
+        raise SettingsError(f"GD_ESCALATION_MIN={text!r}: at most a week (10080 minutes)")
+    return tuple(m * 60 for m in minutes)
 
 
 def routing_config(s: Settings) -> RoutingConfig:

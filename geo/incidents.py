@@ -116,13 +116,37 @@ def escalation_target(row: dict[str, Any], now: dt.datetime, steps_s: Sequence[i
     return LEVELS[min(max(level, current), len(LEVELS) - 1)]
 
 
+# A case is overdue once any step missed its deadline; it stays overdue (and on top of the
+# queue) until it is closed (挂单销号).
+OVERDUE_SQL = (
+    "(coalesce(respond_due < coalesce(dispatched_at, now()), false)"
+    " OR coalesce(arrive_due < coalesce(on_scene_at, now()), false)"
+    " OR coalesce(report_due < coalesce(resolved_at, now()), false)"
+    " OR coalesce(close_due < coalesce(closed_at, now()), false))"
+)
+
+
+def is_overdue(row: dict[str, Any], now: dt.datetime) -> bool:
+    """The Python twin of :data:`OVERDUE_SQL` (for rows already in memory)."""
+    pairs = (
+        ("respond_due", "dispatched_at"),
+        ("arrive_due", "on_scene_at"),
+        ("report_due", "resolved_at"),
+        ("close_due", "closed_at"),
+    )
+    return any(
+        row.get(due) is not None and row[due] < (row.get(done) or now) for due, done in pairs
+    )
+
+
 # ---------------------------------------------------------------------------- database
 _COLUMNS = (
     "id, number, reported_at, source, category, class, priority, description, "
     "reporter_name, reporter_phone, ST_X(geom) AS lon, ST_Y(geom) AS lat, grid_code, "
     "status, dispatched_at, accepted_at, on_scene_at, resolved_at, closed_at, "
     "respond_due, arrive_due, report_due, close_due, escalation_level, "
-    "mediation_failures, linked_to, reopened, satisfaction"
+    "mediation_failures, linked_to, reopened, satisfaction, resolution_note, "
+    "resolution_photo, path::text AS path"
 )
 
 
@@ -399,6 +423,67 @@ def escalate_due(
     return moved
 
 
+def escalate(*, conn: psycopg.Connection, incident_id: int) -> dict[str, Any]:
+    """The operator blows the whistle (吹哨): the case moves one step up the ladder now."""
+    row = get(conn=conn, incident_id=incident_id, lock=True)
+    if row["status"] == "closed":
+        raise Conflict(f"Incident {row['number']} is closed.")
+    level = row["escalation_level"]
+    if level == LEVELS[-1]:
+        raise Conflict(f"Incident {row['number']} is already with the district departments.")
+    target = LEVELS[LEVELS.index(level) + 1]
+    conn.execute(
+        "UPDATE incidents SET escalation_level = %(l)s, escalated_at = now(), "
+        "updated_at = now() WHERE id = %(id)s",
+        {"l": target, "id": incident_id},
+    )
+    _event(conn, incident_id, "escalate", {"level": level}, {"level": target, "manual": True})
+    return get(conn=conn, incident_id=incident_id)
+
+
+def link_report(
+    *,
+    conn: psycopg.Connection,
+    incident_id: int,
+    source: str,
+    description: str = "",
+    reporter_name: str | None = None,
+    reporter_phone: str | None = None,
+) -> dict[str, Any]:
+    """Record another report of an open case on that case instead of opening a new one."""
+    if source not in SOURCES:
+        raise InvalidInput(f"Unknown source {source!r}.")
+    if len(description) > 4000 or len(reporter_name or "") > 100 or len(reporter_phone or "") > 40:
+        raise InvalidInput("Description, reporter name or phone is too long.")
+    row = get(conn=conn, incident_id=incident_id, lock=True)
+    if row["status"] == "closed":
+        raise Conflict(f"Incident {row['number']} is closed: open a new case instead.")
+    conn.execute("UPDATE incidents SET updated_at = now() WHERE id = %(id)s", {"id": incident_id})
+    _event(
+        conn,
+        incident_id,
+        "linked_report",
+        None,
+        {
+            "source": source,
+            "description": description,
+            "reporter_name": reporter_name,
+            "reporter_phone": reporter_phone,
+        },
+    )
+    return get(conn=conn, incident_id=incident_id)
+
+
+def linked_reports(*, conn: psycopg.Connection, incident_id: int) -> int:
+    """How many further reports were linked to the case."""
+    row = conn.execute(
+        "SELECT count(*) FROM incident_events WHERE incident_id = %(i)s "
+        "AND action = 'linked_report'",
+        {"i": incident_id},
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def queue(
     *,
     conn: psycopg.Connection,
@@ -414,7 +499,7 @@ def queue(
             raise InvalidInput("Unknown status or priority in the filter.")
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            f"SELECT {_COLUMNS}, due, due < now() AS overdue FROM ("  # noqa: S608
+            f"SELECT {_COLUMNS}, due, {OVERDUE_SQL} AS overdue FROM ("  # noqa: S608
             " SELECT *, CASE status WHEN 'reported' THEN coalesce(respond_due, close_due)"
             "  WHEN 'dispatched' THEN coalesce(arrive_due, close_due)"
             "  WHEN 'accepted' THEN coalesce(arrive_due, close_due)"
@@ -424,7 +509,7 @@ def queue(
             "  AND (%(pr)s::text[] IS NULL OR priority = ANY(%(pr)s))"
             "  AND (%(ca)s::text[] IS NULL OR category = ANY(%(ca)s))"
             "  AND (%(path)s::ltree IS NULL OR path <@ %(path)s::ltree)) q "
-            "ORDER BY (due < now()) DESC, array_position(ARRAY['red','yellow','blue'], priority), "
+            "ORDER BY overdue DESC, array_position(ARRAY['red','yellow','blue'], priority), "
             "due LIMIT %(lim)s",
             {
                 "st": list(statuses) if statuses else None,

@@ -10,6 +10,7 @@ import psycopg
 from psycopg.rows import class_row, dict_row
 
 from geo.errors import NotFound
+from geo.incidents import OVERDUE_SQL
 
 Feature = dict[str, Any]
 
@@ -42,9 +43,9 @@ _LAYER_SQL: dict[str, str] = {
         FROM units WHERE geom IS NOT NULL ORDER BY id""",
     "incidents": """
         SELECT i.id, i.number, i.category, c.name_zh AS category_zh, c.name_en AS category_en,
-               i.priority, i.status, i.grid_code,
+               i.priority, i.status, i.grid_code, i.escalation_level,
                to_char(i.reported_at AT TIME ZONE 'Asia/Shanghai', 'MM-DD HH24:MI') AS reported,
-               (coalesce(i.close_due, i.respond_due) < now()) AS overdue,
+               """ + OVERDUE_SQL + """ AS overdue,
                ST_AsGeoJSON(i.geom, 6) AS geometry
         FROM incidents i JOIN categories c ON c.code = i.category
         WHERE i.status <> 'closed' ORDER BY i.id""",
@@ -152,7 +153,7 @@ def counters(*, conn: psycopg.Connection) -> Counters:
         """
         SELECT (SELECT count(*) FROM incidents WHERE status <> 'closed'),
                (SELECT count(*) FROM incidents WHERE status <> 'closed'
-                  AND coalesce(close_due, respond_due) < now()),
+                  AND """ + OVERDUE_SQL + """),
                (SELECT count(*) FROM units WHERE status = 'available')
         """
     ).fetchone()
@@ -169,3 +170,48 @@ def city_bounds(*, conn: psycopg.Connection) -> list[list[float]] | None:
     if row is None or row[0] is None:
         return None
     return [[row[0], row[1]], [row[2], row[3]]]
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name_zh: str
+    name_en: str
+    domain: str
+    default_class: str
+
+
+def categories(*, conn: psycopg.Connection) -> list[Category]:
+    """Incident categories for pick lists."""
+    with conn.cursor(row_factory=class_row(Category)) as cur:
+        return cur.execute(
+            "SELECT code, name_zh, name_en, domain, default_class FROM categories ORDER BY code"
+        ).fetchall()
+
+
+@dataclass(frozen=True)
+class Area:
+    path: str
+    name: str
+    level: str
+
+
+def areas(*, conn: psycopg.Connection) -> list[Area]:
+    """Districts and streets (for the area filter), in tree order."""
+    with conn.cursor(row_factory=class_row(Area)) as cur:
+        return cur.execute(
+            "SELECT path::text AS path, name, level FROM admin_units "
+            "WHERE level IN ('district', 'street') ORDER BY path"
+        ).fetchall()
+
+
+def incident_events(
+    *, conn: psycopg.Connection, incident_id: int, limit: int = 12
+) -> list[dict[str, Any]]:
+    """The case's latest steps (who, when, what), newest first."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT at, actor, action, after FROM incident_events WHERE incident_id = %(i)s "
+            "ORDER BY at DESC, id DESC LIMIT %(n)s",
+            {"i": incident_id, "n": limit},
+        ).fetchall()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import psycopg
+from psycopg.rows import class_row
 
 from geo import incidents
 from geo.errors import Conflict, InvalidInput, NotFound
@@ -173,3 +175,28 @@ def _open_dispatch(conn: psycopg.Connection, unit_id: int) -> tuple[int, int] | 
         {"id": unit_id},
     ).fetchone()
     return None if row is None else (int(row[0]), int(row[1]))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    dispatch_id: int
+    unit_id: int
+    call_sign: str
+    type: str
+    status: str
+    dispatched_at: dt.datetime
+    eta_s: float | None
+    released_at: dt.datetime | None
+    release_reason: str | None
+
+
+def assignments(*, conn: psycopg.Connection, incident_id: int) -> list[Assignment]:
+    """Units sent to a case: open dispatches first, then released ones (newest first)."""
+    with conn.cursor(row_factory=class_row(Assignment)) as cur:
+        return cur.execute(
+            "SELECT d.id AS dispatch_id, u.id AS unit_id, u.call_sign, u.type, u.status, "
+            "d.dispatched_at, d.eta_s, d.released_at, d.release_reason "
+            "FROM dispatches d JOIN units u ON u.id = d.unit_id WHERE d.incident_id = %(i)s "
+            "ORDER BY d.released_at IS NOT NULL, d.dispatched_at DESC, u.id LIMIT 30",
+            {"i": incident_id},
+        ).fetchall()

@@ -8,11 +8,13 @@ from geo.routing.cache import GraphCache
 from geo.routing.config import MODES, RoutingConfig
 from geo.routing.graph import TravelGraph, build_graph, load_graph
 from geo.routing.search import (
+    NearestResult,
     Recommendation,
     Router,
     UnitSnapshot,
     isochrone,
     load_units,
+    nearest_mix,
     nearest_units,
     travel_field,
 )
@@ -20,6 +22,7 @@ from geo.routing.search import (
 __all__ = [
     "MODES",
     "GraphCache",
+    "NearestResult",
     "Recommendation",
     "Router",
     "RoutingConfig",
@@ -29,6 +32,7 @@ __all__ = [
     "isochrone",
     "load_graph",
     "load_units",
+    "nearest_mix",
     "nearest_units",
     "travel_field",
 ]

@@ -91,7 +91,7 @@ class TravelGraph:
         la = np.atleast_1d(np.asarray(lat, float))
         ln = np.atleast_1d(np.asarray(lng, float))
         road = self.roads[mode]
-        rlat, rlng, dist, rid = road.nearest(la, ln)
+        rlat, rlng, dist, rid = road.nearest(la, ln, self.config.max_access_m)
         near = dist <= self.config.max_access_m
         nodes = np.full(len(la), -1, dtype=np.int64)
         if near.any():
@@ -135,10 +135,10 @@ class TravelGraph:
 class RoadAccess:
     """Road lines of one mode in local metres, for the nearest road point of any place."""
 
-    lines: npt.NDArray[np.object_]
+    lines: npt.NDArray[np.object_]  # single segments, in local metres
     tree: shapely.STRtree
     origin: tuple[float, float]  # lat0, lng0
-    road_ids: npt.NDArray[np.int64]  # index of each line among all roads
+    road_ids: npt.NDArray[np.int64]  # index of each segment's road among all roads
 
     @classmethod
     def build(
@@ -147,11 +147,24 @@ class RoadAccess:
         origin: tuple[float, float],
         road_ids: npt.NDArray[np.int64],
     ) -> RoadAccess:
+        # Index single segments, not whole roads: a long road's envelope covers half the
+        # city and would make every nearest-road query test it.
         local = shapely.transform(lines, lambda xy: _to_local(xy, origin))
-        return cls(local, shapely.STRtree(local), origin, road_ids)
+        xy, part = shapely.get_coordinates(local, return_index=True)
+        same = part[1:] == part[:-1]
+        starts = np.flatnonzero(same)
+        segs = shapely.linestrings(
+            np.stack([xy[starts], xy[starts + 1]], axis=1).reshape(-1, 2),
+            indices=np.repeat(np.arange(len(starts)), 2),
+        )
+        seg_ids = np.asarray(road_ids, np.int64)[part[starts]]
+        return cls(segs, shapely.STRtree(segs), origin, seg_ids)
 
     def nearest(
-        self, lat: npt.NDArray[np.float64], lng: npt.NDArray[np.float64]
+        self,
+        lat: npt.NDArray[np.float64],
+        lng: npt.NDArray[np.float64],
+        max_m: float | None = None,
     ) -> tuple[
         npt.NDArray[np.float64],
         npt.NDArray[np.float64],
@@ -159,17 +172,24 @@ class RoadAccess:
         npt.NDArray[np.int64],
     ]:
         """(lat, lng) of the nearest road point of each place, the distance in metres and the
-        road's index."""
-        if len(self.lines) == 0:
-            return lat, lng, np.full(len(lat), np.inf), np.full(len(lat), -1)
+        road's index. With ``max_m``, places farther than that from every road get an
+        infinite distance (and keep their own position); the bounded search is much faster."""
+        n = len(lat)
+        out_lat, out_lng = np.array(lat, float), np.array(lng, float)
+        dist, rid = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+        if len(self.lines) == 0 or n == 0:
+            return out_lat, out_lng, dist, rid
         pts = shapely.points(_to_local(np.column_stack([lng, lat]), self.origin))
-        p_idx, l_idx = self.tree.query_nearest(pts, all_matches=False)
-        order = np.argsort(p_idx)
-        lines = self.lines[l_idx[order]]
-        on = shapely.line_interpolate_point(lines, shapely.line_locate_point(lines, pts))
-        dist = shapely.distance(on, pts)
+        p_idx, l_idx = self.tree.query_nearest(pts, max_distance=max_m, all_matches=False)
+        p_idx, first = np.unique(p_idx, return_index=True)  # one line per place
+        l_idx = l_idx[first]
+        lines, near_pts = self.lines[l_idx], pts[p_idx]
+        on = shapely.line_interpolate_point(lines, shapely.line_locate_point(lines, near_pts))
+        dist[p_idx] = shapely.distance(on, near_pts)
         back = _from_local(shapely.get_coordinates(on), self.origin)
-        return back[:, 1], back[:, 0], dist, self.road_ids[l_idx[order]]
+        out_lat[p_idx], out_lng[p_idx] = back[:, 1], back[:, 0]
+        rid[p_idx] = self.road_ids[l_idx]
+        return out_lat, out_lng, dist, rid
 
 
 def _scales(origin: tuple[float, float]) -> tuple[float, float]:

@@ -347,8 +347,12 @@ def nearest_units(
     available_only: bool = True,
     max_minutes: float = 30.0,
     prefer_grid_worker_within_s: float | None = None,
+    each_type: bool = False,
 ) -> NearestResult:
-    """Recommendations for an incident (by id) or a point ``(lon, lat)``, from the database."""
+    """Recommendations for an incident (by id) or a point ``(lon, lat)``, from the database.
+
+    ``each_type``: with several ``types``, the best units of each type (see :func:`nearest_mix`).
+    """
     grid_code = None
     if incident_id is not None:
         row = conn.execute(
@@ -363,6 +367,10 @@ def nearest_units(
     else:
         raise InvalidInput("give an incident or a point")
     units = load_units(conn=conn, graph=router.graph)
+    if each_type and types and len(types) > 1:
+        return nearest_mix(
+            router, lat, lng, units, types=types, k=k, max_minutes=max_minutes, grid_code=grid_code
+        )
     return router.nearest(
         lat,
         lng,
@@ -375,3 +383,39 @@ def nearest_units(
         grid_code=grid_code,
         prefer_grid_worker_within_s=prefer_grid_worker_within_s,
     )
+
+
+def nearest_mix(
+    router: Router,
+    lat: float,
+    lng: float,
+    units: UnitSnapshot,
+    *,
+    types: tuple[str, ...],
+    k: int = 5,
+    max_minutes: float = 30.0,
+    grid_code: str | None = None,
+) -> NearestResult:
+    """For a big event (patrol + fire engine + ambulance): the best available units of each
+    of ``types``, ``k`` in all shared as evenly as possible, in ETA order."""
+    if not types or len(types) > k:
+        raise InvalidInput(f"Choose 1 to {k} unit types.")
+    per, extra = divmod(k, len(types))
+    recs: list[Recommendation] = []
+    missing: list[str] = []
+    for i, t in enumerate(types):
+        res = router.nearest(
+            lat,
+            lng,
+            units,
+            k=per + (1 if i < extra else 0),
+            types=(t,),
+            max_minutes=max_minutes,
+            grid_code=grid_code,
+        )
+        recs += res.recommendations
+        if not res.recommendations:
+            missing.append(t)
+    recs.sort(key=lambda r: r.eta_s)
+    reason = f"No available unit of type: {', '.join(missing)}." if missing else None
+    return NearestResult(recs, reason)

@@ -46,3 +46,41 @@ def test_every_setting_is_documented() -> None:
     for f in s.fields(s.Settings):
         assert f"`{f.metadata['env']}`" in table
         assert len(f.metadata["help"]) > 10
+
+
+def test_dispatch_settings_defaults() -> None:
+    cfg = s.load({})
+    assert (cfg.boundary_m, cfg.duplicate_m, cfg.duplicate_min) == (30, 200, 60)
+    assert cfg.escalation_every_s == 30 and cfg.photo_max_kb == 5120
+    assert s.escalation_steps_s(cfg) == (300, 900, 1800)
+
+
+@pytest.mark.parametrize(
+    "text,steps",
+    [("5,15,30", (300, 900, 1800)), (" 2 , 4 ", (120, 240)), ("10", (600,))],
+)
+def test_escalation_steps(text: str, steps: tuple[int, ...]) -> None:
+    assert s.escalation_steps_s(s.load({"GD_ESCALATION_MIN": text})) == steps
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"GD_ESCALATION_MIN": "5,15,30,60"},
+        {"GD_ESCALATION_MIN": "15,5"},
+        {"GD_ESCALATION_MIN": "5,5"},
+        {"GD_ESCALATION_MIN": "0,5"},
+        {"GD_ESCALATION_MIN": "-5,10"},
+        {"GD_ESCALATION_MIN": "5,,30"},
+        {"GD_ESCALATION_MIN": "5.5"},
+        {"GD_ESCALATION_MIN": "five"},
+        {"GD_ESCALATION_MIN": "５"},
+        {"GD_ESCALATION_EVERY_S": "-1"},
+        {"GD_PHOTO_MAX_KB": "0"},
+        {"GD_BOUNDARY_M": "-3"},
+        {"GD_DUPLICATE_M": "x"},
+    ],
+)
+def test_bad_dispatch_settings_are_refused(env: dict[str, str]) -> None:
+    with pytest.raises(s.SettingsError):
+        s.load(env)
