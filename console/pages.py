@@ -9,7 +9,7 @@ import dash
 import dash_leaflet as dl
 from dash import Input, Output, Patch, State, dcc, html
 
-from console import components, i18n, state
+from console import components, desk, desk_callbacks, i18n, state
 from console.errors import user_message
 from console.settings import Settings
 from geo import mapdata
@@ -29,35 +29,47 @@ def _safe_counters(settings: Settings) -> tuple[mapdata.Counters | None, Any]:
 
 
 def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
-    """The map shell shared by every page."""
+    """The map shell shared by every page; the dispatch page adds the desk around the map."""
     lang = i18n.normalise(lang, settings.lang)
     tx = i18n.t(lang)
     counters, bounds = _safe_counters(settings)
     url_for = {name: f"/api/layers/{name}.geojson" for name in LAYERS}
-    map_kwargs: dict[str, Any] = (
-        {"bounds": bounds} if bounds else {"center": [27.83, 113.13], "zoom": 12}
-    )
-    return html.Div(
+    # Centre and zoom are given with the bounds too: dash-leaflet's viewport tracking (the
+    # map's ``center`` prop, read by the desk's N key) fails without an initial centre.
+    map_kwargs: dict[str, Any] = {"center": [27.83, 113.13], "zoom": 12}
+    if bounds:
+        (s, w), (n, e) = bounds
+        map_kwargs = {"bounds": bounds, "center": [(s + n) / 2, (w + e) / 2], "zoom": 12}
+    desk_page = page == "dispatch"
+    the_map = dl.Map(
         [
-            dcc.Store(id="lang", data=lang),
-            dcc.Interval(id="counter-tick", interval=15_000),
-            components.top_bar(page, lang, tx, settings.jurisdiction_name, counters),
+            layers_control(
+                tx,
+                url_for,
+                settings.tile_url,
+                settings.tile_attribution,
+                passive=frozenset({"grids"}) if desk_page else frozenset(),
+            ),
+            dl.ScaleControl(position="bottomleft", imperial=False),
+            *(desk.overlays() if desk_page else []),
+        ],
+        id="map",
+        className="gd-map",
+        preferCanvas=True,
+        zoomSnap=0.25,
+        attributionControl=False,
+        **map_kwargs,
+    )
+    legend_box = legend.build(tx)
+    synthetic = html.Div(tx["demo.synthetic"], className="gd-synthetic")
+    if desk_page:
+        cats, areas = _desk_lists(settings)
+        body: list[Any] = desk.layout(tx, lang, cats, areas, [the_map, legend_box, synthetic])
+    else:
+        body = [
             html.Div(
                 [
-                    dl.Map(
-                        [
-                            layers_control(
-                                tx, url_for, settings.tile_url, settings.tile_attribution
-                            ),
-                            dl.ScaleControl(position="bottomleft", imperial=False),
-                        ],
-                        id="map",
-                        className="gd-map",
-                        preferCanvas=True,
-                        zoomSnap=0.25,
-                        attributionControl=False,
-                        **map_kwargs,
-                    ),
+                    the_map,
                     html.Div(
                         [
                             html.Div(tx[f"page.{page}"], className="gd-page-note", id="page-note"),
@@ -65,14 +77,31 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
                         ],
                         className="gd-side",
                     ),
-                    legend.build(tx),
-                    html.Div(tx["demo.synthetic"], className="gd-synthetic"),
+                    legend_box,
+                    synthetic,
                 ],
                 className="gd-main",
-            ),
+            )
+        ]
+    return html.Div(
+        [
+            dcc.Store(id="lang", data=lang),
+            dcc.Interval(id="counter-tick", interval=15_000),
+            components.top_bar(page, lang, tx, settings.jurisdiction_name, counters),
+            *body,
         ],
         id="gd-root",
+        className=f"gd-page-{page}",
     )
+
+
+def _desk_lists(settings: Settings) -> tuple[list[mapdata.Category], list[mapdata.Area]]:
+    try:
+        with state.pool(settings).connection() as conn:
+            return mapdata.categories(conn=conn), mapdata.areas(conn=conn)
+    except Exception:  # the page still renders; the pick lists are empty
+        log.exception("could not read categories and areas")
+        return [], []
 
 
 def register(app: dash.Dash, settings: Settings) -> None:
@@ -83,6 +112,8 @@ def register(app: dash.Dash, settings: Settings) -> None:
             return shell(_page, settings, lang)
 
         dash.register_page(page, path=path, layout=layout, title="griddispatch")
+
+    desk_callbacks.register(app, settings)
 
     @app.callback(
         Output("grid-card", "children"),

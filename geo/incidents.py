@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ SOURCES = (
 CLASSES = ("family", "shared", "public")
 PRIORITIES = ("red", "yellow", "blue")
 LEVELS = ("grid", "community", "street", "district")
+_LTREE = re.compile(r"^[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64}){0,9}$")
 # Allowed moves of the closed loop (闭环). Reopening a closed case sends it back to the start.
 TRANSITIONS: dict[str, frozenset[str]] = {
     "reported": frozenset({"dispatched"}),
@@ -497,9 +499,14 @@ def queue(
     for values, allowed in ((statuses, STATUSES), (priorities, PRIORITIES)):
         if values and not set(values) <= set(allowed):
             raise InvalidInput("Unknown status or priority in the filter.")
+    if categories and (len(categories) > 100 or not all(isinstance(c, str) for c in categories)):
+        raise InvalidInput("Too many or malformed categories in the filter.")
+    if path is not None and not _LTREE.match(path):
+        raise InvalidInput("Unknown area in the filter.")
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            f"SELECT {_COLUMNS}, due, {OVERDUE_SQL} AS overdue FROM ("  # noqa: S608
+            f"SELECT {_COLUMNS}, due, {OVERDUE_SQL} AS overdue, "  # noqa: S608
+            "c.name_zh AS category_zh, c.name_en AS category_en FROM ("
             " SELECT *, CASE status WHEN 'reported' THEN coalesce(respond_due, close_due)"
             "  WHEN 'dispatched' THEN coalesce(arrive_due, close_due)"
             "  WHEN 'accepted' THEN coalesce(arrive_due, close_due)"
@@ -509,6 +516,7 @@ def queue(
             "  AND (%(pr)s::text[] IS NULL OR priority = ANY(%(pr)s))"
             "  AND (%(ca)s::text[] IS NULL OR category = ANY(%(ca)s))"
             "  AND (%(path)s::ltree IS NULL OR path <@ %(path)s::ltree)) q "
+            "JOIN categories c ON c.code = q.category "
             "ORDER BY overdue DESC, array_position(ARRAY['red','yellow','blue'], priority), "
             "due LIMIT %(lim)s",
             {

@@ -83,13 +83,15 @@ def _fn(name: str | None) -> dict[str, str] | None:
     return {"variable": name} if name else None
 
 
-def component(spec: LayerSpec, url: str) -> dl.GeoJSON:
-    """The dash-leaflet GeoJSON component of one layer, loading its data from ``url``."""
+def component(spec: LayerSpec, url: str, *, passive: bool = False) -> dl.GeoJSON:
+    """The dash-leaflet GeoJSON component of one layer, loading its data from ``url``.
+
+    ``passive``: the layer takes no clicks (they reach the map below it)."""
     kwargs: dict[str, Any] = {
         "id": f"layer-{spec.name}",
         "url": url,
         "hideout": spec.hideout,
-        "interactive": spec.interactive,
+        "interactive": spec.interactive and not passive,
         "bubblingMouseEvents": False,
     }
     if spec.style:
@@ -107,9 +109,16 @@ def component(spec: LayerSpec, url: str) -> dl.GeoJSON:
 
 
 def layers_control(
-    labels: dict[str, str], url_for: dict[str, str], tile_url: str, tile_attribution: str
+    labels: dict[str, str],
+    url_for: dict[str, str],
+    tile_url: str,
+    tile_attribution: str,
+    passive: frozenset[str] = frozenset(),
 ) -> dl.LayersControl:
-    """Layer switcher: optional base tiles, then every overlay in drawing order."""
+    """Layer switcher: optional base tiles, then every overlay in drawing order.
+
+    ``passive``: names of layers that take no clicks on this page (e.g. the grids on the
+    dispatch desk, where a click on the map picks a point)."""
     children: list[Any] = []
     if tile_url:
         children.append(
@@ -122,7 +131,9 @@ def layers_control(
     for name, spec in LAYERS.items():
         children.append(
             dl.Overlay(
-                component(spec, url_for[name]), name=labels[f"layer.{name}"], checked=spec.checked
+                component(spec, url_for[name], passive=name in passive),
+                name=labels[f"layer.{name}"],
+                checked=spec.checked,
             )
         )
     return dl.LayersControl(children, position="topright", collapsed=False, id="layers-control")

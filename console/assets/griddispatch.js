@@ -15,12 +15,77 @@ window.griddispatch = (function () {
     return div;
   }
 
+  // Live countdowns: every element with data-due shows the time left (or +overdue).
+  function clock(seconds) {
+    var sign = seconds < 0 ? "+" : "", s = Math.floor(Math.abs(seconds));
+    if (s >= 48 * 3600) { return sign + Math.floor(s / 86400) + "d " + Math.floor((s % 86400) / 3600) + "h"; }
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    var mm = (h && m < 10 ? "0" : "") + m, ss = (sec < 10 ? "0" : "") + sec;
+    return sign + (h ? h + ":" : "") + mm + ":" + ss;
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-due]").forEach(function (el) {
+      var left = (Date.parse(el.getAttribute("data-due")) - now) / 1000;
+      if (isNaN(left)) { return; }
+      el.textContent = clock(left);
+      el.classList.toggle("late", left < 0);
+    });
+  }
+  setInterval(tick, 1000);
+
+  // Dispatch desk keys: N new case, 1-5 check a recommended unit, D dispatch the checked,
+  // E escalate, R resolve (or go to the note), Esc clear. Not while typing in a field.
+  function clickFirst(selector) {
+    var el = document.querySelector(selector);
+    if (el) { el.click(); return true; }
+    return false;
+  }
+  // A queue card selects its case (one listener, no Dash callback per card).
+  document.addEventListener("click", function (ev) {
+    var card = ev.target && ev.target.closest && ev.target.closest(".gd-qitem[data-id]");
+    if (card && window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props("desk-sel", { data: Number(card.getAttribute("data-id")) });
+      window.dash_clientside.set_props("desk-pick", { data: null });
+    }
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (!document.getElementById("desk-side")) { return; }
+    var t = ev.target, tag = (t && t.tagName) || "";
+    if (ev.key === "Escape") {
+      if (tag === "INPUT" || tag === "TEXTAREA") { t.blur(); }
+      clickFirst("#key-clear"); return;
+    }
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) { return; }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
+    var k = ev.key.toLowerCase(), done = false;
+    if (k === "n") { done = clickFirst("#key-new"); }
+    else if (k >= "1" && k <= "5") {
+      var boxes = document.querySelectorAll(".gd-rec .gd-rec-check input[type=checkbox]");
+      var box = boxes[Number(k) - 1];
+      if (box) { box.click(); done = true; }
+    }
+    else if (k === "d") { done = clickFirst("#case-dispatch-checked"); }
+    else if (k === "e") { done = clickFirst(".gd-act-escalate"); }
+    else if (k === "r") {
+      var note = document.querySelector(".gd-note");
+      if (note && !note.value.trim()) { note.focus(); done = true; }
+      else { done = clickFirst(".gd-act-resolve"); }
+    }
+    if (done) { ev.preventDefault(); }
+  });
+
   // What has been drawn, per layer id: used by the browser tests and the big screen.
-  var drawn = {}, gridLayers = {};
+  var drawn = {}, gridLayers = {}, maps = [];
+  // Every Leaflet map made on the page (the browser tests turn lat/lng into pixels with it).
+  if (window.L && L.Map && L.Map.addInitHook) {
+    L.Map.addInitHook(function () { maps.push(this); });
+  }
 
   return {
     drawn: drawn,
     gridLayers: gridLayers,
+    maps: maps,
     gridStyle: function (feature, ctx) {
       var h = ctxHideout(ctx), p = feature.properties;
       var colour = (h.colours || {})[p.type] || "#888";
@@ -61,11 +126,29 @@ window.griddispatch = (function () {
     incidentPoint: function (feature, latlng, ctx) {
       var h = ctxHideout(ctx), p = feature.properties;
       var colour = (h.colours || {})[p.priority] || "#1e88e5";
+      var escalated = p.escalation_level && p.escalation_level !== "grid";
       return L.circleMarker(latlng, {
-        radius: p.priority === "red" ? 8 : 6.5, color: "#fff", weight: 1.5,
-        fillColor: colour, fillOpacity: 0.95, className: p.overdue ? "gd-overdue" : ""
+        radius: p.priority === "red" ? 8 : 6.5, color: escalated ? "#6a1b9a" : "#fff",
+        weight: escalated ? 3.5 : 1.5, fillColor: colour, fillOpacity: 0.95,
+        className: p.overdue ? "gd-overdue" : ""
       });
     },
+    // Dispatch desk: routes of the recommended units, their numbered start points, the
+    // case they go to, and the operator's picked point.
+    routeStyle: function (feature) {
+      return { color: feature.properties.colour || "#6a1b9a", weight: 4, opacity: 0.85 };
+    },
+    routePoint: function (feature, latlng) {
+      var p = feature.properties;
+      if (p.kind === "pick") {
+        return L.marker(latlng, { icon: L.divIcon({ className: "gd-pick", iconSize: [22, 22] }),
+                                   keyboard: false, interactive: false });
+      }
+      var icon = L.divIcon({ className: "gd-rank-icon", iconSize: [20, 20],
+                             html: "<span style='background:" + String(p.colour).replace(/[^#0-9a-fA-F]/g, "") + "'>" + Number(p.rank) + "</span>" });
+      return L.marker(latlng, { icon: icon, keyboard: false, interactive: false });
+    },
+    tickNow: function () { tick(); return ""; },
     clusterPoint: function (feature, latlng, index, ctx) {
       var n = feature.properties.point_count;
       var size = n < 50 ? 26 : n < 500 ? 34 : 42;
@@ -86,7 +169,8 @@ window.griddispatch = (function () {
         lines = [p.call_sign, p.type + " · " + p.status];
       } else if (p.number !== undefined) {
         var lang = document.documentElement.lang === "en" ? "en" : "zh";
-        lines = [lang === "en" ? p.category_en : p.category_zh, p.number, p.reported];
+        lines = [lang === "en" ? p.category_en : p.category_zh, p.number, p.reported,
+                 p.escalation_level && p.escalation_level !== "grid" ? "↑ " + p.escalation_level : ""];
       } else if (p.members !== undefined) {
         lines = [p.name, p.code];
       } else {

@@ -4,7 +4,7 @@ The graph is a cache built from the roads and water in PostGIS (:func:`load_grap
 search uses scipy.sparse.csgraph.
 """
 
-from geo.routing.cache import GraphCache
+from geo.routing.cache import GraphCache, UnitCache
 from geo.routing.config import MODES, RoutingConfig
 from geo.routing.graph import TravelGraph, build_graph, load_graph
 from geo.routing.search import (
@@ -27,6 +27,7 @@ __all__ = [
     "Router",
     "RoutingConfig",
     "TravelGraph",
+    "UnitCache",
     "UnitSnapshot",
     "build_graph",
     "isochrone",

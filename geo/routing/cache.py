@@ -10,6 +10,7 @@ import psycopg
 
 from geo.routing.config import RoutingConfig
 from geo.routing.graph import TravelGraph, load_graph
+from geo.routing.search import UnitSnapshot, load_units
 
 log = logging.getLogger(__name__)
 _LAYERS = ("roads", "water", "admin_units")
@@ -44,3 +45,21 @@ class GraphCache:
                 self._versions = versions
                 self.builds += 1
             return self._graph
+
+
+class UnitCache:
+    """The latest unit snapshot; each :meth:`get` reads every unit from the database (the
+    truth) but joins to the graph only the units that moved since the last call."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: tuple[TravelGraph, UnitSnapshot] | None = None
+
+    def get(self, conn: psycopg.Connection, graph: TravelGraph) -> UnitSnapshot:
+        with self._lock:
+            last = self._last
+        reuse = last[1] if last is not None and last[0] is graph else None
+        snap = load_units(conn=conn, graph=graph, reuse=reuse)
+        with self._lock:
+            self._last = (graph, snap)
+        return snap

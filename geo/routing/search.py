@@ -55,24 +55,42 @@ class UnitSnapshot:
         lng: npt.ArrayLike,
         position_time: npt.ArrayLike,
         taken_at: float,
+        reuse: UnitSnapshot | None = None,
     ) -> UnitSnapshot:
+        """``reuse``: an earlier snapshot on the same graph; units that have not moved keep
+        their place on the graph from it (joining the network is the costly part)."""
         la, ln = np.asarray(lat, float), np.asarray(lng, float)
+        ids_a = np.asarray(ids, np.int64)
         types_a = np.asarray(types, dtype=object)
-        modes = np.array([graph.config.unit_mode.get(t, "car") for t in types_a], dtype=object)
-        node: dict[str, npt.NDArray[np.int64]] = {}
-        access: dict[str, npt.NDArray[np.float64]] = {}
-        for mode in MODES:
-            nd = np.full(len(la), -1, dtype=np.int64)
-            ac = np.zeros(len(la))
-            m = modes == mode
-            if m.any():
-                nd[m], ac[m] = graph.attach(la[m], ln[m], mode)
-            node[mode], access[mode] = nd, ac
         cfg = graph.config
-        turnout = np.array([cfg.turnout_s.get(t, 60.0) for t in types_a], dtype=float)
-        vmax = np.array([max(cfg.speeds[m].values()) / 3.6 for m in modes], dtype=float)
+        kinds, kind_of = np.unique(types_a.astype(str), return_inverse=True)  # few types
+        modes = np.array([cfg.unit_mode.get(t, "car") for t in kinds], dtype=object)[kind_of]
+        node = {mode: np.full(len(la), -1, dtype=np.int64) for mode in MODES}
+        access = {mode: np.zeros(len(la)) for mode in MODES}
+        todo = np.ones(len(la), dtype=bool)
+        if reuse is not None and len(reuse) and len(la):
+            order = np.argsort(reuse.ids, kind="stable")
+            pos = np.minimum(np.searchsorted(reuse.ids[order], ids_a), len(order) - 1)
+            j = order[pos]
+            same = (
+                (reuse.ids[j] == ids_a)
+                & (reuse.lat[j] == la)
+                & (reuse.lng[j] == ln)
+                & (reuse.types[j] == types_a)
+            )
+            for mode in MODES:
+                node[mode][same] = reuse.node[mode][j[same]]
+                access[mode][same] = reuse.access_s[mode][j[same]]
+            todo = ~same
+        for mode in MODES:
+            m = (modes == mode) & todo
+            if m.any():
+                node[mode][m], access[mode][m] = graph.attach(la[m], ln[m], mode)
+        turnout = np.array([cfg.turnout_s.get(t, 60.0) for t in kinds], dtype=float)[kind_of]
+        top_speed = {m: max(cfg.speeds[m].values()) / 3.6 for m in MODES}
+        vmax = np.array([top_speed[cfg.unit_mode.get(t, "car")] for t in kinds], float)[kind_of]
         return cls(
-            np.asarray(ids, np.int64),
+            ids_a,
             np.asarray(call_signs, object),
             types_a,
             np.asarray(agencies, object),
@@ -92,11 +110,16 @@ class UnitSnapshot:
         return len(self.ids)
 
 
-def load_units(*, conn: psycopg.Connection, graph: TravelGraph) -> UnitSnapshot:
-    """Every unit with a position, as a snapshot (a cache: the database stays the truth)."""
+def load_units(
+    *, conn: psycopg.Connection, graph: TravelGraph, reuse: UnitSnapshot | None = None
+) -> UnitSnapshot:
+    """Every unit with a position, as a snapshot (a cache: the database stays the truth).
+
+    ``reuse``: the previous snapshot on the same graph (see :meth:`UnitSnapshot.from_arrays`).
+    """
     rows = conn.execute(
         "SELECT id, call_sign, type, agency, status, grid_code, ST_Y(geom), ST_X(geom), "
-        "extract(epoch FROM position_time), extract(epoch FROM now()) "
+        "extract(epoch FROM position_time)::float8, extract(epoch FROM now())::float8 "
         "FROM units WHERE geom IS NOT NULL ORDER BY id"
     ).fetchall()
     cols = (
@@ -117,6 +140,7 @@ def load_units(*, conn: psycopg.Connection, graph: TravelGraph) -> UnitSnapshot:
         lng=np.array(cols[7], float),
         position_time=np.array(cols[8], float),
         taken_at=now,
+        reuse=reuse,
     )
 
 
@@ -348,10 +372,13 @@ def nearest_units(
     max_minutes: float = 30.0,
     prefer_grid_worker_within_s: float | None = None,
     each_type: bool = False,
+    units: UnitSnapshot | None = None,
 ) -> NearestResult:
     """Recommendations for an incident (by id) or a point ``(lon, lat)``, from the database.
 
     ``each_type``: with several ``types``, the best units of each type (see :func:`nearest_mix`).
+    ``units``: a fresh snapshot to rank (e.g. from :class:`geo.routing.UnitCache`); default:
+    read from ``conn``.
     """
     grid_code = None
     if incident_id is not None:
@@ -366,7 +393,8 @@ def nearest_units(
         lng, lat = float(point[0]), float(point[1])
     else:
         raise InvalidInput("give an incident or a point")
-    units = load_units(conn=conn, graph=router.graph)
+    if units is None:
+        units = load_units(conn=conn, graph=router.graph)
     if each_type and types and len(types) > 1:
         return nearest_mix(
             router, lat, lng, units, types=types, k=k, max_minutes=max_minutes, grid_code=grid_code

@@ -1,0 +1,105 @@
+"""What the dispatch desk shows of one case, and the checks before a case is opened.
+
+:func:`case_file` gathers a case with its units, steps and photos in one call;
+:func:`intake_preview` answers "which grid, and is this already reported?" for a picked point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from geo import incidents, mapdata, photos, places, units
+from geo.coords import check_lonlat
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    incident: dict[str, Any]
+    category_zh: str
+    category_en: str
+    dispute: bool  # a dispute can record failed mediations
+    overdue: bool
+    assignments: list[units.Assignment]
+    events: list[dict[str, Any]]
+    photo_ids: list[int]
+    linked_reports: int
+    now: dt.datetime
+
+
+def case_file(*, conn: psycopg.Connection, incident_id: int) -> CaseFile:
+    """The case, its category, the units sent, the latest steps and its photos.
+
+    Raises
+    ------
+    NotFound
+        No such incident.
+    """
+    row = incidents.get(conn=conn, incident_id=incident_id)
+    cat = conn.execute(
+        "SELECT name_zh, name_en, domain = 'disputes', now() FROM categories WHERE code = %(c)s",
+        {"c": row["category"]},
+    ).fetchone()
+    assert cat is not None  # incidents.category references categories
+    now = cat[3]
+    return CaseFile(
+        incident=row,
+        category_zh=cat[0],
+        category_en=cat[1],
+        dispute=bool(cat[2]),
+        overdue=incidents.is_overdue(row, now),
+        assignments=units.assignments(conn=conn, incident_id=incident_id),
+        events=mapdata.incident_events(conn=conn, incident_id=incident_id),
+        photo_ids=photos.photo_ids(conn=conn, incident_id=incident_id),
+        linked_reports=incidents.linked_reports(conn=conn, incident_id=incident_id),
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class IntakePreview:
+    lon: float
+    lat: float
+    grids: list[dict[str, Any]]  # nearest first; more than one: the operator picks
+    duplicates: list[dict[str, Any]]  # open cases of the category nearby, nearest first
+
+
+def intake_preview(
+    *,
+    conn: psycopg.Connection,
+    lon: float,
+    lat: float,
+    category: str | None,
+    boundary_m: float,
+    duplicate_m: float,
+    duplicate_s: float,
+) -> IntakePreview:
+    """The grids a case at (lon, lat) may belong to and possible duplicates of it (the point
+    is checked against the city's extent, :func:`geo.places.city_bbox`).
+
+    Raises
+    ------
+    InvalidInput, OutsideJurisdiction
+        Not a valid point of the jurisdiction (swapped latitude/longitude is named).
+    """
+    check_lonlat([lon], [lat], bbox=places.city_bbox(conn=conn))
+    grids = incidents.grids_near(conn=conn, lon=lon, lat=lat, within_m=boundary_m)
+    dups = (
+        incidents.find_duplicates(
+            conn=conn,
+            lon=lon,
+            lat=lat,
+            category=category,
+            within_m=duplicate_m,
+            within_s=duplicate_s,
+        )
+        if category
+        else []
+    )
+    return IntakePreview(lon, lat, grids, dups)
