@@ -34,12 +34,13 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
     tx = i18n.t(lang)
     counters, bounds = _safe_counters(settings)
     url_for = {name: f"/api/layers/{name}.geojson" for name in LAYERS}
-    # Centre and zoom are given with the bounds too: dash-leaflet's viewport tracking (the
-    # map's ``center`` prop, read by the desk's N key) fails without an initial centre.
+    # The centre is given with the bounds: dash-leaflet's viewport tracking (the map's
+    # ``center`` prop, read by the desk's N key) fails without one. No zoom with bounds: a
+    # zoom other than the one the bounds fit makes the two fight for ever.
     map_kwargs: dict[str, Any] = {"center": [27.83, 113.13], "zoom": 12}
     if bounds:
         (s, w), (n, e) = bounds
-        map_kwargs = {"bounds": bounds, "center": [(s + n) / 2, (w + e) / 2], "zoom": 12}
+        map_kwargs = {"bounds": bounds, "center": [(s + n) / 2, (w + e) / 2]}
     desk_page = page == "dispatch"
     the_map = dl.Map(
         [

@@ -76,16 +76,11 @@ window.griddispatch = (function () {
   });
 
   // What has been drawn, per layer id: used by the browser tests and the big screen.
-  var drawn = {}, gridLayers = {}, maps = [];
-  // Every Leaflet map made on the page (the browser tests turn lat/lng into pixels with it).
-  if (window.L && L.Map && L.Map.addInitHook) {
-    L.Map.addInitHook(function () { maps.push(this); });
-  }
+  var drawn = {}, gridLayers = {};
 
   return {
     drawn: drawn,
     gridLayers: gridLayers,
-    maps: maps,
     gridStyle: function (feature, ctx) {
       var h = ctxHideout(ctx), p = feature.properties;
       var colour = (h.colours || {})[p.type] || "#888";

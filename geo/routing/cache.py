@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import psycopg
 
@@ -48,18 +49,37 @@ class GraphCache:
 
 
 class UnitCache:
-    """The latest unit snapshot; each :meth:`get` reads every unit from the database (the
-    truth) but joins to the graph only the units that moved since the last call."""
+    """The latest unit snapshot, kept in step with the database at little cost.
 
-    def __init__(self) -> None:
+    Each :meth:`get` reads only the units whose status or position time moved past the
+    newest one seen, less ``overlap_s`` (a transaction that stamped a time and committed a
+    little later is still caught), and joins to the graph only the units that moved. Every
+    ``full_every_s`` (and when units were added or removed) everything is read again, which
+    also picks up edits that change no time (call signs, types).
+    """
+
+    def __init__(self, overlap_s: float = 60.0, full_every_s: float = 60.0) -> None:
+        self.overlap_s = overlap_s
+        self.full_every_s = full_every_s
         self._lock = threading.Lock()
-        self._last: tuple[TravelGraph, UnitSnapshot] | None = None
+        # graph, snapshot, newest change seen (epoch s), monotonic time of the last full read
+        self._last: tuple[TravelGraph, UnitSnapshot, float, float] | None = None
 
     def get(self, conn: psycopg.Connection, graph: TravelGraph) -> UnitSnapshot:
         with self._lock:
             last = self._last
-        reuse = last[1] if last is not None and last[0] is graph else None
-        snap = load_units(conn=conn, graph=graph, reuse=reuse)
+        clock = time.monotonic()
+        if last is None or last[0] is not graph:
+            snap, newest = load_units(conn=conn, graph=graph)
+            full_at = clock
+        elif clock - last[3] >= self.full_every_s:
+            snap, newest = load_units(conn=conn, graph=graph, reuse=last[1])
+            full_at = clock
+        else:
+            snap, newest = load_units(
+                conn=conn, graph=graph, reuse=last[1], changed_since=last[2] - self.overlap_s
+            )
+            newest, full_at = max(newest, last[2]), last[3]
         with self._lock:
-            self._last = (graph, snap)
+            self._last = (graph, snap, newest, full_at)
         return snap

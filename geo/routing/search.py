@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import h3
 import numpy as np
@@ -110,38 +111,80 @@ class UnitSnapshot:
         return len(self.ids)
 
 
-def load_units(
-    *, conn: psycopg.Connection, graph: TravelGraph, reuse: UnitSnapshot | None = None
-) -> UnitSnapshot:
-    """Every unit with a position, as a snapshot (a cache: the database stays the truth).
+_UNIT_SQL = (
+    "SELECT id, call_sign, type, agency, status, grid_code, ST_Y(geom), ST_X(geom), "
+    "extract(epoch FROM position_time)::float8, extract(epoch FROM now())::float8, "
+    "extract(epoch FROM greatest(status_time, position_time))::float8 "
+    "FROM units WHERE geom IS NOT NULL"
+)
+_FIELDS = (
+    "ids",
+    "call_signs",
+    "types",
+    "agencies",
+    "status",
+    "grid_codes",
+    "lat",
+    "lng",
+    "position_time",
+)
 
-    ``reuse``: the previous snapshot on the same graph (see :meth:`UnitSnapshot.from_arrays`).
-    """
-    rows = conn.execute(
-        "SELECT id, call_sign, type, agency, status, grid_code, ST_Y(geom), ST_X(geom), "
-        "extract(epoch FROM position_time)::float8, extract(epoch FROM now())::float8 "
-        "FROM units WHERE geom IS NOT NULL ORDER BY id"
-    ).fetchall()
+
+def _columns(rows: list[Any]) -> dict[str, npt.NDArray[Any]]:
     cols = (
         [np.array(c, dtype=object) for c in zip(*rows, strict=True)]
         if rows
-        else [np.empty(0, dtype=object) for _ in range(10)]
+        else [np.empty(0, dtype=object) for _ in range(11)]
     )
+    out = dict(zip(_FIELDS, cols[:9], strict=True))
+    out["ids"] = np.asarray(out["ids"], np.int64)
+    for f in ("lat", "lng", "position_time"):
+        out[f] = np.asarray(out[f], float)
+    out["changed"] = np.asarray(cols[10], float)
+    return out
+
+
+def load_units(
+    *,
+    conn: psycopg.Connection,
+    graph: TravelGraph,
+    reuse: UnitSnapshot | None = None,
+    changed_since: float | None = None,
+) -> tuple[UnitSnapshot, float]:
+    """Every unit with a position, as a snapshot (a cache: the database stays the truth), and
+    the newest status or position time seen (epoch seconds).
+
+    ``reuse``: the previous snapshot on the same graph (see :meth:`UnitSnapshot.from_arrays`).
+    ``changed_since``: with ``reuse``, read only the units whose status or position time is
+    later than this and take the rest from ``reuse``; if units were added or removed meanwhile
+    everything is read.
+    """
+    where, params = "", {}
+    if reuse is not None and changed_since is not None:
+        where = " AND greatest(status_time, position_time) > to_timestamp(%(t)s)"
+        params = {"t": changed_since}
+    rows = conn.execute(_UNIT_SQL + where + " ORDER BY id", params).fetchall()
+    cols = _columns(rows)
     now = float(rows[0][9]) if rows else dt.datetime.now(dt.UTC).timestamp()
-    return UnitSnapshot.from_arrays(
-        graph,
-        ids=cols[0],
-        call_signs=cols[1],
-        types=cols[2],
-        agencies=cols[3],
-        status=cols[4],
-        grid_codes=cols[5],
-        lat=np.array(cols[6], float),
-        lng=np.array(cols[7], float),
-        position_time=np.array(cols[8], float),
-        taken_at=now,
-        reuse=reuse,
+    stamps = cols["changed"][np.isfinite(cols["changed"])]
+    newest = float(stamps.max()) if stamps.size else 0.0
+    if reuse is not None and changed_since is not None:
+        row = conn.execute(
+            "SELECT count(*), extract(epoch FROM now())::float8 FROM units WHERE geom IS NOT NULL"
+        ).fetchone()
+        assert row is not None
+        pos = np.searchsorted(reuse.ids, cols["ids"])  # snapshots are in id order
+        known = (pos < len(reuse)) & (reuse.ids[np.minimum(pos, len(reuse) - 1)] == cols["ids"])
+        if int(row[0]) != len(reuse) or not known.all():  # units added or removed
+            return load_units(conn=conn, graph=graph, reuse=reuse)
+        merged = {f: np.array(getattr(reuse, f), copy=True) for f in _FIELDS}
+        for f in _FIELDS:
+            merged[f][pos] = cols[f]
+        cols, now, newest = merged, float(row[1]), max(newest, changed_since)
+    snap = UnitSnapshot.from_arrays(
+        graph, **{f: cols[f] for f in _FIELDS}, taken_at=now, reuse=reuse
     )
+    return snap, newest
 
 
 @dataclass(frozen=True)
@@ -237,8 +280,14 @@ class Router:
         # Search outwards in steps and stop as soon as no unit beyond the searched radius
         # could still beat the k-th found: units found within L are exact, the rest need
         # more than L on the graph, so their ETA is at least L + the smallest fixed part.
-        need_all = prefer_grid_worker_within_s is not None and grid_code is not None
-        steps = [limit] if need_all else [x for x in (120.0, 300.0, 900.0) if x < limit] + [limit]
+        # With the own grid worker preferred, the search must also reach every unit that
+        # could arrive within ``prefer_grid_worker_within_s`` of the best one.
+        slack = (
+            float(prefer_grid_worker_within_s)
+            if prefer_grid_worker_within_s is not None and grid_code is not None
+            else 0.0
+        )
+        steps = [x for x in (120.0, 300.0, 900.0) if x < limit] + [limit]
         floor = float(fixed[keep].min()) + min(a for _, a in src_of.values())
         sel = {m: np.flatnonzero(keep & (units.node[m] >= 0)) for m in modes}
         for radius in steps:
@@ -268,7 +317,11 @@ class Router:
             cand = reached[np.isfinite(eta[reached])]
             if radius >= limit:
                 break
-            if cand.size >= k and np.partition(eta[cand], k - 1)[k - 1] <= radius + floor:
+            if (
+                cand.size >= k
+                and np.partition(eta[cand], k - 1)[k - 1] <= radius + floor
+                and eta[cand].min() + slack <= radius + floor
+            ):
                 break
         sources = {m: v[0] for m, v in src_of.items()}
         turnout = units.turnout_s
@@ -394,7 +447,7 @@ def nearest_units(
     else:
         raise InvalidInput("give an incident or a point")
     if units is None:
-        units = load_units(conn=conn, graph=router.graph)
+        units, _ = load_units(conn=conn, graph=router.graph)
     if each_type and types and len(types) > 1:
         return nearest_mix(
             router, lat, lng, units, types=types, k=k, max_minutes=max_minutes, grid_code=grid_code

@@ -7,7 +7,15 @@ import psycopg
 import pytest
 
 from geo.errors import NotFound
-from geo.routing import Router, RoutingConfig, load_graph, load_units, nearest_units, travel_field
+from geo.routing import (
+    Router,
+    RoutingConfig,
+    UnitCache,
+    load_graph,
+    load_units,
+    nearest_units,
+    travel_field,
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +72,7 @@ def test_stale_positions_are_flagged_and_penalised(
     conn.execute(
         "UPDATE units SET position_time = now() - interval '1 hour' WHERE type = 'patrol_car'"
     )
-    units = load_units(conn=conn, graph=router.graph)
+    units, _ = load_units(conn=conn, graph=router.graph)
     lat, lng = float(units.lat[0]), float(units.lng[0])
     res = router.nearest(lat, lng, units, k=10, types=("patrol_car",), max_minutes=120)
     assert res.recommendations and all(r.stale for r in res.recommendations)
@@ -90,3 +98,37 @@ def test_graph_cache_rebuilds_when_roads_change(conn: psycopg.Connection) -> Non
     g2 = cache.get(conn)
     assert g2 is not g1 and cache.builds == 2
     assert g2.matrix["car"].nnz < g1.matrix["car"].nnz
+
+
+def test_unit_cache_follows_the_database(conn: psycopg.Connection, router: Router) -> None:
+    cache = UnitCache()
+    first = cache.get(conn, router.graph)
+    cars = np.flatnonzero((first.types == "patrol_car") & (first.status == "available"))
+    i, j = int(cars[0]), int(cars[1])
+    a, b = int(first.ids[i]), int(first.ids[j])
+    # A status change is read without a full reload...
+    conn.execute(
+        "UPDATE units SET status = 'off_duty', status_time = clock_timestamp() WHERE id = %s",
+        (a,),
+    )
+    second = cache.get(conn, router.graph)
+    assert second.status[i] == "off_duty" and np.array_equal(second.ids, first.ids)
+    # ...and so is a move, with the unit's new place on the graph.
+    conn.execute(
+        "UPDATE units SET geom = (SELECT geom FROM units WHERE id = %s), "
+        "position_time = clock_timestamp() WHERE id = %s",
+        (b, a),
+    )
+    third = cache.get(conn, router.graph)
+    assert (third.lat[i], third.lng[i]) == (third.lat[j], third.lng[j])
+    assert third.node["car"][i] == third.node["car"][j]
+    full, _ = load_units(conn=conn, graph=router.graph)
+    for f in ("ids", "status", "lat", "lng", "types", "call_signs"):
+        assert np.array_equal(getattr(third, f), getattr(full, f)), f
+    assert np.array_equal(third.node["car"], full.node["car"])
+    # A unit leaving the map (no position) changes the count: everything is read again.
+    conn.execute(
+        "UPDATE units SET geom = NULL, h3 = NULL, position_time = NULL WHERE id = %s", (b,)
+    )
+    fourth = cache.get(conn, router.graph)
+    assert len(fourth) == len(first) - 1 and b not in set(fourth.ids.tolist())
