@@ -19,7 +19,7 @@ from dash import ALL, Input, Output, State, ctx, html
 from console import desk, i18n, state
 from console.errors import user_message
 from console.settings import Settings
-from geo import casefile, incidents, photos, places, units
+from geo import casefile, incidents, mapdata, photos, places, units
 from geo.db import transaction
 from geo.errors import InvalidInput
 from geo.routing import nearest_units
@@ -212,10 +212,8 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
     )
     def default_class(category: Any) -> Any:
         with pool().connection() as conn:
-            row = conn.execute(
-                "SELECT default_class FROM categories WHERE code = %(c)s", {"c": str(category)}
-            ).fetchone()
-        return row[0] if row else NO
+            klass = mapdata.default_class(conn=conn, category=str(category))
+        return klass or NO
 
     intake_state = [
         State("desk-pick", "data"),
@@ -474,11 +472,8 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
             ids = [an_id(u) for u in picked]
             eta = {int(k): float(v) for k, v in (etas or {}).items() if int(k) in ids}
             done = units.dispatch(conn=conn, incident_id=an_id(sel), unit_ids=ids, etas=eta)
-            names = conn.execute(
-                "SELECT string_agg(call_sign, ', ' ORDER BY id) FROM units WHERE id = ANY(%(i)s)",
-                {"i": done.unit_ids},
-            ).fetchone()
-            return tx["msg.dispatched"].format(units=names[0] if names else "")
+            names = units.call_signs(conn=conn, unit_ids=done.unit_ids)
+            return tx["msg.dispatched"].format(units=", ".join(names))
 
         return act(run)
 
@@ -497,8 +492,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         def run(conn: Any) -> str:
             unit_id, to = an_id(trig["unit"]), str(trig["to"])
             got = units.set_status(conn=conn, unit_id=unit_id, target=to)
-            row = conn.execute("SELECT call_sign FROM units WHERE id = %(i)s", {"i": unit_id})
-            name = (row.fetchone() or ["?"])[0]
+            name = ", ".join(units.call_signs(conn=conn, unit_ids=[unit_id]))
             return tx["msg.unit_status"].format(unit=name, status=tx[f"unit_status.{got}"])
 
         return act(run)

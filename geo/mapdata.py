@@ -189,6 +189,14 @@ def categories(*, conn: psycopg.Connection) -> list[Category]:
         ).fetchall()
 
 
+def default_class(*, conn: psycopg.Connection, category: str) -> str | None:
+    """The 三事 class a category's cases get unless the operator says otherwise."""
+    row = conn.execute(
+        "SELECT default_class FROM categories WHERE code = %(c)s", {"c": category}
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 @dataclass(frozen=True)
 class Area:
     path: str

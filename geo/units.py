@@ -200,3 +200,13 @@ def assignments(*, conn: psycopg.Connection, incident_id: int) -> list[Assignmen
             "ORDER BY d.released_at IS NOT NULL, d.dispatched_at DESC, u.id LIMIT 30",
             {"i": incident_id},
         ).fetchall()
+
+
+def call_signs(*, conn: psycopg.Connection, unit_ids: Sequence[int]) -> list[str]:
+    """Call signs of ``unit_ids``, in id order (for messages)."""
+    return [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT call_sign FROM units WHERE id = ANY(%(i)s) ORDER BY id", {"i": list(unit_ids)}
+        )
+    ]
