@@ -45,4 +45,8 @@ def create_app(settings: Settings) -> dash.Dash:
     server.include_router(APIRouter(lifespan=jobs.lifespan(runner)))
     pages.register(app, settings)
     app.layout = html.Div([dash.page_container])
+    # Dash sets itself up (assets, scripts, callback map) on the first request that reaches
+    # its own routes; a first visit straight to /dispatch would get a page without our
+    # assets (no map styles, no clientside functions). Set up now, before any request.
+    app._setup_server()  # noqa: SLF001 - no public hook for this in Dash 4.4
     return app

@@ -57,3 +57,13 @@ def test_page_is_served_without_external_urls(client: TestClient) -> None:
     assert "_dash-config" in html
     for bad in ("unpkg.com", "cdn.jsdelivr", "cdnjs", "googleapis"):
         assert bad not in html
+
+
+def test_first_visit_to_a_page_gets_the_assets(db_conninfo: str) -> None:
+    """Dash walks its assets on its first own request; the page must not depend on that."""
+    state.close()
+    cfg = settings_mod.replace(settings_mod.load(), database_url=db_conninfo)
+    with TestClient(create_app(cfg).server) as fresh:
+        html = fresh.get("/dispatch").text
+    state.close()
+    assert "/assets/griddispatch.js" in html and "/assets/style.css" in html
