@@ -20,6 +20,7 @@ import time
 from console import settings as settings_mod
 from console import state
 from console.settings import Settings
+from geo import tokens
 from geo.db import connect, migrate
 from geo.errors import GeoError
 
@@ -86,15 +87,49 @@ def serve(settings: Settings) -> None:
     )
 
 
+def token_command(settings: Settings, args: list[str]) -> int:
+    """API tokens: create NAME SCOPE... (prints the secret once), revoke NAME, list."""
+    with connect(state.conninfo(settings)) as conn:
+        try:
+            if len(args) >= 3 and args[0] == "create":
+                print(tokens.create(conn=conn, name=args[1], scopes=args[2:]))
+            elif len(args) == 2 and args[0] == "revoke":
+                tokens.revoke(conn=conn, name=args[1])
+            elif args == ["list"]:
+                for name, scopes, created, revoked in tokens.listing(conn=conn):
+                    print(f"{name}\t{' '.join(scopes)}\t{created}\t{revoked or 'live'}")
+            else:
+                print(
+                    f"usage: token create NAME SCOPE... | revoke NAME | list; "
+                    f"scopes: {' '.join(tokens.SCOPES)}",
+                    file=sys.stderr,
+                )
+                return 2
+        except GeoError as exc:
+            print(f"error: {exc.user_message}", file=sys.stderr)
+            return 1
+        conn.commit()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m console",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("command", choices=["run", "init-db", "stop-db", "settings-table", "demo"])
+    parser.add_argument(
+        "command",
+        choices=["run", "init-db", "stop-db", "settings-table", "demo", "token"],
+    )
     parser.add_argument("--size", choices=["tiny", "city", "province"], help="demo: city size")
     parser.add_argument("--replace", action="store_true", help="demo: wipe existing data first")
+    parser.add_argument(
+        "token_args",
+        nargs="*",
+        metavar="ARG",
+        help="token: 'create NAME SCOPE...', 'revoke NAME' or 'list'",
+    )
     args = parser.parse_args(argv)
     try:
         settings = settings_mod.load()
@@ -122,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.command == "init-db":
         return 0
+    if args.command == "token":
+        return token_command(settings, args.token_args)
     try:
         serve(settings)
     except KeyboardInterrupt:

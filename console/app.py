@@ -10,7 +10,7 @@ from dash import html
 from fastapi import APIRouter
 from starlette.middleware.gzip import GZipMiddleware
 
-from console import api, errors, jobs, pages
+from console import api, api_v1, errors, jobs, live, pages
 from console.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,17 +36,21 @@ def create_app(settings: Settings) -> dash.Dash:
     )
     server = app.server
     server.title = "griddispatch API"
+    server.state.settings = settings
     server.add_middleware(GZipMiddleware, minimum_size=2048)
     errors.install(server)
+    server.include_router(api_v1.router(settings))
     server.include_router(api.router(settings))
     server.include_router(api.health_router(settings))
     runner = jobs.EscalationRunner(settings)
     server.state.escalation_runner = runner
     server.include_router(APIRouter(lifespan=jobs.lifespan(runner)))
+    server.include_router(APIRouter(lifespan=live.lifespan))
     pages.register(app, settings)
     app.layout = html.Div([dash.page_container])
-    # Dash sets itself up (assets, scripts, callback map) on the first request that reaches
-    # its own routes; a first visit straight to /dispatch would get a page without our
-    # assets (no map styles, no clientside functions). Set up now, before any request.
-    app._setup_server()  # noqa: SLF001 - no public hook for this in Dash 4.4
+    # Dash sets itself up (assets, scripts, callback map, the pages router and its clientside
+    # callback) in hooks run before a request that reaches its own routes; a first visit
+    # straight to /dispatch would get a page without our assets and functions. Run them now.
+    for hook in list(app.backend._before_request_funcs):  # noqa: SLF001 - no public way in 4.4
+        hook()
     return app

@@ -86,8 +86,13 @@ def grid_card(card: GridCard, tx: dict[str, str]) -> html.Div:
                         html.Span(
                             className="gd-pill", style={"background": PRIORITY_COLOURS[i.priority]}
                         ),
-                        " · ".join((i.category_zh if zh else i.category_en,
-                                    tx[f"status.{i.status}"], i.reported)),
+                        " · ".join(
+                            (
+                                i.category_zh if zh else i.category_en,
+                                tx[f"status.{i.status}"],
+                                i.reported,
+                            )
+                        ),
                     ]
                 )
                 for i in card.recent_open

@@ -2,7 +2,9 @@
 ``geo`` (inside one transaction for the acting operator), render with ``console.desk``.
 
 Every action answers in the message strip (no modal dialogs) and bumps ``desk-rev``, which
-refreshes the queue, the selected case, its recommendations and the map layers.
+refreshes the queue, the selected case and its recommendations; the map layers follow the
+database through the live channel (``console.live``), which also refreshes the queue and the
+selected case when someone else changes them.
 """
 
 from __future__ import annotations
@@ -70,6 +72,13 @@ def an_id(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
         raise InvalidInput("Invalid id.")
     return value
+
+
+def _about(live: Any, sel: Any) -> bool:
+    """Whether a live change (``{"ids": [...], "full": bool}``) concerns case ``sel``."""
+    if sel is None or not isinstance(live, dict):
+        return False
+    return bool(live.get("full")) or sel in (live.get("ids") or [])
 
 
 def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one function per callback
@@ -352,11 +361,15 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         Input("desk-sel", "data"),
         Input("desk-rev", "data"),
         Input("case-types", "value"),
+        Input("live-cases", "data"),
         State("lang", "data"),
     )
-    def show_case(sel: Any, _rev: Any, types: Any, lang: str) -> tuple[Any, ...]:
-        """Selecting a case: its file, the 5 best units and their routes (recommend_p50_ms)."""
+    def show_case(sel: Any, _rev: Any, types: Any, live: Any, lang: str) -> tuple[Any, ...]:
+        """Selecting a case: its file, the 5 best units and their routes (recommend_p50_ms).
+        A live change redraws it only when it is about this case."""
         tx = i18n.t(lang)
+        if dash.ctx.triggered_id == "live-cases" and not _about(live, sel):
+            return NO, NO, NO, NO, NO
         if sel is None:
             return tx["case.hint"], None, HIDDEN, routes.EMPTY, None
         wanted = tuple(t for t in (types or []) if t in desk.REC_TYPES)
@@ -395,6 +408,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         Output("queue-sig", "data"),
         Input("desk-rev", "data"),
         Input("queue-tick", "n_intervals"),
+        Input("live-cases", "data"),
         Input("queue-filter-status", "value"),
         Input("queue-filter-priority", "value"),
         Input("queue-filter-category", "value"),
@@ -404,7 +418,16 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         State("lang", "data"),
     )
     def queue(
-        _r: Any, _t: Any, st: Any, pr: Any, ca: Any, area: Any, sel: Any, sig: Any, lang: str
+        _r: Any,
+        _t: Any,
+        _live: Any,
+        st: Any,
+        pr: Any,
+        ca: Any,
+        area: Any,
+        sel: Any,
+        sig: Any,
+        lang: str,
     ) -> tuple[Any, Any, Any]:
         """The queue; unchanged rows are not sent again (the browser ticks the clocks)."""
         tx = i18n.t(lang)
@@ -425,18 +448,6 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
             return NO, NO, NO
         count = " " + tx["queue.shown"].format(n=len(rows))
         return desk.queue_items(rows, tx, lang, sel, now()), count, new_sig
-
-    @app.callback(
-        Output("layer-incidents", "url"),
-        Output("layer-units", "url"),
-        Input("desk-rev", "data"),
-        prevent_initial_call=True,
-    )
-    def refresh_layers(r: Any) -> tuple[str, str]:
-        return (
-            f"/api/layers/incidents.geojson?rev={int(r or 0)}",
-            f"/api/layers/units.geojson?rev={int(r or 0)}",
-        )
 
     # ------------------------------------------------------------------------- actions
     result = [

@@ -9,7 +9,7 @@ import dash
 import dash_leaflet as dl
 from dash import Input, Output, Patch, State, dcc, html
 
-from console import components, desk, desk_callbacks, i18n, state
+from console import components, desk, desk_callbacks, i18n, live, state
 from console.errors import user_message
 from console.settings import Settings
 from geo import mapdata
@@ -87,6 +87,8 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
     return html.Div(
         [
             dcc.Store(id="lang", data=lang),
+            dcc.Store(id="live", data=[]),
+            dcc.Store(id="live-cases"),
             dcc.Interval(id="counter-tick", interval=15_000),
             components.top_bar(page, lang, tx, settings.jurisdiction_name, counters),
             *body,
@@ -115,6 +117,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         dash.register_page(page, path=path, layout=layout, title="griddispatch")
 
     desk_callbacks.register(app, settings)
+    live.register(app, settings)
 
     @app.callback(
         Output("grid-card", "children"),
@@ -141,10 +144,11 @@ def register(app: dash.Dash, settings: Settings) -> None:
     @app.callback(
         Output("counters", "children"),
         Input("counter-tick", "n_intervals"),
+        Input("live-cases", "data"),
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    def refresh_counters(_n: int, lang: str) -> Any:
+    def refresh_counters(_n: int, _live: Any, lang: str) -> Any:
         with state.pool(settings).connection() as conn:
             c = mapdata.counters(conn=conn)
         return components.counter_items(i18n.t(lang), c)

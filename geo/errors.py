@@ -42,3 +42,15 @@ class DatabaseUnavailable(GeoError):
     """The database cannot be reached or started."""
 
     status = 503
+
+
+class Unauthorized(GeoError):
+    """No credentials, or credentials that are unknown or revoked."""
+
+    status = 401
+
+
+class Forbidden(GeoError):
+    """Known credentials that may not do this."""
+
+    status = 403

@@ -486,6 +486,18 @@ def linked_reports(*, conn: psycopg.Connection, incident_id: int) -> int:
     return int(row[0]) if row else 0
 
 
+def _check_filters(
+    statuses: Sequence[str] | None,
+    priorities: Sequence[str] | None,
+    categories: Sequence[str] | None,
+) -> None:
+    for values, allowed in ((statuses, STATUSES), (priorities, PRIORITIES)):
+        if values and not set(values) <= set(allowed):
+            raise InvalidInput("Unknown status or priority in the filter.")
+    if categories and (len(categories) > 100 or not all(isinstance(c, str) for c in categories)):
+        raise InvalidInput("Too many or malformed categories in the filter.")
+
+
 def queue(
     *,
     conn: psycopg.Connection,
@@ -496,11 +508,7 @@ def queue(
     limit: int = 200,
 ) -> list[dict[str, Any]]:
     """Open cases, priority first (red, yellow, blue), then least SLA time left; overdue first."""
-    for values, allowed in ((statuses, STATUSES), (priorities, PRIORITIES)):
-        if values and not set(values) <= set(allowed):
-            raise InvalidInput("Unknown status or priority in the filter.")
-    if categories and (len(categories) > 100 or not all(isinstance(c, str) for c in categories)):
-        raise InvalidInput("Too many or malformed categories in the filter.")
+    _check_filters(statuses, priorities, categories)
     if path is not None and not _LTREE.match(path):
         raise InvalidInput("Unknown area in the filter.")
     with conn.cursor(row_factory=dict_row) as cur:
@@ -527,3 +535,73 @@ def queue(
                 "lim": max(1, min(limit, 1000)),
             },
         ).fetchall()
+
+
+def listing(
+    *,
+    conn: psycopg.Connection,
+    statuses: Sequence[str] | None = None,
+    priorities: Sequence[str] | None = None,
+    categories: Sequence[str] | None = None,
+    grid_code: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    after_id: int = 0,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Cases (closed ones too) by id, for the API: filters, and pages after ``after_id``."""
+    _check_filters(statuses, priorities, categories)
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            f"SELECT {_COLUMNS} FROM incidents WHERE id > %(after)s"  # noqa: S608
+            " AND (%(st)s::text[] IS NULL OR status = ANY(%(st)s))"
+            " AND (%(pr)s::text[] IS NULL OR priority = ANY(%(pr)s))"
+            " AND (%(ca)s::text[] IS NULL OR category = ANY(%(ca)s))"
+            " AND (%(g)s::text IS NULL OR grid_code = %(g)s)"
+            " AND (%(since)s::timestamptz IS NULL OR reported_at >= %(since)s)"
+            " AND (%(until)s::timestamptz IS NULL OR reported_at < %(until)s)"
+            " ORDER BY id LIMIT %(lim)s",
+            {
+                "after": after_id,
+                "st": list(statuses) if statuses else None,
+                "pr": list(priorities) if priorities else None,
+                "ca": list(categories) if categories else None,
+                "g": grid_code,
+                "since": since,
+                "until": until,
+                "lim": max(1, min(limit, 1000)),
+            },
+        ).fetchall()
+
+
+def remembered(
+    *, conn: psycopg.Connection, token_id: int, key: str, request_sha256: str
+) -> int | None:
+    """Claim an Idempotency-Key for a create (waits while a request with the same key is in
+    flight). None: this request is the first, create the case and :func:`remember` it; else
+    the case the first request opened."""
+    if not 1 <= len(key) <= 200:
+        raise InvalidInput("An Idempotency-Key is 1-200 characters.")
+    claimed = conn.execute(
+        "INSERT INTO idempotency_keys (token_id, key, request_sha256) "
+        "VALUES (%(t)s, %(k)s, %(h)s) ON CONFLICT DO NOTHING RETURNING 1",
+        {"t": token_id, "k": key, "h": request_sha256},
+    ).fetchone()
+    if claimed:
+        return None
+    row = conn.execute(
+        "SELECT request_sha256, incident_id FROM idempotency_keys "
+        "WHERE token_id = %(t)s AND key = %(k)s",
+        {"t": token_id, "k": key},
+    ).fetchone()
+    assert row is not None
+    if row[0] != request_sha256:
+        raise Conflict("This Idempotency-Key was used before for a different request.")
+    return int(row[1])
+
+
+def remember(*, conn: psycopg.Connection, token_id: int, key: str, incident_id: int) -> None:
+    conn.execute(
+        "UPDATE idempotency_keys SET incident_id = %(i)s WHERE token_id = %(t)s AND key = %(k)s",
+        {"i": incident_id, "t": token_id, "k": key},
+    )

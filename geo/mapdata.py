@@ -14,6 +14,19 @@ from geo.incidents import OVERDUE_SQL
 
 Feature = dict[str, Any]
 
+# The incidents layer's feature columns (the live push reads the same, closed ones included).
+INCIDENT_FEATURES = (
+    """
+    SELECT i.id, i.number, i.category, c.name_zh AS category_zh, c.name_en AS category_en,
+           i.priority, i.status, i.grid_code, i.escalation_level,
+           to_char(i.reported_at AT TIME ZONE 'Asia/Shanghai', 'MM-DD HH24:MI') AS reported,
+           """
+    + OVERDUE_SQL
+    + """ AS overdue,
+           ST_AsGeoJSON(i.geom, 6) AS geometry
+    FROM incidents i JOIN categories c ON c.code = i.category"""
+)
+
 # Layer name -> SQL returning `geometry` (GeoJSON text) and the feature properties.
 _LAYER_SQL: dict[str, str] = {
     "grids": """
@@ -38,17 +51,10 @@ _LAYER_SQL: dict[str, str] = {
         FROM platforms p ORDER BY p.id""",
     "units": """
         SELECT id, call_sign, type, agency, status,
-               extract(epoch FROM now() - position_time)::int AS age_s,
+               extract(epoch FROM position_time)::bigint AS fix,
                ST_AsGeoJSON(geom, 6) AS geometry
         FROM units WHERE geom IS NOT NULL ORDER BY id""",
-    "incidents": """
-        SELECT i.id, i.number, i.category, c.name_zh AS category_zh, c.name_en AS category_en,
-               i.priority, i.status, i.grid_code, i.escalation_level,
-               to_char(i.reported_at AT TIME ZONE 'Asia/Shanghai', 'MM-DD HH24:MI') AS reported,
-               """ + OVERDUE_SQL + """ AS overdue,
-               ST_AsGeoJSON(i.geom, 6) AS geometry
-        FROM incidents i JOIN categories c ON c.code = i.category
-        WHERE i.status <> 'closed' ORDER BY i.id""",
+    "incidents": INCIDENT_FEATURES + " WHERE i.status <> 'closed' ORDER BY i.id",
 }
 LAYER_NAMES = tuple(_LAYER_SQL)
 
@@ -153,7 +159,9 @@ def counters(*, conn: psycopg.Connection) -> Counters:
         """
         SELECT (SELECT count(*) FROM incidents WHERE status <> 'closed'),
                (SELECT count(*) FROM incidents WHERE status <> 'closed'
-                  AND """ + OVERDUE_SQL + """),
+                  AND """
+        + OVERDUE_SQL
+        + """),
                (SELECT count(*) FROM units WHERE status = 'available')
         """
     ).fetchone()

@@ -24,6 +24,7 @@ class LayerSpec:
     hideout: dict[str, Any] = field(default_factory=dict)
     cluster: bool = False
     interactive: bool = True
+    live: bool = False  # filled and kept current by the live channel, not loaded from a URL
 
 
 LAYERS: dict[str, LayerSpec] = {
@@ -69,12 +70,14 @@ LAYERS: dict[str, LayerSpec] = {
         point="griddispatch.unitPoint",
         cluster=True,
         hideout={"colours": styles.UNIT_TYPE_COLOURS, "busy": list(styles.UNIT_STATUS_BUSY)},
+        live=True,
     ),
     "incidents": LayerSpec(
         "incidents",
         True,
         point="griddispatch.incidentPoint",
         hideout={"colours": styles.PRIORITY_COLOURS},
+        live=True,
     ),
 }
 
@@ -84,12 +87,14 @@ def _fn(name: str | None) -> dict[str, str] | None:
 
 
 def component(spec: LayerSpec, url: str, *, passive: bool = False) -> dl.GeoJSON:
-    """The dash-leaflet GeoJSON component of one layer, loading its data from ``url``.
+    """The dash-leaflet GeoJSON component of one layer, loading its data from ``url`` (a live
+    layer starts empty: the live channel sends its data when the page connects).
 
     ``passive``: the layer takes no clicks (they reach the map below it)."""
+    source = {"data": {"type": "FeatureCollection", "features": []}} if spec.live else {"url": url}
     kwargs: dict[str, Any] = {
         "id": f"layer-{spec.name}",
-        "url": url,
+        **source,
         "hideout": spec.hideout,
         "interactive": spec.interactive and not passive,
         "bubblingMouseEvents": False,

@@ -75,11 +75,90 @@ window.griddispatch = (function () {
     if (done) { ev.preventDefault(); }
   });
 
+
+  // Live channel: apply the server's tick messages (layers/live.py) to the units and
+  // incidents layers, in order, each once, as a Dash Patch. A full message replaces both.
+  var liveDone = new WeakSet(), liveSeq = -1, liveCases = 0;
+  var SCALE = 100000, NU = null;
+  function indexOf(fc) {
+    var idx = {}, f = (fc && fc.features) || [];
+    for (var i = 0; i < f.length; i++) { idx[f[i].id] = i; }
+    return idx;
+  }
+  function liveApply(msgs, units, incidents) {
+    NU = window.dash_clientside.no_update;
+    if (!msgs || !msgs.length) { return [NU, NU, NU]; }
+    var uf = null, inc = null, full = null, touched = false, ids = [];
+    msgs.forEach(function (m) {
+      if (liveDone.has(m)) { return; }
+      liveDone.add(m);
+      if (m.full) {
+        full = m; liveSeq = m.seq; uf = m.units.features.slice();
+        inc = m.incidents.features.slice(); touched = true; return;
+      }
+      if (liveSeq >= 0 && m.seq > liveSeq + 1 && !full) { refetch(); }
+      liveSeq = m.seq;
+      if (uf === null) { uf = ((units && units.features) || []).slice(); }
+      if (inc === null) { inc = ((incidents && incidents.features) || []).slice(); }
+      var ui = indexOf({ features: uf });
+      if (m.mv) {
+        var d = m.mv.d, id = 0;
+        for (var k = 0; k < d.length; k += 4) {
+          id += d[k];
+          var j = ui[id];
+          if (j === undefined) { continue; }
+          var f = uf[j];
+          uf[j] = { type: "Feature", id: id, properties: Object.assign({}, f.properties, { fix: m.mv.t0 + d[k + 3] }),
+                    geometry: { type: "Point", coordinates: [(m.mv.x0 + d[k + 1]) / SCALE, (m.mv.y0 + d[k + 2]) / SCALE] } };
+        }
+      }
+      (m.st || []).forEach(function (s) {
+        var j = ui[s[0]];
+        if (j !== undefined) {
+          uf[j] = Object.assign({}, uf[j], { properties: Object.assign({}, uf[j].properties, { status: s[1] }) });
+        }
+        touched = true;
+      });
+      (m.ua || []).forEach(function (f) { if (ui[f.id] === undefined) { uf.push(f); } else { uf[ui[f.id]] = f; } touched = true; });
+      if (m.ur) { var gone = new Set(m.ur); uf = uf.filter(function (f) { return !gone.has(f.id); }); touched = true; }
+      var ii = indexOf({ features: inc });
+      (m.iu || []).forEach(function (f) {
+        if (ii[f.id] === undefined) { ii[f.id] = inc.length; inc.push(f); } else { inc[ii[f.id]] = f; }
+        ids.push(f.id); touched = true;
+      });
+      if (m.ir) {
+        var closed = new Set(m.ir);
+        inc = inc.filter(function (f) { return !closed.has(f.id); });
+        m.ir.forEach(function (i) { ids.push(i); }); touched = true;
+      }
+    });
+    var out = [NU, NU, NU];
+    if (uf !== null) { out[0] = new window.dash_clientside.Patch().assign(["features"], uf).build(); }
+    if (inc !== null) { out[1] = new window.dash_clientside.Patch().assign(["features"], inc).build(); }
+    if (full) {
+      out[0] = { type: "FeatureCollection", features: uf };
+      out[1] = { type: "FeatureCollection", features: inc };
+    }
+    if (touched) { liveCases += 1; out[2] = { n: liveCases, ids: ids, full: !!full }; }
+    window.griddispatch.liveSeq = liveSeq;
+    if (uf !== null) { window.griddispatch.liveUnits = uf; }
+    if (inc !== null) { window.griddispatch.liveIncidents = inc; }
+    return out;
+  }
+  // A page that fell too far behind reads both layers whole (rare: the store keeps 8 ticks).
+  function refetch() {
+    ["units", "incidents"].forEach(function (name) {
+      fetch("/api/layers/" + name + ".geojson").then(function (r) { return r.json(); })
+        .then(function (fc) { window.dash_clientside.set_props("layer-" + name, { data: fc }); });
+    });
+  }
+
   // What has been drawn, per layer id: used by the browser tests and the big screen.
-  var drawn = {}, gridLayers = {};
+  var drawn = {}, gridLayers = {}, shown = {};  // shown: case number -> when drawn
 
   return {
     drawn: drawn,
+    shown: shown,
     gridLayers: gridLayers,
     gridStyle: function (feature, ctx) {
       var h = ctxHideout(ctx), p = feature.properties;
@@ -144,6 +223,8 @@ window.griddispatch = (function () {
       return L.marker(latlng, { icon: icon, keyboard: false, interactive: false });
     },
     tickNow: function () { tick(); return ""; },
+    liveApply: liveApply,
+    liveSeq: -1,
     clusterPoint: function (feature, latlng, index, ctx) {
       var n = feature.properties.point_count;
       var size = n < 50 ? 26 : n < 500 ? 34 : 42;
@@ -163,6 +244,7 @@ window.griddispatch = (function () {
       if (p.call_sign !== undefined) {
         lines = [p.call_sign, p.type + " · " + p.status];
       } else if (p.number !== undefined) {
+        shown[p.number] = Date.now();
         var lang = document.documentElement.lang === "en" ? "en" : "zh";
         lines = [lang === "en" ? p.category_en : p.category_zh, p.number, p.reported,
                  p.escalation_level && p.escalation_level !== "grid" ? "↑ " + p.escalation_level : ""];

@@ -66,7 +66,12 @@ def _show_case_request(ctx: Context) -> tuple[dict[str, Any], list[tuple[str, st
         dict(zip(("id", "property"), o.rsplit(".", 1), strict=True))
         for o in key.strip(".").split("...")
     ]
-    values = {("desk-rev", "data"): 0, ("case-types", "value"): [], ("lang", "data"): "zh-CN"}
+    values = {
+        ("desk-rev", "data"): 0,
+        ("case-types", "value"): [],
+        ("live-cases", "data"): None,
+        ("lang", "data"): "zh-CN",
+    }
     inputs = [(i["id"], i["property"]) for i in cb["inputs"]]
     if inputs[0] != ("desk-sel", "data") or set(inputs[1:]) - set(values):
         raise RuntimeError(f"show_case has unexpected inputs {inputs}; update this benchmark")

@@ -64,6 +64,9 @@ def test_first_visit_to_a_page_gets_the_assets(db_conninfo: str) -> None:
     state.close()
     cfg = settings_mod.replace(settings_mod.load(), database_url=db_conninfo)
     with TestClient(create_app(cfg).server) as fresh:
-        html = fresh.get("/dispatch").text
+        first = fresh.get("/dispatch").text
+        fresh.get("/_dash-layout")
+        later = fresh.get("/dispatch").text
     state.close()
-    assert "/assets/griddispatch.js" in html and "/assets/style.css" in html
+    assert "/assets/griddispatch.js" in first and "/assets/style.css" in first
+    assert first.count('ns["') == later.count('ns["') >= 4  # every clientside function

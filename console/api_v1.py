@@ -1,0 +1,229 @@
+"""The integration API, /api/v1: incidents (with Idempotency-Key) and units (positions in
+batches, status). Every route needs a bearer token with the route's scope; every input is
+validated before anything is written, and each request is one transaction for the token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from console import state
+from console.settings import Settings
+from geo import avl, incidents, places, tokens, units
+from geo.coords import gcj02_to_wgs84
+from geo.db import transaction
+from geo.errors import InvalidInput
+
+Priority = Literal["red", "yellow", "blue"]
+Source = Literal[
+    "grid_worker", "hotline_12345", "transfer_110", "wechat_group", "walk_in", "sensor", "operator"
+]
+Status = Literal["reported", "dispatched", "accepted", "on_scene", "resolved", "closed"]
+UnitStatus = Literal["available", "dispatched", "en_route", "on_scene", "returning", "off_duty"]
+_STRICT = ConfigDict(extra="forbid")
+
+
+class IncidentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    lon: float = Field(description="Longitude (checked with lat: inside the city, not swapped)")
+    lat: float
+    coords: Literal["wgs84", "gcj02"] = Field(
+        "wgs84", description="Datum of lon/lat; GCJ-02 (Chinese web maps) is converted."
+    )
+    category: str = Field(pattern=r"^[a-z_]{2,40}$")
+    priority: Priority = "blue"
+    source: Source
+    klass: Literal["family", "shared", "public"] | None = Field(None, alias="class")
+    description: str = Field("", max_length=4000)
+    reporter_name: str | None = Field(None, max_length=100)
+    reporter_phone: str | None = Field(None, max_length=40)
+    grid_code: str | None = Field(None, pattern=r"^[0-9]{15}$")
+
+
+class StatusIn(BaseModel):
+    model_config = _STRICT
+    status: Status
+    note: str | None = Field(None, max_length=4000)
+
+
+class Position(BaseModel):
+    model_config = _STRICT
+    unit: int | str = Field(description="Unit id or call sign")
+    lon: float = Field(description="Longitude (checked with lat: inside the city, not swapped)")
+    lat: float
+    time: dt.datetime = Field(description="Fix time with a time zone (ISO 8601)")
+    speed: float | None = Field(None, ge=0, le=100, description="m/s")
+    heading: float | None = Field(None, ge=0, lt=360, description="degrees from north")
+
+
+class UnitStatusIn(BaseModel):
+    model_config = _STRICT
+    status: UnitStatus
+
+
+_bearer = HTTPBearer(auto_error=False, description="API token (python -m console token)")
+
+
+def _need(scope: str) -> Any:
+    """A dependency: the request's live token, which must hold ``scope``."""
+
+    def check(
+        request: Request,
+        cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> tokens.Token:
+        with state.pool(request.app.state.settings).connection() as conn:
+            tok = tokens.verify(conn=conn, secret=cred.credentials if cred else None)
+        tok.require(scope)
+        return tok
+
+    return Depends(check)
+
+
+IncidentsRead = Annotated[tokens.Token, _need("incidents:read")]
+IncidentsWrite = Annotated[tokens.Token, _need("incidents:write")]
+UnitsWrite = Annotated[tokens.Token, _need("units:write")]
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """An incident row as the API returns it (times in ISO 8601)."""
+    out = {k: v for k, v in row.items() if k not in ("path", "overdue", "due")}
+    for k, v in out.items():
+        if isinstance(v, dt.datetime):
+            out[k] = v.isoformat()
+    return out
+
+
+def router(settings: Settings) -> APIRouter:
+    r = APIRouter(prefix="/api/v1", tags=["integration API"])
+
+    def pool():  # type: ignore[no-untyped-def]
+        return state.pool(settings)
+
+    # ------------------------------------------------------------------ incidents
+    @r.post("/incidents", status_code=201, summary="Open a case (retry-safe with Idempotency-Key)")
+    def create_incident(
+        body: IncidentIn,
+        response: Response,
+        tok: IncidentsWrite,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> dict[str, Any]:
+        lon, lat = body.lon, body.lat
+        if body.coords == "gcj02":
+            x, y = gcj02_to_wgs84([lon], [lat])
+            lon, lat = float(x[0]), float(y[0])
+        digest = hashlib.sha256(body.model_dump_json(by_alias=True).encode()).hexdigest()
+        with transaction(pool(), actor=tok.actor) as conn:
+            if idempotency_key is not None:
+                earlier = incidents.remembered(
+                    conn=conn, token_id=tok.id, key=idempotency_key, request_sha256=digest
+                )
+                if earlier is not None:
+                    response.status_code = 200
+                    return public(incidents.get(conn=conn, incident_id=earlier))
+            row = incidents.create(
+                conn=conn,
+                lon=lon,
+                lat=lat,
+                category=body.category,
+                priority=body.priority,
+                source=body.source,
+                klass=body.klass,
+                description=body.description,
+                reporter_name=body.reporter_name,
+                reporter_phone=body.reporter_phone,
+                grid_code=body.grid_code,
+                region_bbox=places.city_bbox(conn=conn),
+                boundary_m=settings.boundary_m,
+            )
+            if idempotency_key is not None:
+                incidents.remember(
+                    conn=conn, token_id=tok.id, key=idempotency_key, incident_id=row["id"]
+                )
+        response.headers["Location"] = f"/api/v1/incidents/{row['id']}"
+        return public(row)
+
+    @r.get("/incidents/{incident_id}", summary="One case")
+    def get_incident(
+        _t: IncidentsRead, incident_id: int = Path(ge=1, le=2**63 - 1)
+    ) -> dict[str, Any]:
+        with pool().connection() as conn:
+            return public(incidents.get(conn=conn, incident_id=incident_id))
+
+    @r.get("/incidents", summary="Cases by filters, in pages (by id)")
+    def list_incidents(
+        _t: IncidentsRead,
+        status: Annotated[list[Status] | None, Query()] = None,
+        priority: Annotated[list[Priority] | None, Query()] = None,
+        category: Annotated[list[str] | None, Query(max_length=100)] = None,
+        grid_code: Annotated[str | None, Query(pattern=r"^[0-9]{15}$")] = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        after_id: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
+        with pool().connection() as conn:
+            rows = incidents.listing(
+                conn=conn,
+                statuses=status,
+                priorities=priority,
+                categories=category,
+                grid_code=grid_code,
+                since=since,
+                until=until,
+                after_id=after_id,
+                limit=limit,
+            )
+        items = [public(r) for r in rows]
+        nxt = items[-1]["id"] if len(items) == limit else None
+        return {"items": items, "next_after_id": nxt}
+
+    @r.post("/incidents/{incident_id}/status", summary="Move a case along the closed loop")
+    def incident_status(
+        body: StatusIn,
+        tok: IncidentsWrite,
+        incident_id: int = Path(ge=1, le=2**63 - 1),
+    ) -> dict[str, Any]:
+        with transaction(pool(), actor=tok.actor) as conn:
+            row = incidents.transition(
+                conn=conn, incident_id=incident_id, target=body.status, note=body.note
+            )
+        return public(row)
+
+    # ------------------------------------------------------------------ units
+    @r.post("/units/positions", summary="A batch of tracker fixes (refused whole if any is bad)")
+    def positions(
+        body: Annotated[list[Position], Field(max_length=avl.MAX_BATCH)],
+        tok: UnitsWrite,
+    ) -> dict[str, int]:
+        if not body:
+            raise InvalidInput("The batch is empty.")
+        with transaction(pool(), actor=tok.actor) as conn:
+            n = avl.ingest(
+                conn=conn,
+                units=[p.unit for p in body],
+                lon=[p.lon for p in body],
+                lat=[p.lat for p in body],
+                times=[p.time for p in body],
+                speed=[p.speed for p in body],
+                heading=[p.heading for p in body],
+                region_bbox=places.city_bbox(conn=conn),
+            )
+        return {"stored": n}
+
+    @r.post("/units/{unit_id}/status", summary="A unit's status (en route, on scene, ...)")
+    def unit_status(
+        body: UnitStatusIn,
+        tok: UnitsWrite,
+        unit_id: int = Path(ge=1, le=2**31 - 1),
+    ) -> dict[str, Any]:
+        with transaction(pool(), actor=tok.actor) as conn:
+            status = units.set_status(conn=conn, unit_id=unit_id, target=body.status)
+        return {"id": unit_id, "status": status}
+
+    return r

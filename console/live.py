@@ -1,0 +1,274 @@
+"""Live push: what is committed in the city reaches every open page within a second.
+
+One :class:`Hub` per console process keeps a LISTEN connection on the 'units' and 'incidents'
+channels. A notification wakes it; it gathers the others that arrive within ``COALESCE_S``,
+reads what changed since its watermark (``geo.live``), diffs that against the map state it
+holds, and appends one tick message (``layers.live``) to a short log. The database is the
+source of truth, so several worker processes, each with its own hub, show the same thing.
+
+Each page runs one persistent WebSocket callback (Dash 4's native WebSocket callbacks on the
+FastAPI backend): it sends the whole state when the page connects, and then every new tick,
+appended to the page's ``live`` store with a Dash ``Patch``. In the browser a clientside
+callback applies them to the map layers (a ``Patch`` again) in order. A page that reconnects
+is restarted by Dash and gets the whole state again: it catches up by itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from typing import Any
+
+import dash
+import psycopg
+from dash import Input, Output, Patch, State
+
+from console import state
+from console.settings import Settings
+from geo import live as glive
+from layers import live as llive
+
+log = logging.getLogger(__name__)
+
+COALESCE_S = 0.05  # gather the notifications of one burst into one tick
+IDLE_S = 10.0  # with no notification, look anyway (overdue flags change with time)
+FULL_UNITS_S = 60.0  # compare every unit now and then (a change older than the overlap)
+LOG_TICKS = 30  # ticks kept for pages that fell behind
+KEEP_IN_STORE = 8  # messages kept in a page's live store
+
+
+class Hub:
+    """The current live state of one process and the recent ticks."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.units: dict[int, glive.UnitRow] = {}
+        self.incidents: dict[int, dict[str, Any]] = {}
+        self.seq = 0
+        self.log: deque[dict[str, Any]] = deque(maxlen=LOG_TICKS)
+        self.ticks = 0  # reads done (with or without changes)
+        self._cond: asyncio.Condition | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._ready: asyncio.Event | None = None
+        self._mark: dt.datetime | None = None  # database clock before the last read
+        self._full_units_at = 0.0
+
+    # ------------------------------------------------------------------ life
+    async def start(self) -> None:
+        """Start listening (once) and wait for the first full read."""
+        if self._task is None:
+            self._cond = asyncio.Condition()
+            self._ready = asyncio.Event()
+            self._task = asyncio.create_task(self._run(), name="griddispatch-live")
+        assert self._ready is not None
+        await self._ready.wait()
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        conninfo = state.conninfo(self.settings)
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+                    await conn.execute("LISTEN units")
+                    await conn.execute("LISTEN incidents")
+                    # Listening now: read everything, so nothing before this is missed.
+                    await self._read(full=True, ids=())
+                    assert self._ready is not None
+                    self._ready.set()
+                    while True:
+                        ids = await self._wait(conn)
+                        await self._read(full=False, ids=ids)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database went away: try again, then read everything
+                log.exception("live channel lost; reconnecting in 1 s")
+                await asyncio.sleep(1.0)
+
+    async def _wait(self, conn: psycopg.AsyncConnection[Any]) -> set[int]:
+        """Block until a notification (or IDLE_S), gather the burst; incident ids named."""
+        ids: set[int] = set()
+        gen = conn.notifies(timeout=IDLE_S, stop_after=1)
+        got = [n async for n in gen]
+        if got:
+            async for n in conn.notifies(timeout=COALESCE_S):
+                got.append(n)
+        for n in got:
+            if n.channel == "incidents":
+                with contextlib.suppress(ValueError, TypeError, KeyError):
+                    ids.add(int(json.loads(n.payload)["id"]))
+        return ids
+
+    # ------------------------------------------------------------------ reads
+    async def _read(self, *, full: bool, ids: set[int] | tuple[()]) -> None:
+        now = time.monotonic()
+        full_units = full or now - self._full_units_at > FULL_UNITS_S
+        result = await asyncio.to_thread(self._diff, full_units, full, list(ids))
+        if full_units:
+            self._full_units_at = now
+        self.units, self.incidents, self._mark, changes = result
+        self.ticks += 1
+        if changes is None:
+            return
+        assert self._cond is not None
+        async with self._cond:
+            self.seq += 1
+            changes["seq"] = self.seq
+            self.log.append(changes)
+            self._cond.notify_all()
+
+    def _diff(
+        self, full_units: bool, full_incidents: bool, ids: list[int]
+    ) -> tuple[
+        dict[int, glive.UnitRow], dict[int, dict[str, Any]], dt.datetime, dict[str, Any] | None
+    ]:
+        """Read and compare (on a worker thread; the state is swapped in on the loop)."""
+        with state.pool(self.settings).connection() as conn:
+            mark = glive.clock(conn=conn)
+            rows = glive.units_changed(conn=conn, since=None if full_units else self._mark)
+            inc_rows = glive.incidents_changed(
+                conn=conn,
+                since=None if full_incidents else self._mark,
+                ids=ids,
+                open_only=full_incidents,
+            )
+        units = dict(self.units)
+        moved, status, added = [], [], []
+        for u in rows:
+            old = units.get(u.id)
+            if old is None:
+                added.append(u)
+            elif old != u:
+                if (old.lon, old.lat, old.fix) != (u.lon, u.lat, u.fix):
+                    moved.append(u)
+                if old.status != u.status:
+                    status.append(u)
+            units[u.id] = u
+        removed_units: list[int] = []
+        if full_units:
+            seen = {u.id for u in rows}
+            removed_units = [i for i in units if i not in seen]
+            for i in removed_units:
+                del units[i]
+        incidents = dict(self.incidents)
+        changed_inc, removed_inc = [], []
+        seen_inc = set()
+        for r in inc_rows:
+            seen_inc.add(r["id"])
+            if r["status"] == "closed":
+                if incidents.pop(r["id"], None) is not None:
+                    removed_inc.append(r["id"])
+            elif incidents.get(r["id"]) != r:
+                incidents[r["id"]] = r
+                changed_inc.append(r)
+        if full_incidents:
+            gone = [i for i in incidents if i not in seen_inc]
+            for i in gone:
+                del incidents[i]
+            removed_inc += gone
+        msg = llive.tick(
+            0,
+            moved=moved,
+            status=status,
+            added=added,
+            removed_units=removed_units,
+            incidents=changed_inc,
+            removed_incidents=removed_inc,
+        )
+        return units, incidents, mark, (msg if llive.has_changes(msg) else None)
+
+    # ------------------------------------------------------------------ pages
+    def full(self) -> dict[str, Any]:
+        return llive.full(self.seq, self.units.values(), self.incidents.values())
+
+    async def after(self, seq: int, timeout: float) -> list[dict[str, Any]] | None:
+        """Ticks after ``seq`` (waiting up to ``timeout`` for one); None when the page fell
+        further behind than the log reaches (it needs the whole state)."""
+        assert self._cond is not None
+        async with self._cond:
+            if self.seq <= seq:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._cond.wait_for(lambda: self.seq > seq), timeout)
+            if self.seq <= seq:
+                return []
+            if not self.log or self.log[0]["seq"] > seq + 1:
+                return None
+            return [m for m in self.log if m["seq"] > seq]
+
+
+_hubs: dict[int, Hub] = {}
+
+
+def hub(settings: Settings) -> Hub:
+    """This process's hub for ``settings`` (one per event loop)."""
+    key = id(asyncio.get_running_loop())
+    h = _hubs.get(key)
+    if h is None:
+        h = _hubs[key] = Hub(settings)
+    return h
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    """Stops this process's hubs when the ASGI server shuts down."""
+    try:
+        yield
+    finally:
+        for h in list(_hubs.values()):
+            await h.stop()
+        _hubs.clear()
+
+
+def register(app: dash.Dash, settings: Settings) -> None:
+    """The persistent live callback and its clientside half (pages with a ``live`` store)."""
+
+    @app.callback(websocket=True, persistent=True)
+    async def live_feed() -> None:
+        ws = dash.ctx.websocket
+        if ws is None:  # no WebSocket: the page refreshes by its timers only
+            return
+        h = hub(settings)
+        await h.start()
+        seq, length = h.seq, 1
+        dash.set_props("live", {"data": [h.full()]})
+        while not ws.is_shutdown:
+            new = await h.after(seq, timeout=5.0)
+            if ws.is_shutdown:
+                break
+            if new is None:  # fell behind the log: the whole state again
+                seq, length = h.seq, 1
+                dash.set_props("live", {"data": [h.full()]})
+                continue
+            if not new:
+                continue
+            p = Patch()
+            for m in new:
+                p.append(m)
+            length += len(new)
+            while length > KEEP_IN_STORE:
+                del p[0]
+                length -= 1
+            seq = new[-1]["seq"]
+            dash.set_props("live", {"data": p})
+
+    app.clientside_callback(
+        "function(msgs, units, incidents) {"
+        " return window.griddispatch.liveApply(msgs, units, incidents); }",
+        Output("layer-units", "data"),
+        Output("layer-incidents", "data"),
+        Output("live-cases", "data"),
+        Input("live", "data"),
+        State("layer-units", "data"),
+        State("layer-incidents", "data"),
+    )

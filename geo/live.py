@@ -1,0 +1,102 @@
+"""Reads behind the live push: units and incidents changed since a watermark.
+
+Writers stamp ``changed_at`` with the wall-clock time of each change (a trigger) and NOTIFY
+on 'units' or 'incidents'. A reader keeps the database clock time it read before its last
+query as its watermark and asks again from a little before it (``overlap``), so a change whose
+transaction committed after the read is still seen; callers drop what they already have.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from geo.mapdata import INCIDENT_FEATURES
+
+OVERLAP = dt.timedelta(seconds=10)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    id: int
+    call_sign: str
+    type: str
+    agency: str
+    status: str
+    lon: float
+    lat: float
+    fix: int  # position time, epoch seconds
+
+
+def clock(*, conn: psycopg.Connection) -> dt.datetime:
+    """The database's wall clock: take it before a read and use it as the next watermark."""
+    row = conn.execute("SELECT clock_timestamp()").fetchone()
+    assert row is not None
+    return row[0]
+
+
+def units_changed(*, conn: psycopg.Connection, since: dt.datetime | None) -> list[UnitRow]:
+    """Units with a position changed at or after ``since - OVERLAP`` (all when None)."""
+    rows = conn.execute(
+        "SELECT id, call_sign, type, agency, status, ST_X(geom), ST_Y(geom), "
+        "extract(epoch FROM position_time)::bigint FROM units "
+        "WHERE geom IS NOT NULL AND (%(s)s::timestamptz IS NULL OR changed_at >= %(s)s) "
+        "ORDER BY id",
+        {"s": since - OVERLAP if since else None},
+    ).fetchall()
+    return [UnitRow(*r) for r in rows]
+
+
+def incidents_changed(
+    *,
+    conn: psycopg.Connection,
+    since: dt.datetime | None,
+    ids: Sequence[int] = (),
+    open_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Incident features (as on the map) changed at or after ``since - OVERLAP`` or named in
+    ``ids``; closed ones are included so the reader can take them off the map.
+    ``since=None`` reads every open incident."""
+    where = (
+        "WHERE i.status <> 'closed'"
+        if since is None or open_only
+        else "WHERE i.changed_at >= %(s)s OR i.id = ANY(%(ids)s)"
+    )
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            INCIDENT_FEATURES + " " + where + " ORDER BY i.id",
+            {"s": since - OVERLAP if since else None, "ids": list(ids)},
+        ).fetchall()
+    for r in rows:
+        r["geometry"] = json.loads(r["geometry"])
+    return rows
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    time: str  # HH:MM:SS, Asia/Shanghai
+    number: str
+    category_zh: str
+    category_en: str
+    priority: str
+    action: str
+    status: str | None
+
+
+def latest_events(*, conn: psycopg.Connection, limit: int = 20) -> list[Event]:
+    """The newest case events (the big screen's ticker), newest first."""
+    rows = conn.execute(
+        "SELECT e.id, to_char(e.at AT TIME ZONE 'Asia/Shanghai', 'HH24:MI:SS'), i.number, "
+        "c.name_zh, c.name_en, i.priority, e.action, e.after->>'status' "
+        "FROM incident_events e JOIN incidents i ON i.id = e.incident_id "
+        "JOIN categories c ON c.code = i.category ORDER BY e.id DESC LIMIT %(n)s",
+        {"n": limit},
+    ).fetchall()
+    return [Event(*r) for r in rows]

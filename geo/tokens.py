@@ -1,0 +1,92 @@
+"""API tokens: one per integration, limited by scopes; only their SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import psycopg
+
+from geo.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+
+SCOPES = (
+    "incidents:read",
+    "incidents:write",
+    "units:read",
+    "units:write",
+    "open311",
+    "features:read",
+)
+PREFIX = "gd_"
+
+
+@dataclass(frozen=True)
+class Token:
+    id: int
+    name: str
+    scopes: tuple[str, ...]
+
+    @property
+    def actor(self) -> str:
+        """Who the audit tables name for this token's actions."""
+        return f"api:{self.name}"
+
+    def require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            raise Forbidden(f"This token may not do that (it needs the scope {scope!r}).")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create(*, conn: psycopg.Connection, name: str, scopes: list[str]) -> str:
+    """A new token for integration ``name``; the secret is returned once, never stored."""
+    bad = sorted(set(scopes) - set(SCOPES))
+    if bad or not scopes:
+        raise InvalidInput(f"Unknown or missing scopes {bad}; known: {', '.join(SCOPES)}.")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    try:
+        with conn.transaction():
+            conn.execute(
+                "INSERT INTO api_tokens (name, token_sha256, scopes) VALUES (%(n)s, %(d)s, %(s)s)",
+                {"n": name, "d": _digest(secret), "s": sorted(set(scopes))},
+            )
+    except psycopg.errors.UniqueViolation:
+        raise Conflict(f"A token named {name!r} exists already.") from None
+    except psycopg.errors.CheckViolation:
+        raise InvalidInput("A token name is 1-40 of a-z, 0-9, '_', '.', '-'.") from None
+    return secret
+
+
+def verify(*, conn: psycopg.Connection, secret: str | None) -> Token:
+    """The live token for a bearer ``secret``."""
+    if not secret:
+        raise Unauthorized("An API token is required (Authorization: Bearer ...).")
+    if not secret.startswith(PREFIX) or len(secret) > 100:
+        raise Unauthorized("Unknown or revoked API token.")
+    row = conn.execute(
+        "SELECT id, name, scopes FROM api_tokens WHERE token_sha256 = %(d)s AND revoked_at IS NULL",
+        {"d": _digest(secret)},
+    ).fetchone()
+    if row is None:
+        raise Unauthorized("Unknown or revoked API token.")
+    return Token(row[0], row[1], tuple(row[2]))
+
+
+def revoke(*, conn: psycopg.Connection, name: str) -> None:
+    cur = conn.execute(
+        "UPDATE api_tokens SET revoked_at = now() WHERE name = %(n)s AND revoked_at IS NULL",
+        {"n": name},
+    )
+    if cur.rowcount == 0:
+        raise NotFound(f"No live token named {name!r}.")
+
+
+def listing(*, conn: psycopg.Connection) -> list[tuple[str, list[str], str, str | None]]:
+    """(name, scopes, created, revoked) of every token."""
+    rows = conn.execute(
+        "SELECT name, scopes, created_at::text, revoked_at::text FROM api_tokens ORDER BY name"
+    ).fetchall()
+    return [(r[0], list(r[1]), r[2], r[3]) for r in rows]
