@@ -12,6 +12,7 @@ PAGES = (
     ("dispatch", "/dispatch"),
     ("planning", "/planning"),
     ("supervision", "/supervision"),
+    ("wall", "/wall"),
 )
 
 

@@ -53,7 +53,7 @@ class Hub:
         self.seq = 0
         self.log: deque[dict[str, Any]] = deque(maxlen=LOG_TICKS)
         self.ticks = 0  # reads done (with or without changes)
-        self._cond: asyncio.Condition | None = None
+        self._tick: asyncio.Event | None = None  # set (and replaced) at every new tick
         self._task: asyncio.Task[None] | None = None
         self._ready: asyncio.Event | None = None
         self._mark: dt.datetime | None = None  # database clock before the last read
@@ -63,7 +63,7 @@ class Hub:
     async def start(self) -> None:
         """Start listening (once) and wait for the first full read."""
         if self._task is None:
-            self._cond = asyncio.Condition()
+            self._tick = asyncio.Event()
             self._ready = asyncio.Event()
             self._task = asyncio.create_task(self._run(), name="griddispatch-live")
         assert self._ready is not None
@@ -121,12 +121,12 @@ class Hub:
         self.ticks += 1
         if changes is None:
             return
-        assert self._cond is not None
-        async with self._cond:
-            self.seq += 1
-            changes["seq"] = self.seq
-            self.log.append(changes)
-            self._cond.notify_all()
+        self.seq += 1
+        changes["seq"] = self.seq
+        self.log.append(changes)
+        assert self._tick is not None
+        fired, self._tick = self._tick, asyncio.Event()
+        fired.set()
 
     def _diff(
         self, full_units: bool, full_incidents: bool, ids: list[int]
@@ -195,16 +195,15 @@ class Hub:
     async def after(self, seq: int, timeout: float) -> list[dict[str, Any]] | None:
         """Ticks after ``seq`` (waiting up to ``timeout`` for one); None when the page fell
         further behind than the log reaches (it needs the whole state)."""
-        assert self._cond is not None
-        async with self._cond:
-            if self.seq <= seq:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._cond.wait_for(lambda: self.seq > seq), timeout)
-            if self.seq <= seq:
-                return []
-            if not self.log or self.log[0]["seq"] > seq + 1:
-                return None
-            return [m for m in self.log if m["seq"] > seq]
+        if self.seq <= seq:
+            assert self._tick is not None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._tick.wait(), timeout)
+        if self.seq <= seq:
+            return []
+        if not self.log or self.log[0]["seq"] > seq + 1:
+            return None
+        return [m for m in self.log if m["seq"] > seq]
 
 
 _hubs: dict[int, Hub] = {}

@@ -9,12 +9,12 @@ import dash
 import dash_leaflet as dl
 from dash import Input, Output, Patch, State, dcc, html
 
-from console import components, desk, desk_callbacks, i18n, live, state
+from console import components, desk, desk_callbacks, i18n, live, state, wall
 from console.errors import user_message
 from console.settings import Settings
 from geo import mapdata
 from layers import legend
-from layers.registry import LAYERS, layers_control
+from layers.registry import LAYERS, component, layers_control
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,16 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
     if bounds:
         (s, w), (n, e) = bounds
         map_kwargs = {"bounds": bounds, "center": [(s + n) / 2, (w + e) / 2]}
-    desk_page = page == "dispatch"
-    the_map = dl.Map(
-        [
+    desk_page, wall_page = page == "dispatch", page == "wall"
+    if wall_page:  # no controls on the wall: the layers themselves, always on
+        map_children: list[Any] = [
+            component(spec, url_for[name], passive=True)
+            for name, spec in LAYERS.items()
+            if spec.checked
+        ]
+        map_kwargs["zoomControl"] = False
+    else:
+        map_children = [
             layers_control(
                 tx,
                 url_for,
@@ -53,7 +60,9 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
             ),
             dl.ScaleControl(position="bottomleft", imperial=False),
             *(desk.overlays() if desk_page else []),
-        ],
+        ]
+    the_map = dl.Map(
+        map_children,
         id="map",
         className="gd-map",
         preferCanvas=True,
@@ -66,6 +75,8 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
     if desk_page:
         cats, areas = _desk_lists(settings)
         body: list[Any] = desk.layout(tx, lang, cats, areas, [the_map, legend_box, synthetic])
+    elif wall_page:
+        body = wall.layout(tx, settings.jurisdiction_name, the_map)
     else:
         body = [
             html.Div(
@@ -118,6 +129,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
 
     desk_callbacks.register(app, settings)
     live.register(app, settings)
+    wall.register(app, settings)
 
     @app.callback(
         Output("grid-card", "children"),

@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from geo.incidents import OVERDUE_SQL
 from geo.mapdata import INCIDENT_FEATURES
 
 OVERLAP = dt.timedelta(seconds=10)
@@ -100,3 +101,34 @@ def latest_events(*, conn: psycopg.Connection, limit: int = 20) -> list[Event]:
         {"n": limit},
     ).fetchall()
     return [Event(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Today:
+    reported: int  # cases reported today (Asia/Shanghai day)
+    closed: int  # cases closed today
+    closure_rate: float | None  # of today's reports, the share closed
+    overdue: int  # open cases past a deadline, now
+    open: int
+    units_available: dict[str, int]  # by unit type
+
+
+def today(*, conn: psycopg.Connection) -> Today:
+    """The big screen's counters."""
+    row = conn.execute(
+        "WITH d AS (SELECT date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') "
+        " AT TIME ZONE 'Asia/Shanghai' AS start) "
+        "SELECT count(*) FILTER (WHERE reported_at >= d.start), "
+        " count(*) FILTER (WHERE closed_at >= d.start), "
+        " count(*) FILTER (WHERE reported_at >= d.start AND status = 'closed'), "
+        " count(*) FILTER (WHERE status <> 'closed' AND " + OVERDUE_SQL + "), "
+        " count(*) FILTER (WHERE status <> 'closed') FROM incidents, d"
+    ).fetchone()
+    assert row is not None
+    units: dict[str, int] = dict(
+        conn.execute(
+            "SELECT type, count(*) FROM units WHERE status = 'available' GROUP BY type"
+        ).fetchall()
+    )
+    rate = row[2] / row[0] if row[0] else None
+    return Today(row[0], row[1], rate, row[3], row[4], units)
