@@ -97,6 +97,7 @@ window.griddispatch = (function () {
         inc = m.incidents.features.slice(); touched = true; return;
       }
       if (liveSeq >= 0 && m.seq > liveSeq + 1 && !full) { refetch(); }
+      window.griddispatch.tickBytes.push(JSON.stringify(m).length);  // for live_tick_kb
       liveSeq = m.seq;
       if (uf === null) { uf = ((units && units.features) || []).slice(); }
       if (inc === null) { inc = ((incidents && incidents.features) || []).slice(); }
@@ -225,6 +226,7 @@ window.griddispatch = (function () {
     tickNow: function () { tick(); return ""; },
     liveApply: liveApply,
     liveSeq: -1,
+    tickBytes: [],
     clusterPoint: function (feature, latlng, index, ctx) {
       var n = feature.properties.point_count;
       var size = n < 50 ? 26 : n < 500 ? 34 : 42;
