@@ -52,7 +52,6 @@ class Hub:
         self.incidents: dict[int, dict[str, Any]] = {}
         self.seq = 0
         self.log: deque[dict[str, Any]] = deque(maxlen=LOG_TICKS)
-        self.ticks = 0  # reads done (with or without changes)
         self._tick: asyncio.Event | None = None  # set (and replaced) at every new tick
         self._task: asyncio.Task[None] | None = None
         self._ready: asyncio.Event | None = None
@@ -118,7 +117,6 @@ class Hub:
         if full_units:
             self._full_units_at = now
         self.units, self.incidents, self._mark, changes = result
-        self.ticks += 1
         if changes is None:
             return
         self.seq += 1
@@ -141,7 +139,6 @@ class Hub:
                 conn=conn,
                 since=None if full_incidents else self._mark,
                 ids=ids,
-                open_only=full_incidents,
             )
         units = dict(self.units)
         moved, status, added = [], [], []

@@ -59,14 +59,13 @@ def incidents_changed(
     conn: psycopg.Connection,
     since: dt.datetime | None,
     ids: Sequence[int] = (),
-    open_only: bool = False,
 ) -> list[dict[str, Any]]:
     """Incident features (as on the map) changed at or after ``since - OVERLAP`` or named in
     ``ids``; closed ones are included so the reader can take them off the map.
     ``since=None`` reads every open incident."""
     where = (
         "WHERE i.status <> 'closed'"
-        if since is None or open_only
+        if since is None
         else "WHERE i.changed_at >= %(s)s OR i.id = ANY(%(ids)s)"
     )
     with conn.cursor(row_factory=dict_row) as cur:

@@ -57,24 +57,6 @@ def encode_moves(units: Sequence[UnitRow]) -> dict[str, Any]:
     return {"x0": x0, "y0": y0, "t0": t0, "d": flat}
 
 
-def decode_moves(msg: dict[str, Any]) -> list[tuple[int, float, float, int]]:
-    """(id, lon, lat, fix) of an :func:`encode_moves` message (the browser does the same)."""
-    d = msg["d"]
-    out = []
-    uid = 0
-    for i in range(0, len(d), 4):
-        uid += d[i]
-        out.append(
-            (
-                uid,
-                (msg["x0"] + d[i + 1]) / SCALE,
-                (msg["y0"] + d[i + 2]) / SCALE,
-                msg["t0"] + d[i + 3],
-            )
-        )
-    return out
-
-
 def tick(
     seq: int,
     *,
@@ -120,8 +102,3 @@ def full(seq: int, units: Iterable[UnitRow], incidents: Iterable[dict[str, Any]]
 
 def has_changes(msg: dict[str, Any]) -> bool:
     return any(k in msg for k in ("mv", "st", "ua", "ur", "iu", "ir"))
-
-
-def touches_cases(msg: dict[str, Any]) -> bool:
-    """Whether queue, counters or an open case card may need a refresh."""
-    return bool(msg.get("full")) or any(k in msg for k in ("st", "ua", "ur", "iu", "ir"))

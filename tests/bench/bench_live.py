@@ -177,7 +177,7 @@ def _drop_units(ctx: Context, ids: list[int]) -> None:
         c.commit()
 
 
-def _tick(ctx: Context, browser: Any, url: str, secret: str) -> Result:
+def _tick(ctx: Context, browser: Any, secret: str) -> Result:
     extra = _add_units(ctx, MOVING)
     try:
         proc, url = _console(ctx)  # a fresh console: its hub starts with every unit
@@ -318,7 +318,7 @@ def run(ctx: Context) -> list[Result]:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 out.append(_intake(ctx, browser, url, secret))
-                out.append(_tick(ctx, browser, url, secret))
+                out.append(_tick(ctx, browser, secret))
             finally:
                 browser.close()
     finally:
