@@ -83,26 +83,28 @@ class Hub:
                     await conn.execute("LISTEN units")
                     await conn.execute("LISTEN incidents")
                     # Listening now: read everything, so nothing before this is missed.
-                    await self._read(full=True, ids=())
+                    await self._read(units=True, incidents=True, ids=())
                     assert self._ready is not None
                     self._ready.set()
                     while True:
                         ids = await self._wait(conn)
-                        await self._read(full=False, ids=ids)
+                        # Idle: read every open case again (overdue flags change with time).
+                        await self._read(units=False, incidents=ids is None, ids=ids or ())
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database went away: try again, then read everything
                 log.exception("live channel lost; reconnecting in 1 s")
                 await asyncio.sleep(1.0)
 
-    async def _wait(self, conn: psycopg.AsyncConnection[Any]) -> set[int]:
-        """Block until a notification (or IDLE_S), gather the burst; incident ids named."""
+    async def _wait(self, conn: psycopg.AsyncConnection[Any]) -> set[int] | None:
+        """Block until a notification, gather the burst: the incident ids named in it.
+        None when IDLE_S passed without any."""
         ids: set[int] = set()
-        gen = conn.notifies(timeout=IDLE_S, stop_after=1)
-        got = [n async for n in gen]
-        if got:
-            async for n in conn.notifies(timeout=COALESCE_S):
-                got.append(n)
+        got = [n async for n in conn.notifies(timeout=IDLE_S, stop_after=1)]
+        if not got:
+            return None
+        async for n in conn.notifies(timeout=COALESCE_S):
+            got.append(n)
         for n in got:
             if n.channel == "incidents":
                 with contextlib.suppress(ValueError, TypeError, KeyError):
@@ -110,10 +112,12 @@ class Hub:
         return ids
 
     # ------------------------------------------------------------------ reads
-    async def _read(self, *, full: bool, ids: set[int] | tuple[()]) -> None:
+    async def _read(self, *, units: bool, incidents: bool, ids: set[int] | tuple[()]) -> None:
+        """Read what changed since the mark; ``units`` / ``incidents``: read all of them
+        (all units at least every FULL_UNITS_S)."""
         now = time.monotonic()
-        full_units = full or now - self._full_units_at > FULL_UNITS_S
-        result = await asyncio.to_thread(self._diff, full_units, full, list(ids))
+        full_units = units or now - self._full_units_at > FULL_UNITS_S
+        result = await asyncio.to_thread(self._diff, full_units, incidents, list(ids))
         if full_units:
             self._full_units_at = now
         self.units, self.incidents, self._mark, changes = result
