@@ -19,6 +19,7 @@ from geo import avl, incidents, places, tokens, units
 from geo.coords import gcj02_to_wgs84
 from geo.db import transaction
 from geo.errors import InvalidInput
+from geo.routing import nearest_units
 
 Priority = Literal["red", "yellow", "blue"]
 Source = Literal[
@@ -26,6 +27,15 @@ Source = Literal[
 ]
 Status = Literal["reported", "dispatched", "accepted", "on_scene", "resolved", "closed"]
 UnitStatus = Literal["available", "dispatched", "en_route", "on_scene", "returning", "off_duty"]
+UnitType = Literal[
+    "patrol_car",
+    "foot_patrol",
+    "grid_worker",
+    "volunteer_team",
+    "fire_engine",
+    "ambulance",
+    "department_crew",
+]
 _STRICT = ConfigDict(extra="forbid")
 
 
@@ -62,6 +72,11 @@ class Position(BaseModel):
     heading: float | None = Field(None, ge=0, lt=360, description="degrees from north")
 
 
+class DispatchIn(BaseModel):
+    model_config = _STRICT
+    units: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1, max_length=20)
+
+
 class UnitStatusIn(BaseModel):
     model_config = _STRICT
     status: UnitStatus
@@ -70,7 +85,7 @@ class UnitStatusIn(BaseModel):
 _bearer = HTTPBearer(auto_error=False, description="API token (python -m console token)")
 
 
-def _need(scope: str) -> Any:
+def need(scope: str) -> Any:
     """A dependency: the request's live token, which must hold ``scope``."""
 
     def check(
@@ -85,9 +100,10 @@ def _need(scope: str) -> Any:
     return Depends(check)
 
 
-IncidentsRead = Annotated[tokens.Token, _need("incidents:read")]
-IncidentsWrite = Annotated[tokens.Token, _need("incidents:write")]
-UnitsWrite = Annotated[tokens.Token, _need("units:write")]
+IncidentsRead = Annotated[tokens.Token, need("incidents:read")]
+IncidentsWrite = Annotated[tokens.Token, need("incidents:write")]
+UnitsRead = Annotated[tokens.Token, need("units:read")]
+UnitsWrite = Annotated[tokens.Token, need("units:write")]
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:
@@ -119,15 +135,11 @@ def router(settings: Settings) -> APIRouter:
             lon, lat = float(x[0]), float(y[0])
         digest = hashlib.sha256(body.model_dump_json(by_alias=True).encode()).hexdigest()
         with transaction(pool(), actor=tok.actor) as conn:
-            if idempotency_key is not None:
-                earlier = incidents.remembered(
-                    conn=conn, token_id=tok.id, key=idempotency_key, request_sha256=digest
-                )
-                if earlier is not None:
-                    response.status_code = 200
-                    return public(incidents.get(conn=conn, incident_id=earlier))
-            row = incidents.create(
+            row, opened = incidents.create_once(
                 conn=conn,
+                token_id=tok.id,
+                key=idempotency_key,
+                request_sha256=digest,
                 lon=lon,
                 lat=lat,
                 category=body.category,
@@ -141,10 +153,9 @@ def router(settings: Settings) -> APIRouter:
                 region_bbox=places.city_bbox(conn=conn),
                 boundary_m=settings.boundary_m,
             )
-            if idempotency_key is not None:
-                incidents.remember(
-                    conn=conn, token_id=tok.id, key=idempotency_key, incident_id=row["id"]
-                )
+        if not opened:
+            response.status_code = 200
+            return public(row)
         response.headers["Location"] = f"/api/v1/incidents/{row['id']}"
         return public(row)
 
@@ -195,7 +206,57 @@ def router(settings: Settings) -> APIRouter:
             )
         return public(row)
 
+    @r.get("/incidents/{incident_id}/recommendations", summary="Nearest units by travel time")
+    def recommendations(
+        _t: IncidentsRead,
+        incident_id: int = Path(ge=1, le=2**63 - 1),
+        k: Annotated[int, Query(ge=1, le=20)] = 5,
+        unit_type: Annotated[list[UnitType] | None, Query(alias="type")] = None,
+    ) -> dict[str, Any]:
+        with pool().connection() as conn:
+            incidents.get(conn=conn, incident_id=incident_id)
+            router, snapshot = state.router(settings, conn)
+            res = nearest_units(
+                conn=conn,
+                router=router,
+                incident_id=incident_id,
+                k=k,
+                types=tuple(unit_type) if unit_type else None,
+                prefer_grid_worker_within_s=60.0,
+                units=snapshot,
+            )
+        keep = ("unit_id", "call_sign", "type", "agency", "status", "eta_s", "network_m")
+        return {
+            "items": [{f: getattr(x, f) for f in keep} for x in res.recommendations],
+            "reason": res.reason,
+        }
+
+    @r.post("/incidents/{incident_id}/dispatch", summary="Send units (all or none)")
+    def dispatch(
+        body: DispatchIn,
+        tok: IncidentsWrite,
+        incident_id: int = Path(ge=1, le=2**63 - 1),
+    ) -> dict[str, Any]:
+        with transaction(pool(), actor=tok.actor) as conn:
+            done = units.dispatch(conn=conn, incident_id=incident_id, unit_ids=body.units)
+        return {"incident_id": done.incident_id, "units": done.unit_ids}
+
     # ------------------------------------------------------------------ units
+    @r.get("/units", summary="Units with position, status and open assignment, in pages")
+    def list_units(
+        _t: UnitsRead,
+        status: Annotated[list[UnitStatus] | None, Query()] = None,
+        unit_type: Annotated[list[UnitType] | None, Query(alias="type")] = None,
+        after_id: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> dict[str, Any]:
+        with pool().connection() as conn:
+            rows = units.listing(
+                conn=conn, statuses=status, types=unit_type, after_id=after_id, limit=limit
+            )
+        items = [public(r) for r in rows]
+        return {"items": items, "next_after_id": items[-1]["id"] if len(items) == limit else None}
+
     @r.post("/units/positions", summary="A batch of tracker fixes (refused whole if any is bad)")
     def positions(
         body: Annotated[list[Position], Field(max_length=avl.MAX_BATCH)],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,16 +22,30 @@ def user_message(exc: BaseException) -> tuple[int, str]:
     return 500, "Internal error; it has been logged."
 
 
+def _body(request: Request, status: int, message: str, problems: list[str] | None = None) -> Any:
+    """The error body in the dialect of the API the request went to."""
+    path = request.url.path
+    text = message if not problems else f"{message} {'; '.join(problems)}"
+    if path.startswith("/open311/"):  # GeoReport v2: a list of {code, description}
+        return [{"code": status, "description": text}]
+    if path == "/ogc" or path.startswith("/ogc/"):  # OGC API exception
+        return {"code": str(status), "description": text}
+    out: dict[str, Any] = {"error": message}
+    if problems:
+        out["problems"] = problems
+    return out
+
+
 def install(server: FastAPI) -> None:
     """Register the exception handlers on the FastAPI server."""
 
     @server.exception_handler(GeoError)
-    async def _geo_error(_request: Request, exc: GeoError) -> JSONResponse:
-        return JSONResponse({"error": exc.user_message}, status_code=exc.status)
+    async def _geo_error(request: Request, exc: GeoError) -> JSONResponse:
+        return JSONResponse(_body(request, exc.status, exc.user_message), status_code=exc.status)
 
     @server.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return JSONResponse(
-            {"error": "Invalid request.", "problems": problems[:20]}, status_code=422
-        )
+        # OGC API and Open311 clients expect 400 for a bad parameter; our own API says 422.
+        status = 400 if request.url.path.startswith(("/ogc", "/open311/")) else 422
+        return JSONResponse(_body(request, status, "Invalid request.", problems[:20]), status)

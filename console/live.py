@@ -28,6 +28,7 @@ from typing import Any
 import dash
 import psycopg
 from dash import Input, Output, Patch, State
+from dash.exceptions import WebsocketDisconnected
 
 from console import state
 from console.settings import Settings
@@ -240,6 +241,13 @@ def register(app: dash.Dash, settings: Settings) -> None:
             return
         h = hub(settings)
         await h.start()
+        # The callback starts with the app shell, before the page (and its store) is drawn:
+        # what is sent before would be dropped. Wait until the page has the store.
+        try:
+            while await ws.get_prop("live", "data") is None:
+                await asyncio.sleep(0.05)
+        except (WebsocketDisconnected, TimeoutError):
+            return
         seq, length = h.seq, 1
         dash.set_props("live", {"data": [h.full()]})
         while not ws.is_shutdown:

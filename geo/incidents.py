@@ -605,3 +605,23 @@ def remember(*, conn: psycopg.Connection, token_id: int, key: str, incident_id: 
         "UPDATE idempotency_keys SET incident_id = %(i)s WHERE token_id = %(t)s AND key = %(k)s",
         {"i": incident_id, "t": token_id, "k": key},
     )
+
+
+def create_once(
+    *,
+    conn: psycopg.Connection,
+    token_id: int,
+    key: str | None,
+    request_sha256: str,
+    **fields: Any,
+) -> tuple[dict[str, Any], bool]:
+    """:func:`create` for an API client that may retry: with an Idempotency-Key ``key`` the
+    first request opens the case and every retry gets that case. (case, opened now)."""
+    if key is not None:
+        earlier = remembered(conn=conn, token_id=token_id, key=key, request_sha256=request_sha256)
+        if earlier is not None:
+            return get(conn=conn, incident_id=earlier), False
+    row = create(conn=conn, **fields)
+    if key is not None:
+        remember(conn=conn, token_id=token_id, key=key, incident_id=row["id"])
+    return row, True

@@ -7,9 +7,10 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.rows import class_row, dict_row
 
 from geo import incidents
 from geo.errors import Conflict, InvalidInput, NotFound
@@ -210,3 +211,31 @@ def call_signs(*, conn: psycopg.Connection, unit_ids: Sequence[int]) -> list[str
             "SELECT call_sign FROM units WHERE id = ANY(%(i)s) ORDER BY id", {"i": list(unit_ids)}
         )
     ]
+
+
+def listing(
+    *,
+    conn: psycopg.Connection,
+    statuses: Sequence[str] | None = None,
+    types: Sequence[str] | None = None,
+    after_id: int = 0,
+    limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """Units by id with their position and the case of their open dispatch, for the API."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT u.id, u.call_sign, u.type, u.agency, u.status, u.status_time, u.platform_id,"
+            " u.grid_code, ST_X(u.geom) AS lon, ST_Y(u.geom) AS lat, u.position_time,"
+            " d.incident_id FROM units u"
+            " LEFT JOIN dispatches d ON d.unit_id = u.id AND d.released_at IS NULL"
+            " WHERE u.id > %(after)s"
+            " AND (%(st)s::text[] IS NULL OR u.status = ANY(%(st)s))"
+            " AND (%(ty)s::text[] IS NULL OR u.type = ANY(%(ty)s))"
+            " ORDER BY u.id LIMIT %(lim)s",
+            {
+                "after": after_id,
+                "st": list(statuses) if statuses else None,
+                "ty": list(types) if types else None,
+                "lim": max(1, min(limit, 10_000)),
+            },
+        ).fetchall()

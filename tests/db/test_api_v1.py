@@ -7,59 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
-from collections.abc import Iterator
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from console import settings as settings_mod
-from console import state
-from console.app import create_app
 from geo import tokens
 from geo.coords import wgs84_to_gcj02
 from geo.db import connect
-
-
-@pytest.fixture(scope="module")
-def client(db_conninfo: str) -> Iterator[TestClient]:
-    state.close()
-    cfg = settings_mod.replace(settings_mod.load(), database_url=db_conninfo)
-    with TestClient(create_app(cfg).server) as c:
-        yield c
-    state.close()
-
-
-def make_token(db_conninfo: str, *scopes: str, name: str | None = None) -> dict[str, str]:
-    with connect(db_conninfo) as c:
-        name = name or f"t-{uuid.uuid4().hex[:12]}"
-        secret = tokens.create(conn=c, name=name, scopes=list(scopes))
-        c.commit()
-    return {"Authorization": f"Bearer {secret}"}
-
-
-@pytest.fixture(scope="module")
-def writer(db_conninfo: str) -> dict[str, str]:
-    return make_token(db_conninfo, "incidents:read", "incidents:write", "units:write")
-
-
-@pytest.fixture(scope="module")
-def spot(db_conninfo: str) -> tuple[float, float, str]:
-    """(lon, lat, grid code): inside the last grid, away from the browser tests' spot."""
-    with psycopg.connect(db_conninfo) as c:
-        row = c.execute(
-            "SELECT ST_X(p), ST_Y(p), code FROM (SELECT code, ST_PointOnSurface(geom) p, id "
-            "FROM grids WHERE valid_to IS NULL ORDER BY id DESC LIMIT 1) g"
-        ).fetchone()
-    assert row is not None
-    return row[0], row[1], row[2]
-
-
-def count(db_conninfo: str, sql: str) -> int:
-    with psycopg.connect(db_conninfo) as c:
-        row = c.execute(sql).fetchone()
-    assert row is not None
-    return int(row[0])
+from tests.db.conftest import count, make_token
 
 
 def body(spot: tuple[float, float, str], **over: object) -> dict[str, object]:
@@ -279,3 +235,35 @@ def test_unit_status(client: TestClient, writer, db_conninfo: str) -> None:  # t
             (str(uid),),
         ).fetchall()
     assert all(a.startswith("api:t-") for (a,) in actors)
+
+
+def test_recommend_dispatch_and_follow_units(client: TestClient, db_conninfo: str, spot) -> None:  # type: ignore[no-untyped-def]
+    """What an outside dispatcher (or the simulator) does: nearest units, send one, see it
+    assigned; sending the same unit again is refused whole."""
+    full = make_token(db_conninfo, "incidents:read", "incidents:write", "units:read")
+    case = client.post("/api/v1/incidents", json=body(spot, priority="red"), headers=full).json()
+    recs = client.get(f"/api/v1/incidents/{case['id']}/recommendations?k=3", headers=full)
+    assert recs.status_code == 200, recs.text
+    items = recs.json()["items"]
+    assert items and [x["eta_s"] for x in items] == sorted(x["eta_s"] for x in items)
+    first = items[0]["unit_id"]
+    sent = client.post(
+        f"/api/v1/incidents/{case['id']}/dispatch", json={"units": [first]}, headers=full
+    )
+    assert sent.status_code == 200 and sent.json()["units"] == [first]
+    again = client.post(
+        f"/api/v1/incidents/{case['id']}/dispatch", json={"units": [first]}, headers=full
+    )
+    assert again.status_code == 409
+    listed = client.get("/api/v1/units?status=dispatched&limit=10000", headers=full).json()
+    mine = [u for u in listed["items"] if u["id"] == first]
+    assert mine and mine[0]["incident_id"] == case["id"] and mine[0]["lon"] is not None
+    assert client.get("/api/v1/units?status=flying", headers=full).status_code == 422
+    writer_only = make_token(db_conninfo, "units:write")
+    assert client.get("/api/v1/units", headers=writer_only).status_code == 403
+    bad = client.post(f"/api/v1/incidents/{case['id']}/dispatch", json={"units": []}, headers=full)
+    assert bad.status_code == 422
+    # Release the unit for the other tests.
+    with psycopg.connect(db_conninfo) as c:
+        c.execute("UPDATE dispatches SET released_at = now() WHERE unit_id = %s", (first,))
+        c.execute("UPDATE units SET status = 'available' WHERE id = %s", (first,))

@@ -1,0 +1,226 @@
+"""Open311 GeoReport v2 (JSON) at /open311/v2: existing Open311 clients submit reports and
+follow them. Services are incident categories; a service request is a case, its id the case
+number. Service lists and definitions are public; requests need a token with the ``open311``
+scope, given as ``api_key`` (as the specification says) or as a bearer header. POST bodies
+are form-encoded (the specification) or JSON. Errors come as ``[{code, description}]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import re
+from typing import Annotated, Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+
+from console import state
+from console.settings import Settings
+from geo import incidents, open311, places, tokens
+from geo.coords import gcj02_to_wgs84
+from geo.db import transaction
+from geo.errors import InvalidInput, NotFound
+
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+MAX_BODY = 64 * 1024
+_ID = r"^[A-Za-z0-9_-]{1,40}$"
+
+
+def _token(conn: Any, request: Request, api_key: str | None) -> tokens.Token:
+    auth = request.headers.get("authorization", "")
+    secret = api_key or (auth[7:].strip() if auth.lower().startswith("bearer ") else None)
+    tok = tokens.verify(conn=conn, secret=secret)
+    tok.require("open311")
+    return tok
+
+
+async def _fields(request: Request) -> dict[str, list[str]]:
+    """The POST body as form fields (form-encoded or a flat JSON object)."""
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise InvalidInput(f"The body is larger than {MAX_BODY // 1024} KB.")
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("The body is not UTF-8.") from None
+    if kind == "application/json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            raise InvalidInput("The body is not valid JSON.") from None
+        if not isinstance(data, dict) or not all(
+            isinstance(v, str | int | float) and not isinstance(v, bool) for v in data.values()
+        ):
+            raise InvalidInput("The JSON body must be one object of plain values.")
+        return {str(k): [str(v)] for k, v in data.items()}
+    if kind in ("application/x-www-form-urlencoded", ""):
+        try:
+            return parse_qs(text, keep_blank_values=True, strict_parsing=bool(text))
+        except ValueError:
+            raise InvalidInput("The form body is malformed.") from None
+    raise InvalidInput("Send the report form-encoded or as JSON.")
+
+
+def _csv(text: str | None, pattern: str = _ID) -> list[str] | None:
+    if text is None:
+        return None
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    if len(items) > 100 or not all(re.match(pattern, t) for t in items):
+        raise InvalidInput("A list parameter is malformed (comma-separated ids, at most 100).")
+    return items
+
+
+def _date(text: str | None, name: str) -> dt.datetime | None:
+    if text is None:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{name} is not a W3C date-time.") from None
+    if t.tzinfo is None:
+        raise InvalidInput(f"{name} needs a time zone (Z or +08:00).")
+    return t
+
+
+def router(settings: Settings) -> APIRouter:
+    r = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
+
+    def pool():  # type: ignore[no-untyped-def]
+        return state.pool(settings)
+
+    def root(request: Request) -> str:
+        return str(request.base_url).rstrip("/")
+
+    @r.get("/discovery.json", summary="Service discovery")
+    def discovery(request: Request) -> dict[str, Any]:
+        return {
+            "changeset": "2026-11-23T00:00:00Z",
+            "contact": "The command centre that runs this console.",
+            "key_service": "python -m console token create NAME open311",
+            "endpoints": [
+                {
+                    "specification": SPEC,
+                    "url": root(request) + "/open311/v2",
+                    "changeset": "2026-11-23T00:00:00Z",
+                    "type": "production",
+                    "formats": ["application/json"],
+                }
+            ],
+        }
+
+    @r.get("/services.json", summary="Services (incident categories)")
+    def services() -> list[dict[str, Any]]:
+        with pool().connection() as conn:
+            return open311.services(conn=conn, lang=settings.lang)
+
+    @r.get("/services/{code}.json", summary="A service definition (its attributes)")
+    def definition(code: str = Path(pattern=r"^[a-z_]{2,40}$")) -> dict[str, Any]:
+        with pool().connection() as conn:
+            try:
+                return open311.definition(conn=conn, service_code=code)
+            except InvalidInput:
+                raise NotFound(f"No service {code!r}.") from None
+
+    @r.post("/requests.json", summary="Submit a service request (opens a case)")
+    async def submit(
+        request: Request,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> list[dict[str, Any]]:
+        params = await _fields(request)
+        req = open311.parse_request(params)
+        key = (params.get("api_key") or [None])[0]
+        digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()
+        return await asyncio.to_thread(_submit, request, req, key, idempotency_key, digest)
+
+    def _submit(
+        request: Request,
+        req: open311.NewRequest,
+        api_key: str | None,
+        idempotency_key: str | None,
+        digest: str,
+    ) -> list[dict[str, Any]]:
+        with pool().connection() as conn:
+            tok = _token(conn, request, api_key)
+        with transaction(pool(), actor=tok.actor) as conn:
+            bbox = places.city_bbox(conn=conn)
+            if req.lon is not None and req.lat is not None:
+                lon, lat = req.lon, req.lat
+                if req.datum == "gcj02":
+                    x, y = gcj02_to_wgs84([lon], [lat])
+                    lon, lat = float(x[0]), float(y[0])
+            else:
+                hits = places.locate(conn=conn, text=req.address or "", bbox=bbox, limit=1)
+                if not hits:
+                    raise InvalidInput(f"No place matches address_string {req.address!r}.")
+                lon, lat = hits[0].lon, hits[0].lat
+            row, _ = incidents.create_once(
+                conn=conn,
+                token_id=tok.id,
+                key=idempotency_key,
+                request_sha256=digest,
+                lon=lon,
+                lat=lat,
+                category=req.service_code,
+                priority=req.priority,
+                source=req.source,
+                klass=req.klass,
+                description=req.description,
+                reporter_name=req.reporter_name,
+                reporter_phone=req.reporter_phone,
+                region_bbox=bbox,
+                boundary_m=settings.boundary_m,
+            )
+        return [{"service_request_id": row["number"], "service_notice": None}]
+
+    @r.get("/requests.json", summary="Service requests by ids or filters")
+    def listing(
+        request: Request,
+        api_key: Annotated[str | None, Query(max_length=100)] = None,
+        service_request_id: Annotated[str | None, Query(max_length=4200)] = None,
+        service_code: Annotated[str | None, Query(max_length=4200)] = None,
+        start_date: Annotated[str | None, Query(max_length=40)] = None,
+        end_date: Annotated[str | None, Query(max_length=40)] = None,
+        status: Annotated[str | None, Query(max_length=20)] = None,
+        jurisdiction_id: Annotated[str | None, Query(max_length=100)] = None,
+    ) -> list[dict[str, Any]]:
+        numbers = _csv(service_request_id)
+        codes = _csv(service_code, r"^[a-z_]{2,40}$")
+        statuses = _csv(status, r"^[a-z]{1,10}$")
+        start, end = _date(start_date, "start_date"), _date(end_date, "end_date")
+        with pool().connection() as conn:
+            _token(conn, request, api_key)
+            rows = open311.requests(
+                conn=conn,
+                numbers=numbers,
+                service_codes=codes,
+                start=start,
+                end=end,
+                statuses=statuses,
+            )
+        return [open311.as_request(x, lang=settings.lang, base_url=root(request)) for x in rows]
+
+    @r.get("/requests/{number}.json", summary="One service request")
+    def one(
+        request: Request,
+        number: str = Path(pattern=_ID),
+        api_key: Annotated[str | None, Query(max_length=100)] = None,
+        jurisdiction_id: Annotated[str | None, Query(max_length=100)] = None,
+    ) -> list[dict[str, Any]]:
+        with pool().connection() as conn:
+            _token(conn, request, api_key)
+            rows = open311.requests(conn=conn, numbers=[number])
+        if not rows:
+            raise NotFound(f"No service request {number!r}.")
+        return [open311.as_request(rows[0], lang=settings.lang, base_url=root(request))]
+
+    @r.api_route("/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
+    def unknown(rest: str) -> Response:
+        if rest.endswith(".xml"):
+            raise InvalidInput("Only the JSON format is offered (.json).")
+        raise NotFound("No such Open311 route.")
+
+    return r

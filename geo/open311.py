@@ -1,0 +1,256 @@
+"""Open311 GeoReport v2 mapped onto griddispatch: services are incident categories, service
+requests are incidents (``service_request_id`` is the case number).
+
+Nothing here knows HTTP: ``console.open311`` parses the request, these functions read and
+shape rows, and cases are opened by ``geo.incidents.create`` like every other intake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from geo import incidents
+from geo.errors import InvalidInput
+
+DEFAULT_SOURCE = "hotline_12345"  # citizen reports through 12345 apps and portals
+MAX_REQUESTS = 1000
+DEFAULT_WINDOW = dt.timedelta(days=90)
+_LABELS = {
+    "priority": {"red": "Red (urgent)", "yellow": "Yellow", "blue": "Blue (routine)"},
+    "class": {"family": "家事 (household)", "shared": "共事 (shared)", "public": "公事 (public)"},
+    "datum": {"wgs84": "WGS 84 (GPS)", "gcj02": "GCJ-02 (Chinese web maps)"},
+}
+
+
+def services(*, conn: psycopg.Connection, lang: str = "zh-CN") -> list[dict[str, Any]]:
+    """GET services: one service per incident category."""
+    name = "name_en" if lang.startswith("en") else "name_zh"
+    rows = conn.execute(
+        f"SELECT code, {name}, name_en, domain FROM categories ORDER BY domain, code"  # noqa: S608
+    ).fetchall()
+    return [
+        {
+            "service_code": code,
+            "service_name": label,
+            "description": en,
+            "metadata": True,
+            "type": "realtime",
+            "keywords": code.replace("_", " "),
+            "group": domain,
+        }
+        for code, label, en, domain in rows
+    ]
+
+
+def _values(kind: str, keys: tuple[str, ...]) -> list[dict[str, str]]:
+    return [{"key": k, "name": _LABELS.get(kind, {}).get(k, k.replace("_", " "))} for k in keys]
+
+
+def definition(*, conn: psycopg.Connection, service_code: str) -> dict[str, Any]:
+    """GET services/{code}: the attributes a request of this service may carry."""
+    row = conn.execute(
+        "SELECT default_class FROM categories WHERE code = %(c)s", {"c": service_code}
+    ).fetchone()
+    if row is None:
+        raise InvalidInput(f"Unknown service_code {service_code!r}.")
+
+    def attr(order: int, code: str, description: str, keys: tuple[str, ...]) -> dict[str, Any]:
+        return {
+            "variable": True,
+            "code": code,
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": None,
+            "order": order,
+            "description": description,
+            "values": _values(code, keys),
+        }
+
+    return {
+        "service_code": service_code,
+        "attributes": [
+            attr(1, "priority", "Urgency; blue when not given.", incidents.PRIORITIES),
+            attr(2, "class", f"三事 class; {row[0]} when not given.", incidents.CLASSES),
+            attr(3, "source", f"Channel; {DEFAULT_SOURCE} when not given.", incidents.SOURCES),
+            attr(4, "datum", "Datum of lat/long; wgs84 when not given.", ("wgs84", "gcj02")),
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A POST requests body, checked."""
+
+    service_code: str
+    lon: float | None
+    lat: float | None
+    address: str | None
+    priority: str
+    klass: str | None
+    source: str
+    datum: str
+    description: str
+    reporter_name: str | None
+    reporter_phone: str | None
+
+
+def _one(params: dict[str, list[str]], key: str) -> str | None:
+    values = params.get(key)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise InvalidInput(f"{key} is given more than once.")
+    return values[0].strip() or None
+
+
+def _number(params: dict[str, list[str]], key: str) -> float | None:
+    text = _one(params, key)
+    if text is None:
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        raise InvalidInput(f"{key} is not a number.") from None
+    if not math.isfinite(v):
+        raise InvalidInput(f"{key} must be finite.")
+    return v
+
+
+def _choice(params: dict[str, list[str]], code: str, keys: tuple[str, ...], default: Any) -> Any:
+    v = _one(params, f"attribute[{code}]")
+    if v is None:
+        return default
+    if v not in keys:
+        raise InvalidInput(f"attribute[{code}] must be one of {', '.join(keys)}.")
+    return v
+
+
+KNOWN = {
+    "api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id",
+    "email", "device_id", "account_id", "first_name", "last_name", "phone", "description",
+    "media_url",
+}  # fmt: skip
+
+
+def parse_request(params: dict[str, list[str]]) -> NewRequest:
+    """Check a POST requests body (form fields, each a list of values)."""
+    attrs = {"attribute[priority]", "attribute[class]", "attribute[source]", "attribute[datum]"}
+    unknown = sorted(set(params) - KNOWN - attrs)
+    if unknown:
+        raise InvalidInput(f"Unknown field(s): {', '.join(unknown[:10])}.")
+    code = _one(params, "service_code")
+    if code is None:
+        raise InvalidInput("service_code is required.")
+    lat, lon = _number(params, "lat"), _number(params, "long")
+    address = _one(params, "address_string")
+    if (lat is None) != (lon is None):
+        raise InvalidInput("lat and long go together.")
+    if lat is None and address is None:
+        raise InvalidInput("A location is required: lat and long, or address_string.")
+    if address is not None and len(address) > 100:
+        raise InvalidInput("address_string is longer than 100 characters.")
+    description = _one(params, "description") or ""
+    if len(description) > 4000:
+        raise InvalidInput("description is longer than 4000 characters.")
+    first, last = _one(params, "first_name"), _one(params, "last_name")
+    name = " ".join(p for p in (last, first) if p) or None  # family name first
+    phone = _one(params, "phone")
+    if (name and len(name) > 100) or (phone and len(phone) > 40):
+        raise InvalidInput("The name or the phone number is too long.")
+    return NewRequest(
+        service_code=code,
+        lon=lon,
+        lat=lat,
+        address=address,
+        priority=_choice(params, "priority", incidents.PRIORITIES, "blue"),
+        klass=_choice(params, "class", incidents.CLASSES, None),
+        source=_choice(params, "source", incidents.SOURCES, DEFAULT_SOURCE),
+        datum=_choice(params, "datum", ("wgs84", "gcj02"), "wgs84"),
+        description=description,
+        reporter_name=name,
+        reporter_phone=phone,
+    )
+
+
+def _stamp(v: dt.datetime | None) -> str | None:
+    return v.isoformat(timespec="seconds") if v is not None else None
+
+
+_REQUESTS = """
+    SELECT i.number, i.status, i.category, c.name_zh, c.name_en, i.description,
+           i.resolution_note, i.reported_at, i.changed_at, i.close_due, i.resolution_photo,
+           ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, g.name AS grid_name, i.grid_code
+    FROM incidents i
+    JOIN categories c ON c.code = i.category
+    LEFT JOIN grids g ON g.id = i.grid_id
+"""
+
+
+def as_request(row: dict[str, Any], *, lang: str, base_url: str) -> dict[str, Any]:
+    """One incident as a GeoReport v2 service request (no reporter details)."""
+    notes = row["resolution_note"] or row["status"].replace("_", " ")
+    photo = row["resolution_photo"]
+    return {
+        "service_request_id": row["number"],
+        "status": "closed" if row["status"] == "closed" else "open",
+        "status_notes": notes,
+        "service_name": row["name_en"] if lang.startswith("en") else row["name_zh"],
+        "service_code": row["category"],
+        "description": row["description"],
+        "agency_responsible": row["grid_name"],
+        "service_notice": None,
+        "requested_datetime": _stamp(row["reported_at"]),
+        "updated_datetime": _stamp(row["changed_at"]),
+        "expected_datetime": _stamp(row["close_due"]),
+        "address": row["grid_name"],
+        "address_id": row["grid_code"],
+        "zipcode": None,
+        "lat": round(row["lat"], 6),
+        "long": round(row["lon"], 6),
+        "media_url": f"{base_url}/api/photos/{photo}" if photo else None,
+    }
+
+
+def requests(
+    *,
+    conn: psycopg.Connection,
+    numbers: list[str] | None = None,
+    service_codes: list[str] | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    statuses: list[str] | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """GET requests: by ids (any age), or by filters within a window (default the last 90
+    days), newest first, at most MAX_REQUESTS."""
+    for s in statuses or []:
+        if s not in ("open", "closed"):
+            raise InvalidInput("status is open or closed.")
+    if start is not None and end is not None and start > end:
+        raise InvalidInput("start_date is after end_date.")
+    if not numbers and start is None:
+        start = (end or now or dt.datetime.now(dt.UTC)) - DEFAULT_WINDOW
+    want = set(statuses or ())
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            _REQUESTS + " WHERE (%(n)s::text[] IS NULL OR i.number = ANY(%(n)s))"
+            " AND (%(c)s::text[] IS NULL OR i.category = ANY(%(c)s))"
+            " AND (%(t0)s::timestamptz IS NULL OR i.reported_at >= %(t0)s)"
+            " AND (%(t1)s::timestamptz IS NULL OR i.reported_at <= %(t1)s)"
+            " AND (%(closed)s::boolean IS NULL OR (i.status = 'closed') = %(closed)s)"
+            " ORDER BY i.reported_at DESC, i.id DESC LIMIT %(lim)s",
+            {
+                "n": numbers or None,
+                "c": service_codes or None,
+                "t0": start,
+                "t1": end,
+                "closed": None if len(want) != 1 else want == {"closed"},
+                "lim": MAX_REQUESTS,
+            },
+        ).fetchall()
