@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 .PHONY: run test bench lint sysdeps browserdeps venv demo clean
 
 run: sysdeps venv
-	$(BIN)/python -m console run
+	$(BIN)/python -m console run $(if $(SIMULATE),--simulate)
 
 test: sysdeps browserdeps venv lint
 	$(BIN)/python -m pytest -m "not bench" $(PYTEST_ARGS)

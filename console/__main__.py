@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
 import sys
 import time
 
@@ -87,6 +88,15 @@ def serve(settings: Settings) -> None:
     )
 
 
+def simulator(settings: Settings) -> subprocess.Popen[bytes]:
+    """``python -m data.simulate`` on this console, with an automatic operator."""
+    url = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}"
+    return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [sys.executable, "-m", "data.simulate", "--dispatch", "--scale", "5"]
+        + ["--url", f"{url}:{settings.port}", "--db", state.conninfo(settings)]
+    )
+
+
 def token_command(settings: Settings, args: list[str]) -> int:
     """API tokens: create NAME SCOPE... (prints the secret once), revoke NAME, list."""
     with connect(state.conninfo(settings)) as conn:
@@ -125,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=["tiny", "city", "province"], help="demo: city size")
     parser.add_argument("--replace", action="store_true", help="demo: wipe existing data first")
     parser.add_argument(
+        "--simulate",
+        action="store_true",
+        help="run: the city simulator beside the console (units move, cases come and are "
+        "handled by themselves; python -m data.simulate --help)",
+    )
+    parser.add_argument(
         "token_args",
         nargs="*",
         metavar="ARG",
@@ -159,11 +175,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "token":
         return token_command(settings, args.token_args)
+    sim = simulator(settings) if args.simulate else None
     try:
         serve(settings)
     except KeyboardInterrupt:
         pass
     finally:
+        if sim is not None:
+            sim.terminate()  # it prints its SLA report
+            sim.wait(timeout=60)
         if settings.embedded:
             state.cluster(settings).stop()
             print("embedded PostgreSQL stopped", flush=True)

@@ -83,8 +83,9 @@ def _layer(path: Path, layer: str, col: Collector) -> gpd.GeoDataFrame:
             warnings.simplefilter("ignore", RuntimeWarning)
             # OSM extracts cut relations at their edge: broken rings come back empty (dropped
             # below) instead of failing the whole file.
-            frame = pyogrio.read_dataframe(path, layer=layer, CONFIG_FILE=config_file(),
-                                           on_invalid="ignore")
+            frame = pyogrio.read_dataframe(
+                path, layer=layer, CONFIG_FILE=config_file(), on_invalid="ignore"
+            )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         col.add(None, None, f"cannot be read as OpenStreetMap data ({exc})")
         col.raise_if_any()
