@@ -12,6 +12,7 @@ PAGES = (
     ("dispatch", "/dispatch"),
     ("planning", "/planning"),
     ("supervision", "/supervision"),
+    ("replay", "/replay"),
     ("wall", "/wall"),
 )
 

@@ -11,6 +11,21 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "nav.planning": ("规划", "Planning"),
     "nav.supervision": ("督导", "Supervision"),
     "nav.wall": ("大屏", "Big screen"),
+    "nav.replay": ("回放", "Replay"),
+    "page.replay": (
+        "事后复盘：选择时段并载入，用时间滑块回放事件、力量位置与状态。",
+        "After-action review: pick a window, load it, and play cases, unit positions and "
+        "statuses back with the time slider.",
+    ),
+    "replay.from": ("开始", "From"),
+    "replay.to": ("结束", "To"),
+    "replay.load": ("载入", "Load"),
+    "replay.play": ("▶ 播放", "▶ Play"),
+    "replay.pause": ("⏸ 暂停", "⏸ Pause"),
+    "replay.loaded": (
+        "{cases} 起事件，{units} 个力量（{moving} 个有轨迹），每 {step} 秒一点。",
+        "{cases} cases, {units} units ({moving} with tracks), one fix per {step} s.",
+    ),
     "wall.reported": ("今日上报", "Reported today"),
     "wall.closed": ("今日办结", "Closed today"),
     "wall.rate": ("今日办结率", "Closure rate today"),

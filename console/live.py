@@ -243,8 +243,11 @@ def register(app: dash.Dash, settings: Settings) -> None:
         await h.start()
         # The callback starts with the app shell, before the page (and its store) is drawn:
         # what is sent before would be dropped. Wait until the page has the store.
+        # A page drawn without the store (the replay shows the past) needs no live channel.
         try:
             while await ws.get_prop("live", "data") is None:
+                if await ws.get_prop("gd-root", "className") is not None:
+                    return
                 await asyncio.sleep(0.05)
         except (WebsocketDisconnected, TimeoutError):
             return

@@ -9,7 +9,7 @@ import dash
 import dash_leaflet as dl
 from dash import Input, Output, Patch, State, dcc, html
 
-from console import components, desk, desk_callbacks, i18n, live, state, wall
+from console import components, desk, desk_callbacks, i18n, live, replay, state, wall
 from console.errors import user_message
 from console.settings import Settings
 from geo import mapdata
@@ -42,7 +42,12 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
         (s, w), (n, e) = bounds
         map_kwargs = {"bounds": bounds, "center": [(s + n) / 2, (w + e) / 2]}
     desk_page, wall_page = page == "dispatch", page == "wall"
-    if wall_page:  # no controls on the wall: the layers themselves, always on
+    if page == "replay":
+        map_children = [
+            *replay.map_layers(url_for),
+            dl.ScaleControl(position="bottomleft", imperial=False),
+        ]
+    elif wall_page:  # no controls on the wall: the layers themselves, always on
         map_children: list[Any] = [
             component(spec, url_for[name], passive=True)
             for name, spec in LAYERS.items()
@@ -77,6 +82,8 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
         body: list[Any] = desk.layout(tx, lang, cats, areas, [the_map, legend_box, synthetic])
     elif wall_page:
         body = wall.layout(tx, settings.jurisdiction_name, the_map)
+    elif page == "replay":
+        body = replay.layout(tx, the_map)
     else:
         body = [
             html.Div(
@@ -98,7 +105,8 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
     return html.Div(
         [
             dcc.Store(id="lang", data=lang),
-            dcc.Store(id="live", data=[]),
+            # The live channel (console.live); a replay shows the past, not the present.
+            *([] if page == "replay" else [dcc.Store(id="live", data=[])]),
             dcc.Store(id="live-cases"),
             dcc.Interval(id="counter-tick", interval=15_000),
             components.top_bar(page, lang, tx, settings.jurisdiction_name, counters),
@@ -130,6 +138,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     desk_callbacks.register(app, settings)
     live.register(app, settings)
     wall.register(app, settings)
+    replay.register(app, settings)
 
     @app.callback(
         Output("grid-card", "children"),

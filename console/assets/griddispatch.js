@@ -154,6 +154,61 @@ window.griddispatch = (function () {
     });
   }
 
+  // After-action replay: the map at second ``t`` of a loaded window (see geo/replay.py).
+  function lastAt(times, t) {  // index of the last time <= t, or -1
+    var lo = 0, hi = times.length - 1, k = -1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (times[mid] <= t) { k = mid; lo = mid + 1; } else { hi = mid - 1; }
+    }
+    return k;
+  }
+  function clockText(startIso, t) {
+    var d = new Date(Date.parse(startIso) + t * 1000);
+    return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+  }
+  function replayFrame(t, data, lang) {
+    var empty = { type: "FeatureCollection", features: [] };
+    if (!data || !data.units) { return [empty, empty, "", ""]; }
+    t = Number(t) || 0;
+    var units = [], cases = [], events = [];
+    data.units.forEach(function (u) {
+      var i = lastAt(u.t, t);
+      if (i < 0) { return; }
+      var x = u.x[i], y = u.y[i];
+      if (i + 1 < u.t.length && u.t[i + 1] - u.t[i] <= 3 * data.step) {  // glide between fixes
+        var f = (t - u.t[i]) / (u.t[i + 1] - u.t[i]);
+        x += f * (u.x[i + 1] - x); y += f * (u.y[i + 1] - y);
+      }
+      var k = lastAt(u.st.map(function (p) { return p[0]; }), t);
+      units.push({ type: "Feature", id: u.id, geometry: { type: "Point", coordinates: [x, y] },
+                   properties: { id: u.id, call_sign: u.cs, type: u.type,
+                                 status: u.st[Math.max(0, k)][1] } });
+    });
+    data.incidents.forEach(function (c) {
+      var steps = c.t.map(function (v) { return v === null ? Infinity : v; });
+      var k = -1;
+      steps.forEach(function (v, j) { if (v <= t && (k < 0 || v >= steps[k])) { k = j; } });
+      if (k < 0) { return; }
+      steps.forEach(function (v, j) { if (v >= 0 && v <= t) { events.push([v, c, data.steps[j]]); } });
+      if (data.steps[k] === "closed") { return; }
+      cases.push({ type: "Feature", id: c.id,
+                   geometry: { type: "Point", coordinates: [c.x, c.y] },
+                   properties: { id: c.id, number: c.number, priority: c.priority,
+                                 status: data.steps[k], category_zh: c.category_zh,
+                                 category_en: c.category_en,
+                                 reported: clockText(data.start, c.t[0] || 0) } });
+    });
+    events.sort(function (a, b) { return b[0] - a[0]; });
+    var lines = events.slice(0, 10).map(function (e) {
+      return clockText(data.start, e[0]).slice(-8) + "  " + e[1].number + "  " +
+             (lang === "en" ? e[1].category_en : e[1].category_zh) + "  " + e[2];
+    });
+    return [{ type: "FeatureCollection", features: units },
+            { type: "FeatureCollection", features: cases },
+            clockText(data.start, t), lines.join("\n")];
+  }
+
   // What has been drawn, per layer id: used by the browser tests and the big screen.
   var drawn = {}, gridLayers = {}, shown = {};  // shown: case number -> when drawn
 
@@ -225,6 +280,7 @@ window.griddispatch = (function () {
     },
     tickNow: function () { tick(); return ""; },
     liveApply: liveApply,
+    replayFrame: replayFrame,
     liveSeq: -1,
     tickBytes: [],
     clusterPoint: function (feature, latlng, index, ctx) {
