@@ -244,9 +244,15 @@ def register(app: dash.Dash, settings: Settings) -> None:
         # The callback starts with the app shell, before the page (and its store) is drawn:
         # what is sent before would be dropped. Wait until the page has the store.
         # A page drawn without the store (the replay shows the past) needs no live channel.
+        # Ask for the page's root first: when it was drawn before the store is asked for, a
+        # missing store is really missing (asked the other way round, the page could be drawn
+        # between the two questions).
         try:
-            while await ws.get_prop("live", "data") is None:
-                if await ws.get_prop("gd-root", "className") is not None:
+            while True:
+                drawn = await ws.get_prop("gd-root", "className") is not None
+                if await ws.get_prop("live", "data") is not None:
+                    break
+                if drawn:
                     return
                 await asyncio.sleep(0.05)
         except (WebsocketDisconnected, TimeoutError):

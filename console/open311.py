@@ -185,7 +185,7 @@ def router(settings: Settings) -> APIRouter:
         start_date: Annotated[str | None, Query(max_length=40)] = None,
         end_date: Annotated[str | None, Query(max_length=40)] = None,
         status: Annotated[str | None, Query(max_length=20)] = None,
-        jurisdiction_id: Annotated[str | None, Query(max_length=100)] = None,
+        jurisdiction_id: Annotated[str | None, Query(max_length=100)] = None,  # one here
     ) -> list[dict[str, Any]]:
         numbers = _csv(service_request_id)
         codes = _csv(service_code, r"^[a-z_]{2,40}$")

@@ -22,7 +22,6 @@ from layers.registry import LAYERS, component
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 SPEEDS = (10, 60, 300)
-_EMPTY_URL = ""
 
 
 def map_layers(url_for: dict[str, str]) -> list[Any]:
@@ -34,7 +33,7 @@ def map_layers(url_for: dict[str, str]) -> list[Any]:
         if spec.checked and not spec.live
     ]
     played = [
-        component(dataclasses.replace(LAYERS[name], name=f"replay-{name}"), _EMPTY_URL)
+        component(dataclasses.replace(LAYERS[name], name=f"replay-{name}"), url="")
         for name in ("units", "incidents")
     ]
     return fixed + played

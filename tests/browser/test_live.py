@@ -50,9 +50,14 @@ def spot(db_conninfo: str, nth: int) -> tuple[float, float]:
 
 
 def connected(page) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_function(
-        "() => window.griddispatch && window.griddispatch.liveSeq >= 0", timeout=30_000
-    )
+    logs: list[str] = []
+    page.on("console", lambda m: logs.append(f"{m.type}: {m.text[:200]}"))
+    try:
+        page.wait_for_function(
+            "() => window.griddispatch && window.griddispatch.liveSeq >= 0", timeout=30_000
+        )
+    except Exception:
+        raise AssertionError(f"the page never got the live state; its console: {logs}") from None
 
 
 def new_case(url: str, secret: str, lon: float, lat: float) -> dict:  # type: ignore[type-arg]

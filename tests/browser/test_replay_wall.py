@@ -28,11 +28,15 @@ def test_the_big_screen_follows_the_city(browser, console_url: str, db_conninfo:
     lon, lat = spot(db_conninfo, 5)
     case = new_case(console_url, token(db_conninfo), lon, lat)
     wall.wait_for_function(
-        "n => window.griddispatch.shown[n] !== undefined", arg=case["number"], timeout=5_000
+        "n => window.griddispatch.shown[n] !== undefined", arg=case["number"], timeout=10_000
     )
     wall.locator("#wall-ticker", has_text=case["number"]).wait_for(timeout=10_000)
-    after = int(wall.locator("#wall-reported .gd-wall-num").inner_text().replace(",", ""))
-    assert after == before + 1
+    wall.wait_for_function(
+        "n => document.querySelector('#wall-reported .gd-wall-num').textContent"
+        ".replace(/,/g, '') === String(n)",
+        arg=before + 1,
+        timeout=10_000,
+    )
     wall.screenshot(path=f"{SHOTS}/wall.png")
     ctx.close()
 
