@@ -16,26 +16,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from console import state
 from console.settings import Settings
 from geo import avl, incidents, places, tokens, units
-from geo.coords import gcj02_to_wgs84
+from geo.coords import to_wgs84
 from geo.db import transaction
 from geo.errors import InvalidInput
 from geo.routing import nearest_units
 
-Priority = Literal["red", "yellow", "blue"]
-Source = Literal[
-    "grid_worker", "hotline_12345", "transfer_110", "wechat_group", "walk_in", "sensor", "operator"
-]
-Status = Literal["reported", "dispatched", "accepted", "on_scene", "resolved", "closed"]
-UnitStatus = Literal["available", "dispatched", "en_route", "on_scene", "returning", "off_duty"]
-UnitType = Literal[
-    "patrol_car",
-    "foot_patrol",
-    "grid_worker",
-    "volunteer_team",
-    "fire_engine",
-    "ambulance",
-    "department_crew",
-]
+# The enums of the domain core, as the schema's choices (Literal of a tuple: its values).
+Priority = Literal[incidents.PRIORITIES]  # type: ignore[valid-type]
+Source = Literal[incidents.SOURCES]  # type: ignore[valid-type]
+Status = Literal[incidents.STATUSES]  # type: ignore[valid-type]
+Klass = Literal[incidents.CLASSES]  # type: ignore[valid-type]
+UnitStatus = Literal[units.UNIT_STATUSES]  # type: ignore[valid-type]
+UnitType = Literal[units.UNIT_TYPES]  # type: ignore[valid-type]
 _STRICT = ConfigDict(extra="forbid")
 
 
@@ -49,7 +41,7 @@ class IncidentIn(BaseModel):
     category: str = Field(pattern=r"^[a-z_]{2,40}$")
     priority: Priority = "blue"
     source: Source
-    klass: Literal["family", "shared", "public"] | None = Field(None, alias="class")
+    klass: Klass | None = Field(None, alias="class")
     description: str = Field("", max_length=4000)
     reporter_name: str | None = Field(None, max_length=100)
     reporter_phone: str | None = Field(None, max_length=40)
@@ -115,6 +107,12 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def page(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    """One page of rows by id; ``next_after_id`` is None on the last page."""
+    items = [public(r) for r in rows]
+    return {"items": items, "next_after_id": items[-1]["id"] if len(items) == limit else None}
+
+
 def router(settings: Settings) -> APIRouter:
     r = APIRouter(prefix="/api/v1", tags=["integration API"])
 
@@ -129,10 +127,7 @@ def router(settings: Settings) -> APIRouter:
         tok: IncidentsWrite,
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     ) -> dict[str, Any]:
-        lon, lat = body.lon, body.lat
-        if body.coords == "gcj02":
-            x, y = gcj02_to_wgs84([lon], [lat])
-            lon, lat = float(x[0]), float(y[0])
+        lon, lat = to_wgs84(body.lon, body.lat, body.coords)
         digest = hashlib.sha256(body.model_dump_json(by_alias=True).encode()).hexdigest()
         with transaction(pool(), actor=tok.actor) as conn:
             row, opened = incidents.create_once(
@@ -190,9 +185,7 @@ def router(settings: Settings) -> APIRouter:
                 after_id=after_id,
                 limit=limit,
             )
-        items = [public(r) for r in rows]
-        nxt = items[-1]["id"] if len(items) == limit else None
-        return {"items": items, "next_after_id": nxt}
+        return page(rows, limit)
 
     @r.post("/incidents/{incident_id}/status", summary="Move a case along the closed loop")
     def incident_status(
@@ -254,8 +247,7 @@ def router(settings: Settings) -> APIRouter:
             rows = units.listing(
                 conn=conn, statuses=status, types=unit_type, after_id=after_id, limit=limit
             )
-        items = [public(r) for r in rows]
-        return {"items": items, "next_after_id": items[-1]["id"] if len(items) == limit else None}
+        return page(rows, limit)
 
     @r.post("/units/positions", summary="A batch of tracker fixes (refused whole if any is bad)")
     def positions(

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from console import state
 from console.settings import Settings
 from geo import incidents, open311, places, tokens
-from geo.coords import gcj02_to_wgs84
+from geo.coords import to_wgs84
 from geo.db import transaction
 from geo.errors import InvalidInput, NotFound
 
@@ -148,10 +148,7 @@ def router(settings: Settings) -> APIRouter:
         with transaction(pool(), actor=tok.actor) as conn:
             bbox = places.city_bbox(conn=conn)
             if req.lon is not None and req.lat is not None:
-                lon, lat = req.lon, req.lat
-                if req.datum == "gcj02":
-                    x, y = gcj02_to_wgs84([lon], [lat])
-                    lon, lat = float(x[0]), float(y[0])
+                lon, lat = to_wgs84(req.lon, req.lat, req.datum)
             else:
                 hits = places.locate(conn=conn, text=req.address or "", bbox=bbox, limit=1)
                 if not hits:

@@ -135,6 +135,16 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArr
     return np.where(far, gx, x), np.where(far, gy, y)
 
 
+def to_wgs84(lon: float, lat: float, datum: str) -> tuple[float, float]:
+    """One point given in ``datum`` ('wgs84' or 'gcj02', as API clients send it) in WGS-84."""
+    if datum == "wgs84":
+        return lon, lat
+    if datum != "gcj02":
+        raise ValueError(f"unknown datum {datum!r}")
+    x, y = gcj02_to_wgs84([lon], [lat])
+    return float(x[0]), float(y[0])
+
+
 def expand_bbox(bbox: BBox, metres: float) -> BBox:
     """Grow a lon/lat bounding box by about ``metres`` on every side.
 

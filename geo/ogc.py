@@ -28,7 +28,7 @@ class Collection:
     id: str
     title: str
     description: str
-    source: str  # FROM ... WHERE ... (no user input)
+    source: str  # "table t WHERE ..." (no user input); filters are ANDed to it
     id_column: str
     id_type: type  # int or str
     properties: tuple[str, ...]  # SQL expressions "expr AS name" or bare column names
@@ -71,7 +71,7 @@ COLLECTIONS: dict[str, Collection] = {
             "platforms",
             "Rapid-response platforms (快警平台)",
             "Platforms with their members and vehicles.",
-            "platforms t",
+            "platforms t WHERE true",
             "id",
             int,
             ("code", "name", "members", "vehicles"),
@@ -208,11 +208,6 @@ def _feature(row: dict[str, Any]) -> dict[str, Any]:
     return {"type": "Feature", "id": fid, "geometry": geometry, "properties": props}
 
 
-def _where(c: Collection) -> str:
-    """The source already has a WHERE, or gets a neutral one, so filters can be ANDed."""
-    return "" if " WHERE " in c.source else " WHERE true"
-
-
 @dataclass(frozen=True)
 class Page:
     features: list[dict[str, Any]]
@@ -235,13 +230,11 @@ def items(
     if offset < 0:
         raise InvalidInput("offset must not be negative.")
     cond, args = _filters(c, bbox, when)
-    where = sql.SQL(_where(c))
     with conn.cursor(row_factory=dict_row) as cur:
         count = sql.SQL("SELECT count(*) AS n FROM {src}").format(src=sql.SQL(c.source))
-        matched = cur.execute(count + where + cond, args).fetchone()
+        matched = cur.execute(count + cond, args).fetchone()
         rows = cur.execute(
             _select(c)
-            + where
             + cond
             + sql.SQL(" ORDER BY t.{id} LIMIT %(lim)s OFFSET %(off)s").format(
                 id=sql.Identifier(c.id_column)
@@ -262,9 +255,7 @@ def item(*, conn: psycopg.Connection, name: str, fid: str) -> dict[str, Any]:
         raise NotFound(f"No feature {fid!r} in {name!r}.")
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(
-            _select(c)
-            + sql.SQL(_where(c))
-            + sql.SQL(" AND t.{id} = %(k)s").format(id=sql.Identifier(c.id_column)),
+            _select(c) + sql.SQL(" AND t.{id} = %(k)s").format(id=sql.Identifier(c.id_column)),
             {"k": key},
         ).fetchone()
     if row is None:

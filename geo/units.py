@@ -18,6 +18,15 @@ from geo.errors import Conflict, InvalidInput, NotFound
 log = logging.getLogger(__name__)
 
 UNIT_STATUSES = ("available", "dispatched", "en_route", "on_scene", "returning", "off_duty")
+UNIT_TYPES = (
+    "patrol_car",
+    "foot_patrol",
+    "grid_worker",
+    "volunteer_team",
+    "fire_engine",
+    "ambulance",
+    "department_crew",
+)
 # available -> dispatched happens only through dispatch(); the rest through set_status().
 UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
     "available": frozenset({"off_duty"}),

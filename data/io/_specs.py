@@ -6,20 +6,12 @@ The enums mirror the CHECK constraints of geo/db/sql/001_core.sql.
 from __future__ import annotations
 
 from data.io._checks import Column, GeomKind
+from geo.units import UNIT_TYPES
 
 GRID_TYPES = ("residential", "school", "enterprise", "market", "hospital", "other")
 ZONE_CLASSES = ("key", "central", "other")
 LEVELS = ("city", "district", "street", "community")
 CODE_LENGTH = {"city": 6, "district": 6, "street": 9, "community": 12}
-UNIT_TYPES = (
-    "patrol_car",
-    "foot_patrol",
-    "grid_worker",
-    "volunteer_team",
-    "fire_engine",
-    "ambulance",
-    "department_crew",
-)
 AGENCIES = (
     "police",
     "grid",
