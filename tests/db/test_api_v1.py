@@ -177,6 +177,10 @@ def _unit(db_conninfo: str) -> tuple[int, str, float, float]:
 
 def test_position_batches(client: TestClient, writer, db_conninfo: str) -> None:  # type: ignore[no-untyped-def]
     uid, call_sign, x, y = _unit(db_conninfo)
+    with psycopg.connect(db_conninfo) as c:  # other tests may have moved it a moment ago
+        c.execute(
+            "UPDATE units SET position_time = now() - interval '1 hour' WHERE id = %s", (uid,)
+        )
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     newer, older = now - dt.timedelta(seconds=5), now - dt.timedelta(seconds=20)
     batch = [
