@@ -9,12 +9,13 @@ R and Esc are handled there too and click the controls named here.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 from collections.abc import Sequence
 from typing import Any
 
 import dash_leaflet as dl
-from dash import dcc, html
+from dash import Patch, dcc, html
 
 from geo import incidents, units
 from geo.casefile import CaseFile, IntakePreview
@@ -306,13 +307,33 @@ def overlays() -> list[Any]:
 QUEUE_FIELDS = ("id", "status", "priority", "due", "overdue", "escalation_level", "grid_code")
 
 
-def queue_signature(rows: Sequence[dict[str, Any]], selected: Any, lang: str) -> str:
-    """A digest of what the queue shows: equal digests need no re-render."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr((selected, lang)).encode())
+def queue_keys(rows: Sequence[dict[str, Any]], selected: Any, lang: str) -> list[str]:
+    """A digest per card of what it shows: a card whose digest is unchanged is not sent
+    again (the browser ticks the clocks)."""
+    out = []
     for r in rows:
-        h.update(repr(tuple(r.get(f) for f in QUEUE_FIELDS)).encode())
-    return h.hexdigest()
+        h = hashlib.blake2b(digest_size=8)
+        h.update(repr((r["id"] == selected, lang, *(r.get(f) for f in QUEUE_FIELDS))).encode())
+        out.append(h.hexdigest())
+    return out
+
+
+def queue_patch(old: Sequence[str], new: Sequence[str], card: Any, max_ops: int = 40) -> Any:
+    """A Dash Patch turning the cards keyed ``old`` into those keyed ``new`` (``card(j)``
+    builds the j-th new card), or None when a full redraw is simpler."""
+    ops = [
+        op for op in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+        if op[0] != "equal"
+    ]  # fmt: skip
+    if not old or not new or sum(max(i2 - i1, j2 - j1) for _, i1, i2, j1, j2 in ops) > max_ops:
+        return None
+    p = Patch()
+    for _, i1, i2, j1, j2 in reversed(ops):  # from the end, so earlier indices hold
+        for k in range(i2 - 1, i1 - 1, -1):
+            del p[k]
+        for off, j in enumerate(range(j1, j2)):
+            p.insert(i1 + off, card(j))
+    return p
 
 
 def queue_items(

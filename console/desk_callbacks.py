@@ -443,11 +443,19 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
                 )
         except Exception as exc:  # noqa: BLE001
             return [failure(exc)], "", None
-        new_sig = desk.queue_signature(rows, sel, lang)
-        if new_sig == sig:
+        keys = desk.queue_keys(rows, sel, lang)
+        if keys == sig:
             return NO, NO, NO
         count = " " + tx["queue.shown"].format(n=len(rows))
-        return desk.queue_items(rows, tx, lang, sel, now()), count, new_sig
+        at = now()
+        patch = desk.queue_patch(
+            sig if isinstance(sig, list) else [],
+            keys,
+            lambda j: desk.queue_items([rows[j]], tx, lang, sel, at)[0],
+        )
+        if patch is None:
+            return desk.queue_items(rows, tx, lang, sel, at), count, keys
+        return patch, count, keys
 
     # ------------------------------------------------------------------------- actions
     result = [

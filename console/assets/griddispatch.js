@@ -23,8 +23,13 @@ window.griddispatch = (function () {
     var mm = (h && m < 10 ? "0" : "") + m, ss = (sec < 10 ? "0" : "") + sec;
     return sign + (h ? h + ":" : "") + mm + ":" + ss;
   }
+  var pulse = false, still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   function tick() {
     var now = Date.now();
+    pulse = !pulse && !still;  // overdue cases blink once a second (see style.css)
+    document.querySelectorAll("path.gd-overdue, .gd-qitem.overdue").forEach(function (el) {
+      el.classList.toggle("gd-on", pulse);
+    });
     document.querySelectorAll("[data-due]").forEach(function (el) {
       var left = (Date.parse(el.getAttribute("data-due")) - now) / 1000;
       if (isNaN(left)) { return; }

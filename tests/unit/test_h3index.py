@@ -20,3 +20,15 @@ def test_cell_of_matches_h3() -> None:
     c = h3index.cell_of(27.83, 113.13, 12)
     assert h3.int_to_str(c) == h3.latlng_to_cell(27.83, 113.13, 12)
     assert c > 0  # fits a signed bigint
+
+
+def test_parent_cells_match_h3() -> None:
+    import h3
+    import numpy as np
+
+    from geo.coverage import parent_cells
+
+    cells = [h3.latlng_to_cell(27.8 + i / 700, 113.1 + i / 900, 10) for i in range(50)]
+    ints = np.array([h3.str_to_int(c) for c in cells], dtype=np.uint64).view(np.int64)
+    got = parent_cells(ints, 9).view(np.uint64)
+    assert [h3.int_to_str(int(x)) for x in got] == [h3.cell_to_parent(c, 9) for c in cells]

@@ -1,0 +1,178 @@
+"""Coverage of the jurisdiction from platforms: travel-time fields, targets, what-if.
+
+Every cell of the travel graph carries the people living in it (each grid's population
+spread evenly over the cells whose centres lie in it) and a target in seconds from its
+grid's zone class (key 1 min, central 3 min, other 5 min). A site's field is one Dijkstra
+from it, cut at a horizon; the city's field is the minimum over the sites. Fields are cached
+by the graph node a site joins, so moving one platform costs one search, not ten.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import h3
+import numpy as np
+import numpy.typing as npt
+import psycopg
+import shapely
+
+from geo.gridindex import GridIndex
+from geo.routing.graph import TravelGraph
+from geo.routing.search import Router, travel_field
+
+ZONES = ("key", "central", "other")
+TARGETS_S: dict[str, float] = {"key": 60.0, "central": 180.0, "other": 300.0}
+HEX_RES = 9  # the map shows the field on these hexagons (about 0.1 km², a grid's size)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """People, zone and target of every cell node of ``graph`` (index = node)."""
+
+    pop: npt.NDArray[np.float64]
+    zone: npt.NDArray[np.int8]  # index into ZONES
+    target_s: npt.NDArray[np.float64]
+    hex_of: npt.NDArray[np.int64]  # position of each cell's HEX_RES parent in ``hexes``
+    hexes: npt.NDArray[np.int64]  # the parents, sorted
+
+
+def load_demand(
+    *, conn: psycopg.Connection, graph: TravelGraph, targets: Mapping[str, float] = TARGETS_S
+) -> Demand:
+    """Spread each current grid's population over the graph cells whose centres it holds."""
+    rows = conn.execute(
+        "SELECT ST_AsBinary(geom), population, zone_class, "
+        "ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
+        "FROM grids WHERE valid_to IS NULL ORDER BY id"
+    ).fetchall()
+    n = graph.n_cells
+    lat, lng = graph.lat[:n], graph.lng[:n]
+    pop = np.zeros(n)
+    zone = np.full(n, ZONES.index("other"), dtype=np.int8)
+    if rows:
+        geoms = shapely.from_wkb([r[0] for r in rows])
+        people = np.array([r[1] for r in rows], dtype=float)
+        zones = np.array([ZONES.index(r[2]) for r in rows], dtype=np.int8)
+        owner = GridIndex.build(geoms).assign(lng, lat)
+        inside = owner >= 0
+        cells_per = np.bincount(owner[inside], minlength=len(rows))
+        pop[inside] = people[owner[inside]] / cells_per[owner[inside]]
+        zone[inside] = zones[owner[inside]]
+        # A grid smaller than a cell holds no centre: its people go to the cell of its point.
+        small = np.flatnonzero((cells_per == 0) & (people > 0))
+        if small.size:
+            px = np.array([rows[i][3] for i in small])
+            py = np.array([rows[i][4] for i in small])
+            node = graph.snap(py, px, "car")
+            ok = node >= 0
+            np.add.at(pop, node[ok], people[small[ok]])
+            zone[node[ok]] = np.minimum(zone[node[ok]], zones[small[ok]])
+    target = np.array([float(targets[z]) for z in ZONES])[zone]
+    hexes, hex_of = np.unique(parent_cells(graph.cells[:n], HEX_RES), return_inverse=True)
+    return Demand(pop, zone, target, hex_of.astype(np.int64), hexes)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Population-weighted coverage of one field."""
+
+    population: float
+    covered: float  # people whose cell is reached within its target
+    by_zone: dict[str, tuple[float, float]]  # zone -> (people, covered)
+    hex_time_s: npt.NDArray[np.float32]  # per hexagon: people-weighted mean time (inf: none)
+    hex_uncovered: npt.NDArray[np.float32]  # per hexagon: people not reached within target
+
+    @property
+    def pct(self) -> float:
+        return 100.0 * self.covered / self.population if self.population else 0.0
+
+    def zone_pct(self, zone: str) -> float:
+        people, covered = self.by_zone[zone]
+        return 100.0 * covered / people if people else 100.0
+
+
+class Coverage:
+    """Fields of sites on one graph, cached by the node each site joins."""
+
+    def __init__(
+        self,
+        graph: TravelGraph,
+        demand: Demand,
+        *,
+        mode: str = "car",
+        horizon_s: float = 600.0,
+        cache_size: int = 2048,
+    ) -> None:
+        self.graph, self.demand, self.mode, self.horizon_s = graph, demand, mode, horizon_s
+        self.router = Router(graph)
+        self._cache: OrderedDict[tuple[int, int], npt.NDArray[np.float32]] = OrderedDict()
+        self._size = cache_size
+
+    def site_field(self, lon: float, lat: float) -> npt.NDArray[np.float32]:
+        """Seconds from the site at (lon, lat) to every cell, inf beyond the horizon."""
+        node, access = self.router.source(lat, lon, self.mode)
+        key = (node, round(access))
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        t = travel_field(self.graph, np.array([node]), self.mode, limit_s=self.horizon_s)
+        out = (t[: self.graph.n_cells] + access).astype(np.float32)
+        out[out > self.horizon_s] = np.inf
+        out.setflags(write=False)
+        self._cache[key] = out
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return out
+
+    def field(self, sites: Sequence[tuple[float, float]]) -> npt.NDArray[np.float32]:
+        """Seconds from the nearest of ``sites`` ((lon, lat) pairs) to every cell."""
+        if not sites:
+            return np.full(self.graph.n_cells, np.inf, dtype=np.float32)
+        return np.minimum.reduce([self.site_field(x, y) for x, y in sites])
+
+    def summary(self, field: npt.NDArray[np.float32]) -> Summary:
+        d = self.demand
+        ok = field <= d.target_s
+        by_zone = {
+            z: (float(d.pop[d.zone == i].sum()), float(d.pop[(d.zone == i) & ok].sum()))
+            for i, z in enumerate(ZONES)
+        }
+        nh = len(d.hexes)
+        reach = np.isfinite(field)
+        w = d.pop + 1e-6  # empty cells still count a little, so an empty hexagon has a time
+        tw = np.bincount(d.hex_of[reach], weights=(w * field)[reach], minlength=nh)
+        ww = np.bincount(d.hex_of[reach], weights=w[reach], minlength=nh)
+        whole = np.bincount(d.hex_of, weights=w, minlength=nh)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            # a hexagon mostly out of reach shows as out of reach
+            mean = np.where(ww >= whole / 2, tw / ww, np.inf)
+        return Summary(
+            float(d.pop.sum()),
+            float(d.pop[ok].sum()),
+            by_zone,
+            mean.astype(np.float32),
+            np.bincount(d.hex_of, weights=np.where(ok, 0.0, d.pop), minlength=nh).astype(
+                np.float32
+            ),
+        )
+
+
+def parent_cells(cells: npt.NDArray[np.int64], res: int) -> npt.NDArray[np.int64]:
+    """The resolution-``res`` parent of each H3 cell (bit arithmetic, vectorized): the
+    resolution field set to ``res`` and every finer digit set to 7 (unused)."""
+    h = cells.view(np.uint64)
+    h = (h & ~np.uint64(0xF << 52)) | np.uint64(res << 52)
+    return (h | np.uint64((1 << (3 * (15 - res))) - 1)).view(np.int64)
+
+
+def hex_polygons(hexes: npt.NDArray[np.int64]) -> list[list[list[float]]]:
+    """Outer ring of each hexagon as [[lon, lat], ...] (closed)."""
+    out = []
+    for c in hexes.view(np.uint64):
+        ring = [[round(lng, 6), round(lat, 6)] for lat, lng in h3.cell_to_boundary(int(c))]
+        out.append([*ring, ring[0]])
+    return out

@@ -1,0 +1,88 @@
+"""Coverage and siting on the tiny demo city's travel graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import psycopg
+import pytest
+
+from geo import coverage, siting
+from geo.routing import RoutingConfig, load_graph
+
+
+@pytest.fixture(scope="module")
+def model(db_conninfo: str) -> coverage.Coverage:
+    with psycopg.connect(db_conninfo) as c:
+        graph = load_graph(conn=c, config=RoutingConfig())
+        return coverage.Coverage(graph, coverage.load_demand(conn=c, graph=graph))
+
+
+@pytest.fixture(scope="module")
+def platforms(db_conninfo: str) -> list[tuple[float, float]]:
+    with psycopg.connect(db_conninfo) as c:
+        return [(r[0], r[1]) for r in c.execute("SELECT ST_X(geom), ST_Y(geom) FROM platforms")]
+
+
+def test_everyone_lives_in_some_cell(model: coverage.Coverage, db_conninfo: str) -> None:
+    with psycopg.connect(db_conninfo) as c:
+        people = c.execute("SELECT sum(population) FROM grids WHERE valid_to IS NULL").fetchone()
+    assert people is not None and model.demand.pop.sum() == pytest.approx(people[0], rel=1e-9)
+    zones = set(model.demand.zone.tolist())
+    assert zones <= {0, 1, 2} and model.demand.target_s.min() >= 60
+
+
+def test_the_summary_is_the_people_within_their_target(
+    model: coverage.Coverage, platforms: list[tuple[float, float]]
+) -> None:
+    f = model.field(platforms)
+    s = model.summary(f)
+    d = model.demand
+    assert s.covered == pytest.approx(float(d.pop[f <= d.target_s].sum()))
+    assert 0 < s.pct < 100
+    assert sum(v[0] for v in s.by_zone.values()) == pytest.approx(s.population)
+    assert len(s.hex_time_s) == len(d.hexes) == len(s.hex_uncovered)
+    assert s.hex_uncovered.sum() == pytest.approx(s.population - s.covered, rel=1e-5)
+
+
+def test_the_field_starts_at_the_site_and_grows(
+    model: coverage.Coverage, platforms: list[tuple[float, float]]
+) -> None:
+    x, y = platforms[0]
+    f = model.site_field(x, y)
+    assert np.isfinite(f).sum() > 10 and f.min() < 60
+    assert model.site_field(x, y) is f  # cached: moving back costs nothing
+
+
+def test_what_if_adding_never_loses_and_moving_away_loses(
+    model: coverage.Coverage, platforms: list[tuple[float, float]]
+) -> None:
+    now = model.summary(model.field(platforms)).covered
+    g = model.graph
+    far = (float(g.lng[0]), float(g.lat[0]))
+    added = model.summary(model.field([*platforms, far])).covered
+    assert added >= now
+    moved = model.summary(model.field([far, *platforms[1:]])).covered
+    assert moved < now
+
+
+def test_siting_is_within_two_percent_of_the_optimum(
+    model: coverage.Coverage, platforms: list[tuple[float, float]]
+) -> None:
+    d, g = model.demand, model.graph
+    rng = np.random.default_rng(7)
+    cells = rng.choice(np.flatnonzero(d.pop > 0), 40, replace=False)
+    candidates = platforms + [(float(g.lng[i]), float(g.lat[i])) for i in cells]
+    p = siting.cover_matrix(model, candidates)
+    k = 3
+    heur = siting.swap(p, siting.greedy(p, k))
+    _, best = siting.exact(p, k)
+    assert siting.covered(p, heur) <= best + 1e-6
+    assert siting.covered(p, heur) >= 0.98 * best
+    result = siting.site(model, candidates, k)
+    assert result.covered == pytest.approx(siting.covered(p, heur))
+    # a site's column is exactly the cells its own field reaches within their targets
+    x, y = candidates[heur[0]]
+    f = model.site_field(x, y)
+    want = np.flatnonzero(d.pop > 0)
+    reached = int((f[want] <= d.target_s[want]).sum())
+    assert p.cover[:, heur[0]].nnz == reached
