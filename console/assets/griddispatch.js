@@ -104,38 +104,45 @@ window.griddispatch = (function () {
       if (liveSeq >= 0 && m.seq > liveSeq + 1 && !full) { refetch(); }
       window.griddispatch.tickBytes.push(JSON.stringify(m).length);  // for live_tick_kb
       liveSeq = m.seq;
-      if (uf === null) { uf = ((units && units.features) || []).slice(); }
-      if (inc === null) { inc = ((incidents && incidents.features) || []).slice(); }
-      var ui = indexOf({ features: uf });
-      if (m.mv) {
-        var d = m.mv.d, id = 0;
-        for (var k = 0; k < d.length; k += 4) {
-          id += d[k];
-          var j = ui[id];
-          if (j === undefined) { continue; }
-          var f = uf[j];
-          uf[j] = { type: "Feature", id: id, properties: Object.assign({}, f.properties, { fix: m.mv.t0 + d[k + 3] }),
-                    geometry: { type: "Point", coordinates: [(m.mv.x0 + d[k + 1]) / SCALE, (m.mv.y0 + d[k + 2]) / SCALE] } };
+      // Only a layer the message touches is copied and sent on: a new case must not make
+      // the renderer redraw every unit (that alone cost a city desk ~1 s per case).
+      var hasU = m.mv || (m.st && m.st.length) || (m.ua && m.ua.length) || (m.ur && m.ur.length);
+      if (hasU) {
+        if (uf === null) { uf = ((units && units.features) || []).slice(); }
+        var ui = indexOf({ features: uf });
+        if (m.mv) {
+          var d = m.mv.d, id = 0;
+          for (var k = 0; k < d.length; k += 4) {
+            id += d[k];
+            var j = ui[id];
+            if (j === undefined) { continue; }
+            var f = uf[j];
+            uf[j] = { type: "Feature", id: id, properties: Object.assign({}, f.properties, { fix: m.mv.t0 + d[k + 3] }),
+                      geometry: { type: "Point", coordinates: [(m.mv.x0 + d[k + 1]) / SCALE, (m.mv.y0 + d[k + 2]) / SCALE] } };
+          }
         }
+        (m.st || []).forEach(function (s) {
+          var j = ui[s[0]];
+          if (j !== undefined) {
+            uf[j] = Object.assign({}, uf[j], { properties: Object.assign({}, uf[j].properties, { status: s[1] }) });
+          }
+          touched = true;
+        });
+        (m.ua || []).forEach(function (f) { if (ui[f.id] === undefined) { uf.push(f); } else { uf[ui[f.id]] = f; } touched = true; });
+        if (m.ur && m.ur.length) { var gone = new Set(m.ur); uf = uf.filter(function (f) { return !gone.has(f.id); }); touched = true; }
       }
-      (m.st || []).forEach(function (s) {
-        var j = ui[s[0]];
-        if (j !== undefined) {
-          uf[j] = Object.assign({}, uf[j], { properties: Object.assign({}, uf[j].properties, { status: s[1] }) });
+      if ((m.iu && m.iu.length) || (m.ir && m.ir.length)) {
+        if (inc === null) { inc = ((incidents && incidents.features) || []).slice(); }
+        var ii = indexOf({ features: inc });
+        (m.iu || []).forEach(function (f) {
+          if (ii[f.id] === undefined) { ii[f.id] = inc.length; inc.push(f); } else { inc[ii[f.id]] = f; }
+          ids.push(f.id); touched = true;
+        });
+        if (m.ir && m.ir.length) {
+          var closed = new Set(m.ir);
+          inc = inc.filter(function (f) { return !closed.has(f.id); });
+          m.ir.forEach(function (i) { ids.push(i); }); touched = true;
         }
-        touched = true;
-      });
-      (m.ua || []).forEach(function (f) { if (ui[f.id] === undefined) { uf.push(f); } else { uf[ui[f.id]] = f; } touched = true; });
-      if (m.ur) { var gone = new Set(m.ur); uf = uf.filter(function (f) { return !gone.has(f.id); }); touched = true; }
-      var ii = indexOf({ features: inc });
-      (m.iu || []).forEach(function (f) {
-        if (ii[f.id] === undefined) { ii[f.id] = inc.length; inc.push(f); } else { inc[ii[f.id]] = f; }
-        ids.push(f.id); touched = true;
-      });
-      if (m.ir) {
-        var closed = new Set(m.ir);
-        inc = inc.filter(function (f) { return !closed.has(f.id); });
-        m.ir.forEach(function (i) { ids.push(i); }); touched = true;
       }
     });
     var out = [NU, NU, NU];
