@@ -22,18 +22,27 @@ _CACHE_S = 30.0
 
 def router(settings: Settings) -> APIRouter:
     r = APIRouter(prefix="/api")
-    cache: dict[str, tuple[float, bytes]] = {}
+    cache: dict[str, tuple[float, Any, bytes]] = {}
 
     def _layer_bytes(name: str) -> bytes:
-        hit = cache.get(name)
-        if hit and name in STATIC_LAYERS and time.monotonic() - hit[0] < _CACHE_S:
-            return hit[1]
         with state.pool(settings).connection() as conn:
+            # a saved boundary change shows at once (the version moves), the rest within 30 s
+            version = conn.execute(
+                "SELECT array_agg(version ORDER BY name) FROM layer_versions"
+            ).fetchone()
+            hit = cache.get(name)
+            if (
+                hit
+                and name in STATIC_LAYERS
+                and hit[1] == version
+                and time.monotonic() - hit[0] < _CACHE_S
+            ):
+                return hit[2]
             rows = mapdata.layer_rows(conn=conn, name=name)
         body = json.dumps(
             feature_collection(rows), ensure_ascii=False, separators=(",", ":"), default=str
         ).encode()
-        cache[name] = (time.monotonic(), body)
+        cache[name] = (time.monotonic(), version, body)
         return body
 
     @r.get("/layers/{name}.geojson", summary="One map layer as GeoJSON (EPSG:4326)")

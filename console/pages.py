@@ -9,7 +9,7 @@ import dash
 import dash_leaflet as dl
 from dash import Input, Output, Patch, State, dcc, html
 
-from console import components, desk, desk_callbacks, i18n, live, replay, state, wall
+from console import components, desk, desk_callbacks, i18n, live, planning, replay, state, wall
 from console.errors import user_message
 from console.settings import Settings
 from geo import mapdata
@@ -65,6 +65,7 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
             ),
             dl.ScaleControl(position="bottomleft", imperial=False),
             *(desk.overlays() if desk_page else []),
+            *(planning.overlays() if page == "planning" else []),
         ]
     the_map = dl.Map(
         map_children,
@@ -84,6 +85,8 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
         body = wall.layout(tx, settings.jurisdiction_name, the_map)
     elif page == "replay":
         body = replay.layout(tx, the_map)
+    elif page == "planning":
+        body = planning.layout(tx, the_map, legend_box)
     else:
         body = [
             html.Div(
@@ -139,6 +142,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     live.register(app, settings)
     wall.register(app, settings)
     replay.register(app, settings)
+    planning.register(app, settings)
 
     @app.callback(
         Output("grid-card", "children"),

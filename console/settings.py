@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from geo.boundaries import Rules
 from geo.routing.config import DEFAULT_SPEEDS, RoutingConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +106,33 @@ class Settings:
     photo_max_kb: int = _setting(
         "GD_PHOTO_MAX_KB", 5120, "Largest photo accepted (JPEG, PNG or WebP), in KB."
     )
+    snap_m: int = _setting(
+        "GD_SNAP_M",
+        1,
+        "Planning: a drawn vertex this close (metres) to a neighbour's edge snaps onto it; "
+        "gaps and overlaps thinner than this are drawing noise.",
+    )
+    grid_min_area_m2: int = _setting(
+        "GD_GRID_MIN_AREA_M2", 2000, "Planning: no grid, nor any part of one, smaller (m²)."
+    )
+    grid_min_width_m: int = _setting(
+        "GD_GRID_MIN_WIDTH_M", 10, "Planning: no part of a grid narrower (metres): a sliver."
+    )
+    households_per_worker: int = _setting(
+        "GD_HOUSEHOLDS_PER_WORKER",
+        600,
+        "Planning: households one grid worker serves (the workload target of the impact "
+        "preview and of split suggestions).",
+    )
+    target_key_s: int = _setting(
+        "GD_TARGET_KEY_S", 60, "Coverage target for key locations (重点部位), seconds."
+    )
+    target_central_s: int = _setting(
+        "GD_TARGET_CENTRAL_S", 180, "Coverage target for the central city, seconds."
+    )
+    target_other_s: int = _setting(
+        "GD_TARGET_OTHER_S", 300, "Coverage target for other urban areas, seconds."
+    )
     pool_max: int = _setting("GD_POOL_MAX", 8, "Largest number of database connections per worker.")
     log_level: str = _setting("GD_LOG_LEVEL", "INFO", "Python logging level.")
 
@@ -143,6 +171,13 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         ("GD_DUPLICATE_MIN", s.duplicate_min, 0, 7 * 24 * 60),
         ("GD_ESCALATION_EVERY_S", s.escalation_every_s, 0, 86_400),
         ("GD_PHOTO_MAX_KB", s.photo_max_kb, 1, 100 * 1024),
+        ("GD_SNAP_M", s.snap_m, 0, 50),
+        ("GD_GRID_MIN_AREA_M2", s.grid_min_area_m2, 0, 10_000_000),
+        ("GD_GRID_MIN_WIDTH_M", s.grid_min_width_m, 0, 1000),
+        ("GD_HOUSEHOLDS_PER_WORKER", s.households_per_worker, 1, 100_000),
+        ("GD_TARGET_KEY_S", s.target_key_s, 10, 3600),
+        ("GD_TARGET_CENTRAL_S", s.target_central_s, 10, 3600),
+        ("GD_TARGET_OTHER_S", s.target_other_s, 10, 3600),
     ):
         if not low <= value <= high:
             raise SettingsError(f"{name}={value}: expected {low} to {high}")
@@ -188,6 +223,25 @@ def routing_config(s: Settings) -> RoutingConfig:
         except (ValueError, AttributeError) as exc:
             raise SettingsError(f"GD_ROUTING_SPEEDS is not valid JSON of modes: {exc}") from exc
     return RoutingConfig(res=s.routing_res, speeds=speeds, stale_after_s=float(s.position_stale_s))
+
+
+def planning_rules(s: Settings) -> Rules:
+    """The boundary editor's topology rules from the settings."""
+    return Rules(
+        snap_m=float(s.snap_m),
+        min_area_m2=float(s.grid_min_area_m2),
+        min_width_m=float(s.grid_min_width_m),
+        households_target=s.households_per_worker,
+    )
+
+
+def coverage_targets(s: Settings) -> dict[str, float]:
+    """Seconds within which each zone class should be reached from a platform."""
+    return {
+        "key": float(s.target_key_s),
+        "central": float(s.target_central_s),
+        "other": float(s.target_other_s),
+    }
 
 
 def replace(s: Settings, **changes: Any) -> Settings:

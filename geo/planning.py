@@ -502,3 +502,75 @@ def versions(*, conn: psycopg.Connection, code: str) -> list[Version]:
     if not rows:
         raise NotFound(f"Grid {code} does not exist.")
     return [Version(*r) for r in rows]
+
+
+def edit_from_json(data: Any) -> Edit:
+    """An :class:`Edit` from its JSON form (untrusted: every field is checked)."""
+    if not isinstance(data, dict):
+        raise InvalidInput("The edit is not an object.")
+    geom = None
+    if data.get("geometry") is not None:
+        try:
+            geom = shapely.geometry.shape(data["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InvalidGeometry("The drawn shape is not valid GeoJSON.") from exc
+        xy = shapely.get_coordinates(geom)
+        if len(xy) > 20_000 or not np.isfinite(xy).all():
+            raise InvalidGeometry("The drawn shape has too many or non-finite points.")
+    codes = data.get("codes") or []
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise InvalidInput("Grid codes must be a list of strings.")
+    version = data.get("version")
+    if version is not None and not isinstance(version, int):
+        raise InvalidInput("The version must be a whole number.")
+    return Edit(
+        kind=str(data.get("kind", "")),
+        code=data.get("code") if isinstance(data.get("code"), str) else None,
+        codes=tuple(codes[:20]),
+        geom=geom,
+        follow=bool(data.get("follow", True)),
+        version=version,
+        community=data.get("community") if isinstance(data.get("community"), str) else None,
+        name=str(data["name"])[:100] if data.get("name") else None,
+        grid_type=str(data.get("grid_type") or "residential"),
+    )
+
+
+def edit_to_json(edit: Edit) -> dict[str, Any]:
+    """The JSON form of ``edit`` (see :func:`edit_from_json`)."""
+    out: dict[str, Any] = {
+        "kind": edit.kind,
+        "code": edit.code,
+        "codes": list(edit.codes),
+        "follow": edit.follow,
+        "version": edit.version,
+        "community": edit.community,
+        "name": edit.name,
+        "grid_type": edit.grid_type,
+    }
+    if edit.geom is not None:
+        out["geometry"] = shapely.geometry.mapping(edit.geom)
+    return out
+
+
+def community_at(*, conn: psycopg.Connection, geom: b.Geom) -> str:
+    """The community holding most of ``geom`` (where a new grid is drawn)."""
+    row = conn.execute(
+        "SELECT code FROM admin_units WHERE level = 'community' "
+        "AND ST_Intersects(geom, ST_GeomFromWKB(%(g)s, 4326)) "
+        "ORDER BY ST_Area(ST_Intersection(geom, ST_GeomFromWKB(%(g)s, 4326))) DESC LIMIT 1",
+        {"g": shapely.to_wkb(geom.buffer(0) if not geom.is_valid else geom)},
+    ).fetchone()
+    if row is None:
+        raise InvalidGeometry("The shape is not inside any community.")
+    return str(row[0])
+
+
+def grid_shape(*, conn: psycopg.Connection, code: str) -> b.Geom:
+    """The current polygon of grid ``code``."""
+    row = conn.execute(
+        "SELECT ST_AsBinary(geom) FROM grids WHERE code = %(c)s AND valid_to IS NULL", {"c": code}
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"Grid {code} is not a current grid.")
+    return shapely.from_wkb(row[0])

@@ -19,7 +19,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csc_matrix, csr_matrix, hstack, identity, vstack
 from scipy.sparse.csgraph import dijkstra
 
-from geo.coverage import Coverage
+from geo.coverage import Coverage, parent_cells
 from geo.errors import InvalidInput
 
 
@@ -155,3 +155,24 @@ def site(
     p = cover_matrix(model, candidates)
     chosen = swap(p, greedy(p, k, fixed), fixed)
     return Siting(sorted(chosen), covered(p, chosen), p.total, time.perf_counter() - t0)
+
+
+def candidates(
+    model: Coverage, fixed: Sequence[tuple[float, float]], n: int
+) -> list[tuple[float, float]]:
+    """Where a platform could go, ``n`` in all: the ``fixed`` sites (today's platforms),
+    then the most populated cell of each res-8 hexagon (about 0.7 km²), then other
+    populated cells spread evenly."""
+    d, g = model.demand, model.graph
+    cells = np.flatnonzero(d.pop > 0)
+    parent = parent_cells(g.cells[cells], 8)
+    order = np.lexsort((-d.pop[cells], parent))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = parent[order][1:] != parent[order][:-1]
+    picked = list(cells[order][first])
+    rest = np.setdiff1d(cells, picked)
+    need = n - len(fixed) - len(picked)
+    if need > 0 and len(rest):
+        picked += list(rest[np.linspace(0, len(rest) - 1, min(need, len(rest))).astype(int)])
+    picked = picked[: max(n - len(fixed), 0)]
+    return list(fixed) + [(float(g.lng[c]), float(g.lat[c])) for c in picked]

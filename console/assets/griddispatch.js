@@ -237,6 +237,48 @@ window.griddispatch = (function () {
         fillColor: colour, fillOpacity: selected ? 0.45 : (p.type === "residential" ? 0.12 : 0.35)
       };
     },
+    // Planning: a proposed change (orange changed, green new, grey retired), its problems
+    // (red), and coverage hexagons coloured by travel-time band, uncovered people outlined.
+    planStyle: function (feature, ctx) {
+      var c = (ctxHideout(ctx).colours || {})[feature.properties.change] || "#e07b00";
+      var gone = feature.properties.change === "retired";
+      return { color: c, weight: 3, fillColor: c, fillOpacity: gone ? 0.05 : 0.25, dashArray: gone ? "6 4" : null };
+    },
+    problemStyle: function (feature, ctx) {
+      return { color: "#d7263d", weight: 4, fillColor: "#d7263d", fillOpacity: 0.55 };
+    },
+    problemPoint: function (feature, latlng, ctx) {
+      return L.circleMarker(latlng, { radius: 9, color: "#d7263d", weight: 3, fillOpacity: 0.5 });
+    },
+    covStyle: function (feature, ctx) {
+      var h = ctxHideout(ctx), i = feature.properties.i, band = (h.band || [])[i];
+      if (band === undefined) { return { stroke: false, fillOpacity: 0 }; }
+      var gap = (h.gap || [])[i] === 1;
+      return { fillColor: (h.colours || [])[band] || "#bdbdbd", fillOpacity: 0.45,
+               color: gap ? "#d7263d" : "#ffffff", weight: gap ? 1.2 : 0.2, opacity: gap ? 0.9 : 0.5 };
+    },
+    // The boundary editor: an edited polygon (all its parts) or a drawn line/polygon goes to
+    // the preview. A drawn shape is removed again: the preview layer shows the result.
+    planDrawn: function (e, ctx) {
+      var geoms = [];
+      if (e.layers) { e.layers.eachLayer(function (l) { geoms.push(l.toGeoJSON().geometry); }); }
+      if (e.layer) {
+        geoms.push(e.layer.toGeoJSON().geometry);
+        var drawnLayer = e.layer;
+        setTimeout(function () { drawnLayer.remove(); }, 0);
+      }
+      if (!geoms.length) { return; }
+      var g = geoms[0];
+      if (geoms.length > 1) {
+        g = { type: "MultiPolygon", coordinates: geoms.map(function (x) { return x.coordinates; }) };
+      }
+      window.dash_clientside.set_props("plan-drawn", { data: { geometry: g, t: Date.now() } });
+    },
+    // A platform marker dropped on the map: tell the what-if callback where (index, lat, lng).
+    siteDragged: function (e, ctx) {
+      var ll = e.target.getLatLng(), i = Number((ctx && ctx.id && ctx.id.i) !== undefined ? ctx.id.i : -1);
+      window.dash_clientside.set_props("cov-drag", { data: { i: i, lat: ll.lat, lng: ll.lng, t: Date.now() } });
+    },
     boundaryStyle: function (feature, ctx) {
       var h = ctxHideout(ctx);
       return { color: h.colour || "#333", weight: h.weight || 2, fill: false, dashArray: "6 4" };

@@ -10,10 +10,10 @@ neighbour pushed 20 m into it): neighbours read from PostGIS, the edit applied, 
 checked and the impact counted; median over 20 grids. Baseline ``check_only_ms``: the
 topology check alone.
 
-siting_s: 10 of 500 candidate sites (the 10 platforms and the most populated cell of each
-res-8 hexagon, topped up with random populated cells) by greedy + swap, including the 500
-bounded searches. ``siting_gap_pct``: that heuristic against the exact optimum (HiGHS) on a
-small instance (60 candidates, k = 5).
+siting_s: 10 of 500 candidate sites (``geo.siting.candidates``: the 10 platforms, the most
+populated cell of each res-8 hexagon, other populated cells spread evenly) by greedy + swap,
+including the 500 bounded searches. ``siting_gap_pct``: that heuristic against the exact
+optimum (HiGHS) on a small instance (60 candidates, k = 5).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import numpy as np
 import shapely
 
 from geo import boundaries, coverage, planning, siting
-from geo.coverage import parent_cells
 from geo.db import connect
 from geo.routing import RoutingConfig, load_graph
 from tests.bench._harness import Context, Result
@@ -105,25 +104,8 @@ def _validate(ctx: Context) -> list[Result]:
     ]
 
 
-def _candidates(model: coverage.Coverage, sites: list[tuple[float, float]], n: int) -> list:
-    d, g = model.demand, model.graph
-    cells = np.flatnonzero(d.pop > 0)
-    parent = parent_cells(g.cells[cells], 8)
-    order = np.lexsort((-d.pop[cells], parent))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = parent[order][1:] != parent[order][:-1]
-    pick = list(cells[order][first])
-    rng = np.random.default_rng(3)
-    rest = np.setdiff1d(cells, pick)
-    need = n - len(sites) - len(pick)
-    if need > 0:
-        pick += list(rng.choice(rest, need, replace=False))
-    pick = pick[: n - len(sites)]
-    return sites + [(float(g.lng[i]), float(g.lat[i])) for i in pick]
-
-
 def _siting(model: coverage.Coverage, sites: list[tuple[float, float]]) -> list[Result]:
-    cands = _candidates(model, sites, 500)
+    cands = siting.candidates(model, sites, 500)
     now = model.summary(model.field(sites)).pct
     res = siting.site(model, cands, 10)
     rng = np.random.default_rng(9)

@@ -1,0 +1,457 @@
+"""The planning page (/planning): redraw grid boundaries, and place platforms for coverage.
+
+Boundaries: pick a grid on the map, then Edit shape (drag its vertices; the neighbours follow),
+Split (draw a line across), Merge (click the grids to join) or New grid (draw it). Preview
+runs every check and counts the impact (``geo.planning.preview``); Save writes the new
+versions with a reason; the history lists every version with a Restore button. Nothing is
+saved until Save, and Save checks everything again on the server.
+
+Coverage: the platforms' travel-time field on hexagons, coverage % by zone, platforms that
+can be dragged, added and removed (what-if: nothing is saved until confirmed), and a siting
+proposal for k platforms (``geo.siting``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dash
+import dash_leaflet as dl
+import shapely
+from dash import ALL, Input, Output, State, ctx, dcc, html
+
+from console import i18n, planning_coverage, state
+from console.desk_callbacks import clicked, failure, message
+from console.settings import Settings, planning_rules
+from geo import planning
+from geo.db import transaction
+from geo.errors import InvalidInput
+from layers import planning as plan_layers
+
+log = logging.getLogger(__name__)
+NO = dash.no_update
+LOCAL = ZoneInfo("Asia/Shanghai")
+_DRAW_OFF = {"polyline": False, "polygon": False, "rectangle": False, "circle": False,
+             "marker": False, "circlemarker": False}  # fmt: skip
+
+
+def _editor(shape: Any = None, draw: str | None = None, cancel: str | None = None) -> list[Any]:
+    """The edit control and the shape being edited (a Leaflet polygon per part: only layers
+    inside the control's feature group can be edited). ``draw``: start drawing a polyline or
+    polygon; ``cancel``: leave that mode. What the planner draws or edits comes back through
+    ``griddispatch.planDrawn`` into the ``plan-drawn`` store (the control's own ``geojson``
+    only reports what was drawn with it)."""
+    n = time.monotonic_ns() // 1000  # a new number each time re-triggers the toolbar
+    kwargs: dict[str, Any] = {}
+    if draw:
+        kwargs["drawToolbar"] = {"mode": draw, "n_clicks": n}
+    elif cancel:
+        kwargs["drawToolbar"] = {"mode": cancel, "action": "cancel", "n_clicks": n}
+    control = dl.EditControl(
+        id="plan-edit",
+        draw=_DRAW_OFF,
+        edit={"remove": False},
+        eventHandlers={
+            "draw:edited": {"variable": "griddispatch.planDrawn"},
+            "draw:created": {"variable": "griddispatch.planDrawn"},
+        },
+        **kwargs,
+    )
+    parts = []
+    if shape is not None:
+        for i, poly in enumerate(shapely.get_parts(shape)):
+            rings = [poly.exterior, *poly.interiors]
+            positions = [[[y, x] for x, y in list(r.coords)[:-1]] for r in rings]
+            parts.append(
+                dl.Polygon(id=f"plan-part-{i}", positions=positions, color="#e07b00", weight=3)
+            )
+    return [control, *parts]
+
+
+def overlays() -> list[Any]:
+    """Map layers of the planning page: the edit control, the proposal and its problems."""
+    return [
+        dl.FeatureGroup(_editor(), id="plan-fg"),
+        dl.GeoJSON(
+            id="plan-preview",
+            data=plan_layers.EMPTY,
+            style={"variable": "griddispatch.planStyle"},
+            hideout={"colours": plan_layers.CHANGE_COLOURS},
+            interactive=False,
+        ),
+        dl.GeoJSON(
+            id="plan-problems",
+            data=plan_layers.EMPTY,
+            style={"variable": "griddispatch.problemStyle"},
+            pointToLayer={"variable": "griddispatch.problemPoint"},
+            interactive=False,
+        ),
+        *planning_coverage.overlays(),
+    ]
+
+
+def layout(tx: dict[str, str], the_map: Any, legend_box: Any) -> list[Any]:
+    tools = html.Div(
+        [
+            html.Button(tx["plan.edit"], id="plan-tool-edit", className="gd-btn"),
+            html.Button(tx["plan.split"], id="plan-tool-split", className="gd-btn"),
+            html.Button(tx["plan.merge"], id="plan-tool-merge", className="gd-btn"),
+            html.Button(tx["plan.new"], id="plan-tool-new", className="gd-btn"),
+            html.Button(tx["plan.cancel"], id="plan-tool-cancel", className="gd-btn gd-btn-quiet"),
+        ],
+        className="gd-plan-tools",
+    )
+    boundaries = html.Div(
+        [
+            html.Div(tx["page.planning"], className="gd-page-note"),
+            html.Div(tx["card.hint"], id="grid-card", className="gd-page-note"),
+            tools,
+            dcc.Checklist(
+                id="plan-follow",
+                options=[{"label": " " + tx["plan.follow"], "value": "follow"}],
+                value=["follow"],
+            ),
+            dcc.Input(
+                id="plan-new-name",
+                placeholder=tx["plan.new_name"],
+                maxLength=100,
+                className="gd-input",
+            ),  # fmt: skip
+            html.Div(id="plan-mode-note", className="gd-muted"),
+            html.Button(tx["plan.preview"], id="plan-preview-btn", className="gd-btn"),
+            html.Div(id="plan-problems-list"),
+            html.Div(id="plan-impact"),
+            dcc.Input(
+                id="plan-reason", placeholder=tx["plan.reason"], maxLength=500, className="gd-input"
+            ),  # fmt: skip
+            html.Button(
+                tx["plan.save"], id="plan-save", className="gd-btn gd-btn-primary", disabled=True
+            ),  # fmt: skip
+            html.Div(id="plan-msg"),
+            html.H4(tx["plan.history"]),
+            html.Div(id="plan-history"),
+            dcc.Store(id="plan-sel"),
+            dcc.Store(id="plan-mode"),
+            dcc.Store(id="plan-go"),
+            dcc.Store(id="plan-drawn"),
+            dcc.Store(id="plan-armed"),
+            dcc.Store(id="plan-pending"),
+            dcc.Store(id="plan-saved"),
+        ],
+        className="gd-plan-pane",
+    )
+    side = dcc.Tabs(
+        id="plan-tabs",
+        value="boundaries",
+        children=[
+            dcc.Tab(boundaries, label=tx["plan.tab.boundaries"], value="boundaries"),
+            dcc.Tab(planning_coverage.panel(tx), label=tx["plan.tab.coverage"], value="coverage"),
+        ],
+    )
+    return [
+        html.Div(
+            [the_map, html.Div(side, className="gd-side gd-plan-side"), legend_box],
+            className="gd-main",
+        )
+    ]
+
+
+def _feature_collection(geom: Any) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": shapely.geometry.mapping(p), "properties": {}}
+            for p in shapely.get_parts(geom)
+        ],
+    }
+
+
+def _drawn(drawn: Any, kind: str) -> dict[str, Any] | None:
+    """The shape the planner last drew or edited, if it is of the kind the tool wants."""
+    g = drawn.get("geometry") if isinstance(drawn, dict) else None
+    want = ("LineString",) if kind == "split" else ("Polygon", "MultiPolygon")
+    return dict(g) if isinstance(g, dict) and g.get("type") in want else None
+
+
+def _impact_table(p: planning.Preview, tx: dict[str, str]) -> Any:
+    head = ["plan.col.grid", "plan.col.change", "plan.col.households", "plan.col.population",
+            "plan.col.open", "plan.col.year", "plan.col.workload"]  # fmt: skip
+
+    def arrow(a: float, b: float, fmt: str = "{:,.0f}") -> str:
+        return fmt.format(a) + " → " + fmt.format(b)
+
+    rows = []
+    for r in p.impact:
+        over = r.workload[1] > 1.0
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(html.B(r.code[-6:]), title=f"{r.code} {p.names.get(r.code, '')}"),
+                    html.Td(tx[f"plan.change.{r.change}"]),
+                    html.Td(arrow(*r.households)),
+                    html.Td(arrow(*r.population)),
+                    html.Td(arrow(*r.open_incidents)),
+                    html.Td(arrow(*r.last_year)),
+                    html.Td(
+                        arrow(*r.workload, "{:.2f}"),
+                        className="gd-over" if over else "",
+                        title=tx["plan.load_hint"],
+                    ),  # fmt: skip
+                ],
+                className=f"gd-impact-{r.change}",
+            )
+        )
+    return html.Table(
+        [html.Thead(html.Tr([html.Th(tx[h]) for h in head])), html.Tbody(rows)],
+        className="gd-table gd-impact",
+        id="plan-impact-table",
+    )
+
+
+def register(app: dash.Dash, settings: Settings) -> None:
+    rules = planning_rules(settings)
+    pool = lambda: state.pool(settings)  # noqa: E731
+
+    @app.callback(
+        Output("plan-sel", "data"),
+        Output("plan-mode", "data", allow_duplicate=True),
+        Input("layer-grids", "clickData"),
+        State("plan-mode", "data"),
+        prevent_initial_call=True,
+    )
+    def pick(feature: Any, mode: Any) -> tuple[Any, Any]:
+        try:
+            code = str((feature or {})["properties"]["code"])
+        except (KeyError, TypeError):
+            return NO, NO
+        if isinstance(mode, dict) and mode.get("kind") == "merge":
+            codes = list(mode.get("codes") or [])
+            if code not in codes:
+                codes.append(code)
+            return NO, {**mode, "codes": codes[:20]}
+        return code, NO
+
+    @app.callback(
+        Output("plan-mode", "data", allow_duplicate=True),
+        Output("plan-fg", "children"),
+        Output("plan-armed", "data"),
+        Output("plan-msg", "children", allow_duplicate=True),
+        Input("plan-tool-edit", "n_clicks"),
+        Input("plan-tool-split", "n_clicks"),
+        Input("plan-tool-merge", "n_clicks"),
+        Input("plan-tool-new", "n_clicks"),
+        Input("plan-tool-cancel", "n_clicks"),
+        Input("plan-saved", "data"),
+        State("plan-sel", "data"),
+        State("plan-mode", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def tool(*args: Any) -> tuple[Any, ...]:
+        sel, mode, lang = args[-3:]
+        tx = i18n.t(lang)
+        which = str(ctx.triggered_id or "").removeprefix("plan-tool-")
+        drawing = {"split": "polyline", "new": "polygon"}.get(
+            mode.get("kind") if isinstance(mode, dict) else ""
+        )
+        if which in ("cancel", "plan-saved"):
+            return None, _editor(cancel=drawing), None, NO
+        if which == "new":
+            return {"kind": "new"}, _editor(draw="polygon"), None, message(tx["plan.hint.new"])
+        if not sel:
+            return NO, NO, NO, message(tx["plan.pick_first"], ok=False)
+        if which == "merge":
+            return ({"kind": "merge", "codes": [sel]}, _editor(cancel=drawing), None,
+                    message(tx["plan.hint.merge"]))  # fmt: skip
+        if which == "split":
+            return ({"kind": "split", "code": sel}, _editor(draw="polyline"), None,
+                    message(tx["plan.hint.split"]))  # fmt: skip
+        try:
+            with pool().connection() as conn:
+                shape = planning.grid_shape(conn=conn, code=sel)
+        except Exception as exc:  # noqa: BLE001 - a safe message
+            return NO, NO, NO, failure(exc)
+        return ({"kind": "edit", "code": sel}, _editor(shape), time.monotonic_ns(),
+                message(tx["plan.hint.edit"]))  # fmt: skip
+
+    # Edit mode is switched on once the polygon is on the map (the control edits the layers
+    # its group holds at that moment).
+    app.clientside_callback(
+        "async function(armed) {"
+        " if (!armed) { return window.dash_clientside.no_update; }"
+        " await new Promise(function (r) { setTimeout(r, 200); });"
+        " return {mode: 'edit', n_clicks: Date.now()}; }",
+        Output("plan-edit", "editToolbar"),
+        Input("plan-armed", "data"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output("plan-mode-note", "children"),
+        Input("plan-mode", "data"),
+        State("lang", "data"),
+    )
+    def mode_note(mode: Any, lang: str) -> Any:
+        tx = i18n.t(lang)
+        if not isinstance(mode, dict):
+            return tx["plan.mode.none"]
+        if mode.get("kind") == "merge":
+            return tx["plan.mode.merge"].format(codes=", ".join(mode.get("codes") or []))
+        return tx[f"plan.mode.{mode.get('kind')}"].format(code=mode.get("code") or "")
+
+    @app.callback(
+        Output("plan-edit", "editToolbar", allow_duplicate=True),
+        Output("plan-go", "data"),
+        Input("plan-preview-btn", "n_clicks"),
+        State("plan-mode", "data"),
+        prevent_initial_call=True,
+    )
+    def commit(n: Any, mode: Any) -> tuple[Any, Any]:
+        """Preview: an edit in progress is saved into the control first (its GeoJSON then
+        changes and the preview runs); a merge previews at once."""
+        if isinstance(mode, dict) and mode.get("kind") == "edit":
+            return {"mode": "edit", "action": "save", "n_clicks": n}, NO
+        return NO, n
+
+    @app.callback(
+        Output("plan-preview", "data"),
+        Output("plan-problems", "data"),
+        Output("plan-problems-list", "children"),
+        Output("plan-impact", "children"),
+        Output("plan-pending", "data"),
+        Output("plan-save", "disabled"),
+        Input("plan-drawn", "data"),
+        Input("plan-go", "data"),
+        Input("plan-follow", "value"),
+        Input({"type": "plan-restore", "v": ALL}, "n_clicks"),
+        State("plan-mode", "data"),
+        State("plan-sel", "data"),
+        State("plan-new-name", "value"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def preview(
+        drawn: Any, _go: Any, follow: Any, _r: Any, mode: Any, sel: Any, name: Any, lang: str
+    ) -> tuple[Any, ...]:
+        tx = i18n.t(lang)
+        blank = (plan_layers.EMPTY, plan_layers.EMPTY, None, None, None, True)
+        trig = ctx.triggered_id
+        if isinstance(trig, dict) and trig.get("type") == "plan-restore":
+            if not clicked(None) or not sel:
+                return (NO,) * 6
+            data: dict[str, Any] = {"kind": "restore", "code": sel, "version": trig.get("v")}
+        elif isinstance(mode, dict) and mode.get("kind") in ("edit", "split", "new", "merge"):
+            kind = mode["kind"]
+            data = {"kind": kind, "code": mode.get("code"), "codes": mode.get("codes") or []}
+            if kind != "merge":
+                data["geometry"] = _drawn(drawn, kind)
+                if data["geometry"] is None:
+                    return blank
+        else:
+            return blank
+        data["follow"] = "follow" in (follow or [])
+        try:
+            with pool().connection() as conn:
+                if data["kind"] == "new":
+                    edit = planning.edit_from_json(data)
+                    assert edit.geom is not None
+                    data["community"] = planning.community_at(conn=conn, geom=edit.geom)
+                    data["name"] = (name or "").strip() or tx["plan.new_default"]
+                edit = planning.edit_from_json(data)
+                p = planning.preview(conn=conn, edit=edit, rules=rules)
+        except Exception as exc:  # noqa: BLE001 - a safe message
+            return (plan_layers.EMPTY, plan_layers.EMPTY, failure(exc), None, None, True)
+        problems = (
+            html.Ul([html.Li(x.message) for x in p.problems], className="gd-problems")
+            if p.problems
+            else message(tx["plan.checks_ok"])
+        )
+        pending = {"edit": planning.edit_to_json(edit), "base": p.base}
+        return (
+            plan_layers.proposal(p.proposal, p.before, p.names),
+            plan_layers.problems(p.problems),
+            problems,
+            _impact_table(p, tx),
+            pending,
+            not p.ok,
+        )
+
+    @app.callback(
+        Output("plan-msg", "children"),
+        Output("plan-saved", "data"),
+        Output("layer-grids", "url"),
+        Output("plan-pending", "data", allow_duplicate=True),
+        Output("plan-save", "disabled", allow_duplicate=True),
+        Output("plan-preview", "data", allow_duplicate=True),
+        Input("plan-save", "n_clicks"),
+        State("plan-pending", "data"),
+        State("plan-reason", "value"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def save(_n: Any, pending: Any, reason: Any, lang: str) -> tuple[Any, ...]:
+        tx = i18n.t(lang)
+        if not isinstance(pending, dict):
+            return message(tx["plan.nothing"], ok=False), NO, NO, NO, NO, NO
+        try:
+            edit = planning.edit_from_json(pending.get("edit"))
+            base = pending.get("base")
+            if not isinstance(base, dict) or not all(
+                isinstance(k, str) and isinstance(v, int) for k, v in base.items()
+            ):
+                raise InvalidInput("The preview's versions are missing: preview again.")
+            with transaction(pool(), state.actor(settings)) as conn:
+                saved = planning.save(
+                    conn=conn, edit=edit, reason=str(reason or ""), base=base, rules=rules
+                )
+        except Exception as exc:  # noqa: BLE001 - a safe message
+            return failure(exc), NO, NO, NO, NO, NO
+        text = tx["plan.saved"].format(
+            id=saved.change_id, codes=", ".join(saved.codes), rehomed=saved.rehomed
+        )
+        url = f"/api/layers/grids.geojson?change={saved.change_id}"
+        return message(text), saved.change_id, url, None, True, plan_layers.EMPTY
+
+    @app.callback(
+        Output("plan-history", "children"),
+        Input("plan-sel", "data"),
+        Input("plan-saved", "data"),
+        State("lang", "data"),
+    )
+    def history(sel: Any, _saved: Any, lang: str) -> Any:
+        tx = i18n.t(lang)
+        if not sel:
+            return html.Div(tx["plan.history_hint"], className="gd-muted")
+        try:
+            with pool().connection() as conn:
+                versions = planning.versions(conn=conn, code=str(sel))
+        except Exception as exc:  # noqa: BLE001 - a safe message
+            return failure(exc)
+        items = []
+        for v in versions:
+            when = v.valid_from.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+            current = v.valid_to is None
+            items.append(
+                html.Li(
+                    [
+                        html.B(f"v{v.version}"),
+                        f" {when} · {v.author or tx['plan.initial']} · {v.reason or ''}"
+                        f" · {v.area_m2 / 10_000:,.2f} ha · {v.households:,} "
+                        + tx["plan.households"],
+                        html.Span(tx["plan.current"], className="gd-muted")
+                        if current
+                        else html.Button(
+                            tx["plan.restore"],
+                            id={"type": "plan-restore", "v": v.version},
+                            className="gd-btn gd-btn-small",
+                        ),
+                    ],
+                    className="gd-version" + (" current" if current else ""),
+                )
+            )
+        return html.Ul(items, className="gd-history")
+
+    planning_coverage.register(app, settings)

@@ -1,0 +1,337 @@
+"""The coverage tab of the planning page: what-if platforms and siting.
+
+The what-if lives in the page (``cov-sites``): dragging a platform, adding one with a map
+click or removing one changes that list, and the server answers with the coverage of the
+list (``geo.coverage``; one search per new place, the rest cached). Nothing reaches the
+database until Confirm (``geo.platforms.apply``).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import dash
+import dash_leaflet as dl
+import numpy as np
+from dash import ALL, Input, Output, State, ctx, dcc, html
+
+from console import i18n, state
+from console.desk_callbacks import clicked, failure, latlng, message
+from console.settings import Settings, coverage_targets
+from geo import coverage, platforms, siting
+from geo.db import transaction
+from geo.errors import InvalidInput
+from layers import planning as plan_layers
+
+NO = dash.no_update
+SITING_CANDIDATES = 500
+_lock = threading.Lock()
+_model: tuple[Any, coverage.Coverage, dict[str, Any]] | None = None
+
+
+def model(settings: Settings) -> tuple[coverage.Coverage, dict[str, Any]]:
+    """The coverage model of the current travel graph and its hexagon layer (rebuilt with
+    the graph, i.e. when roads, water, grids or admin units change)."""
+    global _model
+    with state.pool(settings).connection() as conn:
+        router, _ = state.router(settings, conn)
+        with _lock:
+            if _model is None or _model[0] is not router.graph:
+                demand = coverage.load_demand(
+                    conn=conn, graph=router.graph, targets=coverage_targets(settings)
+                )
+                hexes = plan_layers.hexagons(coverage.hex_polygons(demand.hexes))
+                _model = (router.graph, coverage.Coverage(router.graph, demand), hexes)
+            return _model[1], _model[2]
+
+
+def overlays() -> list[Any]:
+    return [
+        dl.GeoJSON(
+            id="cov-hex",
+            data=plan_layers.EMPTY,
+            style={"variable": "griddispatch.covStyle"},
+            hideout={},
+            interactive=False,
+        ),
+        dl.LayerGroup(id="cov-markers"),
+        dl.LayerGroup(id="cov-proposed"),
+    ]
+
+
+def panel(tx: dict[str, str]) -> html.Div:
+    return html.Div(
+        [
+            html.Div(tx["cov.note"], className="gd-page-note"),
+            html.Div(id="cov-kpis", className="gd-cov-kpis"),
+            html.Div(
+                [
+                    html.Button(tx["cov.add"], id="cov-add", className="gd-btn"),
+                    html.Button(tx["cov.reset"], id="cov-reset", className="gd-btn gd-btn-quiet"),
+                    html.Button(
+                        tx["cov.confirm"], id="cov-confirm", className="gd-btn gd-btn-primary"
+                    ),
+                ],
+                className="gd-plan-tools",
+            ),
+            html.Div(id="cov-msg"),
+            html.Ul(id="cov-list", className="gd-cov-list"),
+            html.H4(tx["cov.siting"]),
+            html.Div(
+                [
+                    dcc.Input(
+                        id="cov-k",
+                        type="number",
+                        min=1,
+                        max=50,
+                        step=1,
+                        value=10,
+                        className="gd-input gd-input-small",
+                    ),  # fmt: skip
+                    html.Button(tx["cov.propose"], id="cov-site", className="gd-btn"),
+                    html.Button(tx["cov.take"], id="cov-take", className="gd-btn", disabled=True),
+                ],
+                className="gd-plan-tools",
+            ),
+            html.Div(id="cov-site-result"),
+            dcc.Store(id="cov-sites"),
+            dcc.Store(id="cov-base"),
+            dcc.Store(id="cov-drag"),
+            dcc.Store(id="cov-adding", data=False),
+            dcc.Store(id="cov-proposal"),
+        ],
+        className="gd-plan-pane",
+    )
+
+
+def _sites(data: Any) -> list[platforms.Site]:
+    """The what-if list from the page (untrusted)."""
+    if not isinstance(data, list) or len(data) > 500:
+        raise InvalidInput("The platform list is not valid.")
+    out = []
+    for d in data:
+        try:
+            code = d.get("code")
+            out.append(
+                platforms.Site(
+                    str(code) if code else None,
+                    str(d.get("name") or "")[:100],
+                    float(d["lon"]),
+                    float(d["lat"]),
+                )
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise InvalidInput("The platform list is not valid.") from None
+        if not (np.isfinite(out[-1].lon) and np.isfinite(out[-1].lat)):
+            raise InvalidInput("A platform has no valid position.")
+    return out
+
+
+def _as_data(sites: list[platforms.Site]) -> list[dict[str, Any]]:
+    return [{"code": s.code, "name": s.name, "lon": s.lon, "lat": s.lat} for s in sites]
+
+
+def _kpis(tx: dict[str, str], s: coverage.Summary, base: coverage.Summary | None) -> Any:
+    def tile(label: str, pct: float, was: float | None) -> html.Div:
+        delta = (
+            html.Span(f" ({pct - was:+.1f})", className="gd-delta")
+            if was is not None and abs(pct - was) >= 0.05
+            else None
+        )
+        return html.Div([html.Div(label), html.B(f"{pct:.1f}%"), delta], className="gd-kpi")
+
+    tiles = [tile(tx["cov.all"], s.pct, base.pct if base else None)]
+    for z in coverage.ZONES:
+        tiles.append(tile(tx[f"cov.zone.{z}"], s.zone_pct(z), base.zone_pct(z) if base else None))
+    gap = f"{s.population - s.covered:,.0f}"
+    return [html.Div(tiles, className="gd-kpi-row"), html.Div(tx["cov.uncovered"].format(n=gap))]
+
+
+def register(app: dash.Dash, settings: Settings) -> None:
+    @app.callback(
+        Output("cov-sites", "data"),
+        Output("cov-base", "data"),
+        Output("cov-hex", "data"),
+        Input("plan-tabs", "value"),
+        State("cov-sites", "data"),
+        prevent_initial_call=True,
+    )
+    def open_tab(tab: Any, sites: Any) -> tuple[Any, Any, Any]:
+        if tab != "coverage" or sites is not None:
+            return NO, NO, NO
+        _, hexes = model(settings)
+        with state.pool(settings).connection() as conn:
+            now = _as_data(platforms.current(conn=conn))
+        return now, now, hexes
+
+    @app.callback(
+        Output("cov-sites", "data", allow_duplicate=True),
+        Output("cov-adding", "data"),
+        Output("cov-msg", "children", allow_duplicate=True),
+        Input("cov-drag", "data"),
+        Input("map", "clickData"),
+        Input("cov-add", "n_clicks"),
+        Input({"type": "cov-remove", "i": ALL}, "n_clicks"),
+        Input("cov-reset", "n_clicks"),
+        Input("cov-take", "n_clicks"),
+        State("cov-sites", "data"),
+        State("cov-base", "data"),
+        State("cov-adding", "data"),
+        State("cov-proposal", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def what_if(  # noqa: PLR0911 - one branch per trigger
+        drag: Any, click: Any, _a: Any, _r: Any, _z: Any, _t: Any, sites: Any, base: Any,
+        adding: Any, proposal: Any, lang: str,
+    ) -> tuple[Any, Any, Any]:  # fmt: skip
+        tx = i18n.t(lang)
+        trig = ctx.triggered_id
+        if sites is None:
+            return NO, NO, NO
+        try:
+            now = _as_data(_sites(sites))
+            if trig == "cov-drag" and isinstance(drag, dict):
+                i = int(drag.get("i", -1))
+                if 0 <= i < len(now):
+                    now[i] = {**now[i], "lon": float(drag["lng"]), "lat": float(drag["lat"])}
+                    return now, NO, NO
+                return NO, NO, NO
+            if trig == "cov-add":
+                return NO, True, message(tx["cov.add_hint"])
+            if trig == "map":
+                pos = latlng((click or {}).get("latlng"))
+                if not adding or pos is None:
+                    return NO, NO, NO
+                name = tx["cov.new_name"].format(n=len(now) + 1)
+                return [*now, {"code": None, "name": name, "lon": pos[1], "lat": pos[0]}], False, NO
+            if trig == "cov-reset":
+                return base, False, NO
+            if trig == "cov-take" and isinstance(proposal, list):
+                return _as_data(_sites(proposal)), False, NO
+            if isinstance(trig, dict) and trig.get("type") == "cov-remove" and clicked(None):
+                i = int(trig.get("i", -1))
+                return [s for j, s in enumerate(now) if j != i], NO, NO
+        except (InvalidInput, KeyError, TypeError, ValueError) as exc:
+            return NO, NO, failure(exc)
+        return NO, NO, NO
+
+    @app.callback(
+        Output("cov-kpis", "children"),
+        Output("cov-hex", "hideout"),
+        Output("cov-markers", "children"),
+        Output("cov-list", "children"),
+        Input("cov-sites", "data"),
+        State("cov-base", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def compute(sites: Any, base: Any, lang: str) -> tuple[Any, ...]:
+        tx = i18n.t(lang)
+        try:
+            m, _ = model(settings)
+            now = _sites(sites)
+            s = m.summary(m.field([(x.lon, x.lat) for x in now]))
+            was = m.summary(m.field([(x.lon, x.lat) for x in _sites(base)])) if base else None
+        except Exception as exc:  # noqa: BLE001 - a safe message
+            return failure(exc), NO, NO, NO
+        markers = [
+            dl.DivMarker(
+                id={"type": "cov-site", "i": i},
+                position=[x.lat, x.lon],
+                draggable=True,
+                iconOptions={
+                    "className": "gd-site" + ("" if x.code else " gd-site-new"),
+                    "iconSize": [18, 18],
+                },  # fmt: skip
+                eventHandlers={"dragend": {"variable": "griddispatch.siteDragged"}},
+                title=x.name,
+            )
+            for i, x in enumerate(now)
+        ]
+        moved = {b["code"]: (b["lon"], b["lat"]) for b in (base or []) if b.get("code")}
+        items = [
+            html.Li(
+                [
+                    html.Span(
+                        x.name + (" *" if not x.code or moved.get(x.code) != (x.lon, x.lat) else "")
+                    ),  # fmt: skip
+                    html.Button(
+                        "×",
+                        id={"type": "cov-remove", "i": i},
+                        title=tx["cov.remove"],
+                        className="gd-btn gd-btn-small",
+                    ),  # fmt: skip
+                ]
+            )
+            for i, x in enumerate(now)
+        ]
+        hideout = plan_layers.hex_hideout(s.hex_time_s, s.hex_uncovered)
+        return _kpis(tx, s, was), hideout, markers, items
+
+    @app.callback(
+        Output("cov-proposal", "data"),
+        Output("cov-proposed", "children"),
+        Output("cov-site-result", "children"),
+        Output("cov-take", "disabled"),
+        Input("cov-site", "n_clicks"),
+        State("cov-k", "value"),
+        State("cov-sites", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def propose(_n: Any, k: Any, sites: Any, lang: str) -> tuple[Any, ...]:
+        tx = i18n.t(lang)
+        try:
+            m, _ = model(settings)
+            now = _sites(sites)
+            kk = int(k) if k is not None else 0
+            if not 1 <= kk <= 50:
+                raise InvalidInput("Choose 1 to 50 platforms.")
+            spots = siting.candidates(m, [(x.lon, x.lat) for x in now], SITING_CANDIDATES)
+            cands = now + [
+                platforms.Site(None, tx["cov.new_name"].format(n=i + 1), x, y)
+                for i, (x, y) in enumerate(spots[len(now) :])
+            ]
+            res = siting.site(m, spots, kk)
+            current = m.summary(m.field([(x.lon, x.lat) for x in now])).pct
+        except Exception as exc:  # noqa: BLE001 - a safe message
+            return NO, NO, failure(exc), True
+        chosen = [cands[i] for i in res.chosen]
+        shown = [
+            dl.CircleMarker(
+                center=[c.lat, c.lon],
+                radius=9,
+                color="#6a1b9a",
+                weight=3,
+                fillOpacity=0.3,
+                interactive=False,
+            )  # fmt: skip
+            for c in chosen
+        ]
+        text = tx["cov.proposal"].format(
+            k=kk, n=len(cands), pct=res.pct, now=current, s=res.seconds
+        )
+        return _as_data(chosen), shown, message(text), False
+
+    @app.callback(
+        Output("cov-msg", "children"),
+        Output("cov-base", "data", allow_duplicate=True),
+        Output("cov-sites", "data", allow_duplicate=True),
+        Output("layer-platforms", "url"),
+        Input("cov-confirm", "n_clicks"),
+        State("cov-sites", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def confirm(_n: Any, sites: Any, lang: str) -> tuple[Any, ...]:
+        tx = i18n.t(lang)
+        try:
+            with transaction(state.pool(settings), state.actor(settings)) as conn:
+                counts = platforms.apply(conn=conn, sites=_sites(sites))
+                now = _as_data(platforms.current(conn=conn))
+        except Exception as exc:  # noqa: BLE001 - a safe message
+            return failure(exc), NO, NO, NO
+        url = f"/api/layers/platforms.geojson?v={sum(counts.values())}-{len(now)}"
+        return message(tx["cov.confirmed"].format(**counts)), now, now, url

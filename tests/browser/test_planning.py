@@ -1,0 +1,115 @@
+"""The planning page in real Chromium: drag a vertex of a grid, see the impact preview, save,
+see the version in the history, restore the earlier one; and the coverage tab's what-if."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import psycopg
+import shapely
+
+from tests.browser.test_dispatch import click_at
+
+ROOT = Path(__file__).resolve().parents[2]
+README_SHOT = ROOT / "console" / "assets" / "readme" / "planning.png"
+
+
+def shared_vertex(db_conninfo: str) -> tuple[str, str, float, float, float, float, bytes]:
+    """Grid A, its neighbour B, a vertex they share away from the community's edge, a point
+    inside B to drag it towards, and A's geometry now."""
+    with psycopg.connect(db_conninfo) as c:
+        row = c.execute(
+            """SELECT a.code, b.code, ST_Y(v.geom), ST_X(v.geom),
+                      ST_Y(ST_PointOnSurface(b.geom)), ST_X(ST_PointOnSurface(b.geom)),
+                      ST_AsBinary(a.geom)
+               FROM grids a JOIN grids b ON b.community_code = a.community_code
+                    AND b.code > a.code AND b.valid_to IS NULL
+                    AND ST_Length(ST_Intersection(ST_Boundary(a.geom),
+                                                  ST_Boundary(b.geom))::geography) > 150
+               JOIN admin_units m ON m.code = a.community_code
+               CROSS JOIN LATERAL ST_DumpPoints(a.geom) v
+               WHERE a.valid_to IS NULL AND ST_DWithin(v.geom, ST_Boundary(b.geom), 1e-9)
+                 AND ST_Distance(v.geom::geography, ST_Boundary(m.geom)::geography) > 40
+                 AND NOT EXISTS (SELECT 1 FROM grids o WHERE o.valid_to IS NULL
+                     AND o.code NOT IN (a.code, b.code) AND ST_DWithin(o.geom, v.geom, 0.0003))
+               ORDER BY a.code LIMIT 1"""
+        ).fetchone()
+    assert row is not None, "no interior vertex shared by exactly two grids"
+    return row  # type: ignore[return-value]
+
+
+def pixel(page, code: str, lat: float, lon: float) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    return tuple(
+        page.evaluate(
+            """([code, lat, lon]) => {
+                const map = window.griddispatch.gridLayers[code]._map;
+                const p = map.latLngToContainerPoint([lat, lon]);
+                const box = map.getContainer().getBoundingClientRect();
+                return [box.left + p.x, box.top + p.y];
+            }""",
+            [code, lat, lon],
+        )
+    )
+
+
+def test_drag_a_vertex_preview_save_and_restore(page, console_url: str, db_conninfo: str) -> None:  # type: ignore[no-untyped-def]
+    a, b, vlat, vlon, blat, blon, a_wkb = shared_vertex(db_conninfo)
+    page.goto(f"{console_url}/planning?lang=en")
+    inner = shapely.from_wkb(a_wkb).representative_point()
+    click_at(page, a, inner.y, inner.x)
+    page.wait_for_selector(f"#grid-card:has-text('{a}')", timeout=15_000)
+    page.get_by_role("button", name="Edit shape").click()
+    page.wait_for_selector(".leaflet-editing-icon", timeout=15_000)
+    page.evaluate(
+        "([code, lat, lon]) => { window.griddispatch.gridLayers[code]._map.setView([lat, lon], 18,"
+        " {animate: false}); }",
+        [a, vlat, vlon],
+    )
+    page.wait_for_timeout(400)
+    x0, y0 = pixel(page, a, vlat, vlon)
+    x1, y1 = pixel(page, a, blat, blon)
+    d = ((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5
+    tx, ty = x0 + (x1 - x0) * 25 / d, y0 + (y1 - y0) * 25 / d  # 25 px (~15 m) into B
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(tx, ty, steps=8)
+    page.mouse.up()
+    page.get_by_role("button", name="Preview").click()
+    table = page.locator("#plan-impact-table")
+    table.wait_for(timeout=20_000)
+    assert table.locator(f"td[title^='{a}']").count() == 1
+    assert table.locator(f"td[title^='{b}']").count() == 1
+    page.wait_for_selector("text=Every check passed", timeout=5_000)
+    page.fill("#plan-reason", "school gate moved to the east side")
+    page.screenshot(path=str(README_SHOT))
+    page.get_by_role("button", name="Save as a new version").click()
+    page.wait_for_selector("#plan-msg:has-text('Saved change')", timeout=20_000)
+    history = page.locator("#plan-history")
+    history.locator("text=school gate moved").wait_for(timeout=10_000)
+    with psycopg.connect(db_conninfo) as c:
+        now = c.execute(
+            "SELECT version FROM grids WHERE code = %s AND valid_to IS NULL",
+            (a,),
+        ).fetchone()
+        first = c.execute("SELECT min(version) FROM grids WHERE code = %s", (a,)).fetchone()
+    assert now is not None and first is not None and now[0] > first[0]
+    # Restore the version before the change: preview, then save with a reason.
+    page.locator(f"#plan-history li:has(b:text-is('v{now[0] - 1}')) button").click()
+    table.wait_for(timeout=20_000)
+    page.wait_for_selector("text=Every check passed", timeout=10_000)
+    page.fill("#plan-reason", "undo: the gate stays")
+    page.get_by_role("button", name="Save as a new version").click()
+    page.wait_for_selector("#plan-msg:has-text('Saved change')", timeout=20_000)
+    history.locator("text=undo: the gate stays").wait_for(timeout=10_000)
+    with psycopg.connect(db_conninfo) as c:
+        back = c.execute(
+            "SELECT ST_AsBinary(geom) FROM grids WHERE code = %s AND valid_to IS NULL", (a,)
+        ).fetchone()
+        kinds = [r[0] for r in c.execute(
+            "SELECT kind FROM grid_changes WHERE %s = ANY(codes) ORDER BY id DESC LIMIT 2", (a,)
+        )]  # fmt: skip
+    assert back is not None
+    assert shapely.from_wkb(back[0]).symmetric_difference(shapely.from_wkb(a_wkb)).area < 1e-12
+    assert kinds == ["restore", "edit"]
+    assert re.search(r"v\d+", history.inner_text())
