@@ -125,7 +125,10 @@ def layout(
                 ],
                 placeholder=tx["filter.area"],
             ),
-            html.Div(id="queue-list", className="gd-queue-list"),
+            # Drawn by griddispatch.js from queue-data (no Dash children: see queue_rows).
+            html.Div(
+                id="queue-list", className="gd-queue-list", **{"data-empty": tx["queue.empty"]}
+            ),
         ],
         className="gd-queue",
         id="queue-panel",
@@ -271,6 +274,7 @@ def layout(
         dcc.Store(id="desk-etas"),
         dcc.Store(id="place-hits-data"),
         dcc.Store(id="queue-sig"),
+        dcc.Store(id="queue-data"),
         dcc.Interval(id="queue-tick", interval=5_000),
     ]
     return [
@@ -336,51 +340,37 @@ def queue_patch(old: Sequence[str], new: Sequence[str], card: Any, max_ops: int 
     return p
 
 
-def queue_items(
+def queue_rows(
     rows: Sequence[dict[str, Any]],
     tx: dict[str, str],
     lang: str,
     selected: int | None,
-    now: dt.datetime,
-) -> list[html.Div]:
-    """Queue cards: priority bar, category, number, grid, status, countdown."""
-    if not rows:
-        return [html.Div(tx["queue.empty"], className="gd-muted")]
+    keys: Sequence[str],
+) -> list[dict[str, Any]]:
+    """What each queue card shows, as plain data: ``griddispatch.js`` (``queueRender``) draws
+    the cards (priority bar, category, number, status, grid, countdown) as DOM text.
+
+    The cards are not Dash components: at 200 cards (~1,600 components) every change in the
+    renderer's store ran a selector per component (~14 ms a dispatch, ~1 s of main thread per
+    new case on a city desk)."""
     out = []
-    for r in rows:
-        label = r.get("category_en" if lang == "en" else "category_zh") or r["category"]
+    for r, k in zip(rows, keys, strict=True):
         level = r.get("escalation_level") or "grid"
-        cls = (
-            "gd-qitem"
-            + (" overdue" if r["overdue"] else "")
-            + (" selected" if r["id"] == selected else "")
-        )
         out.append(
-            html.Div(
-                [
-                    html.Div(
-                        [html.B(label), countdown(r.get("due"), now)], className="gd-row-between"
-                    ),
-                    html.Div(
-                        [
-                            html.Span(r["number"]),
-                            html.Span(tx[f"status.{r['status']}"]),
-                            html.Span(r["grid_code"] or ""),
-                        ]
-                        + (
-                            [html.Span("↑ " + tx[f"level.{level}"], className="gd-esc")]
-                            if level != "grid"
-                            else []
-                        ),
-                        className="gd-qmeta",
-                    ),
-                ],
-                className=cls,
-                style={"borderLeftColor": PRIORITY_COLOURS[r["priority"]]},
-                # A click selects the case in the browser (griddispatch.js sets desk-sel):
-                # no pattern-matched ids here, which cost Dash dearly with hundreds of cards.
-                **{"data-id": str(r["id"])},
-            )
+            {
+                "k": k,
+                "id": r["id"],
+                "cls": "gd-qitem"
+                + (" overdue" if r["overdue"] else "")
+                + (" selected" if r["id"] == selected else ""),
+                "colour": PRIORITY_COLOURS[r["priority"]],
+                "label": r.get("category_en" if lang == "en" else "category_zh") or r["category"],
+                "due": iso(r.get("due")),
+                "number": r["number"],
+                "status": tx[f"status.{r['status']}"],
+                "grid": r["grid_code"] or "",
+                "esc": "↑ " + tx[f"level.{level}"] if level != "grid" else None,
+            }
         )
     return out
 

@@ -403,7 +403,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
 
     # ------------------------------------------------------------------------ the queue
     @app.callback(
-        Output("queue-list", "children"),
+        Output("queue-data", "data"),
         Output("queue-count", "children"),
         Output("queue-sig", "data"),
         Input("desk-rev", "data"),
@@ -442,19 +442,18 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
                     limit=desk.QUEUE_LIMIT,
                 )
         except Exception as exc:  # noqa: BLE001
-            return [failure(exc)], "", None
+            return [], failure(exc), None
         keys = desk.queue_keys(rows, sel, lang)
         if keys == sig:
             return NO, NO, NO
         count = " " + tx["queue.shown"].format(n=len(rows))
-        at = now()
         patch = desk.queue_patch(
             sig if isinstance(sig, list) else [],
             keys,
-            lambda j: desk.queue_items([rows[j]], tx, lang, sel, at)[0],
+            lambda j: desk.queue_rows([rows[j]], tx, lang, sel, [keys[j]])[0],
         )
         if patch is None:
-            return desk.queue_items(rows, tx, lang, sel, at), count, keys
+            return desk.queue_rows(rows, tx, lang, sel, keys), count, keys
         return patch, count, keys
 
     # ------------------------------------------------------------------------- actions
@@ -583,10 +582,11 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         return act(run)
 
     app.clientside_callback(
-        "function(children) { return window.griddispatch.tickNow(); }",
+        "function(children, rows) { window.griddispatch.queueRender(rows);"
+        " return window.griddispatch.tickNow(); }",
         Output("desk-side", "title"),
         Input("case-body", "children"),
-        Input("queue-list", "children"),
+        Input("queue-data", "data"),
     )
 
 

@@ -173,6 +173,9 @@ def hex_polygons(hexes: npt.NDArray[np.int64]) -> list[list[list[float]]]:
     """Outer ring of each hexagon as [[lon, lat], ...] (closed)."""
     out = []
     for c in hexes.view(np.uint64):
-        ring = [[round(lng, 6), round(lat, 6)] for lat, lng in h3.cell_to_boundary(int(c))]
+        ring = [
+            [round(lng, 6), round(lat, 6)]
+            for lat, lng in h3.cell_to_boundary(h3.int_to_str(int(c)))
+        ]
         out.append([*ring, ring[0]])
     return out

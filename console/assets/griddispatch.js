@@ -81,6 +81,54 @@ window.griddispatch = (function () {
   });
 
 
+  // The desk's queue: cards drawn here from the rows the server sends (desk.queue_rows) and
+  // kept by key, so an unchanged card keeps its element. They are not Dash components: 1,600
+  // of them made every step of every callback cost the renderer ~14 ms. Text only, no HTML.
+  var queueRows = null, queueCards = {};
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    return e;
+  }
+  function queueCard(r) {
+    var card = el("div", r.cls);
+    card.setAttribute("data-id", String(r.id));
+    card.style.borderLeftColor = r.colour;
+    var top = el("div", "gd-row-between"), due = el("span", "gd-countdown", "–");
+    top.appendChild(el("b", null, r.label));
+    if (r.due) {
+      due.setAttribute("data-due", r.due);
+      due.textContent = clock((Date.parse(r.due) - Date.now()) / 1000);
+    }
+    top.appendChild(due);
+    var meta = el("div", "gd-qmeta");
+    meta.appendChild(el("span", null, r.number));
+    meta.appendChild(el("span", null, r.status));
+    meta.appendChild(el("span", null, r.grid));
+    if (r.esc) { meta.appendChild(el("span", "gd-esc", r.esc)); }
+    card.appendChild(top);
+    card.appendChild(meta);
+    return card;
+  }
+  function queueRender(rows) {
+    var box = document.getElementById("queue-list");
+    if (!box || !Array.isArray(rows) || rows === queueRows) { return; }
+    queueRows = rows;
+    if (!rows.length) {
+      box.replaceChildren(el("div", "gd-muted", box.getAttribute("data-empty") || ""));
+      queueCards = {};
+      return;
+    }
+    var next = {}, nodes = rows.map(function (r) {
+      var card = queueCards[r.k] || queueCard(r);
+      next[r.k] = card;
+      return card;
+    });
+    queueCards = next;
+    box.replaceChildren.apply(box, nodes);
+  }
+
   // Live channel: apply the server's tick messages (layers/live.py) to the units and
   // incidents layers, in order, each once, as a Dash Patch. A full message replaces both.
   var liveDone = new WeakSet(), liveSeq = -1, liveCases = 0;
@@ -276,7 +324,10 @@ window.griddispatch = (function () {
     },
     // A platform marker dropped on the map: tell the what-if callback where (index, lat, lng).
     siteDragged: function (e, ctx) {
-      var ll = e.target.getLatLng(), i = Number((ctx && ctx.id && ctx.id.i) !== undefined ? ctx.id.i : -1);
+      // dash-leaflet hands a pattern-matching id over as its JSON text
+      var id = ctx && ctx.id, ll = e.target.getLatLng();
+      if (typeof id === "string") { try { id = JSON.parse(id); } catch (err) { id = null; } }
+      var i = id && id.i !== undefined ? Number(id.i) : -1;
       window.dash_clientside.set_props("cov-drag", { data: { i: i, lat: ll.lat, lng: ll.lng, t: Date.now() } });
     },
     boundaryStyle: function (feature, ctx) {
@@ -333,6 +384,7 @@ window.griddispatch = (function () {
       return L.marker(latlng, { icon: icon, keyboard: false, interactive: false });
     },
     tickNow: function () { tick(); return ""; },
+    queueRender: queueRender,
     liveApply: liveApply,
     replayFrame: replayFrame,
     liveSeq: -1,

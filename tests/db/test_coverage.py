@@ -6,7 +6,9 @@ import numpy as np
 import psycopg
 import pytest
 
-from geo import coverage, siting
+from geo import coverage, platforms, siting
+from geo.db import transaction
+from geo.errors import Conflict, InvalidInput, OutsideJurisdiction
 from geo.routing import RoutingConfig, load_graph
 
 
@@ -18,7 +20,7 @@ def model(db_conninfo: str) -> coverage.Coverage:
 
 
 @pytest.fixture(scope="module")
-def platforms(db_conninfo: str) -> list[tuple[float, float]]:
+def sites(db_conninfo: str) -> list[tuple[float, float]]:
     with psycopg.connect(db_conninfo) as c:
         return [(r[0], r[1]) for r in c.execute("SELECT ST_X(geom), ST_Y(geom) FROM platforms")]
 
@@ -32,9 +34,9 @@ def test_everyone_lives_in_some_cell(model: coverage.Coverage, db_conninfo: str)
 
 
 def test_the_summary_is_the_people_within_their_target(
-    model: coverage.Coverage, platforms: list[tuple[float, float]]
+    model: coverage.Coverage, sites: list[tuple[float, float]]
 ) -> None:
-    f = model.field(platforms)
+    f = model.field(sites)
     s = model.summary(f)
     d = model.demand
     assert s.covered == pytest.approx(float(d.pop[f <= d.target_s].sum()))
@@ -42,36 +44,38 @@ def test_the_summary_is_the_people_within_their_target(
     assert sum(v[0] for v in s.by_zone.values()) == pytest.approx(s.population)
     assert len(s.hex_time_s) == len(d.hexes) == len(s.hex_uncovered)
     assert s.hex_uncovered.sum() == pytest.approx(s.population - s.covered, rel=1e-5)
+    rings = coverage.hex_polygons(d.hexes[:3])
+    assert len(rings) == 3 and all(len(r) == 7 and r[0] == r[-1] for r in rings)
 
 
 def test_the_field_starts_at_the_site_and_grows(
-    model: coverage.Coverage, platforms: list[tuple[float, float]]
+    model: coverage.Coverage, sites: list[tuple[float, float]]
 ) -> None:
-    x, y = platforms[0]
+    x, y = sites[0]
     f = model.site_field(x, y)
     assert np.isfinite(f).sum() > 10 and f.min() < 60
     assert model.site_field(x, y) is f  # cached: moving back costs nothing
 
 
 def test_what_if_adding_never_loses_and_moving_away_loses(
-    model: coverage.Coverage, platforms: list[tuple[float, float]]
+    model: coverage.Coverage, sites: list[tuple[float, float]]
 ) -> None:
-    now = model.summary(model.field(platforms)).covered
+    now = model.summary(model.field(sites)).covered
     g = model.graph
     far = (float(g.lng[0]), float(g.lat[0]))
-    added = model.summary(model.field([*platforms, far])).covered
+    added = model.summary(model.field([*sites, far])).covered
     assert added >= now
-    moved = model.summary(model.field([far, *platforms[1:]])).covered
+    moved = model.summary(model.field([far, *sites[1:]])).covered
     assert moved < now
 
 
 def test_siting_is_within_two_percent_of_the_optimum(
-    model: coverage.Coverage, platforms: list[tuple[float, float]]
+    model: coverage.Coverage, sites: list[tuple[float, float]]
 ) -> None:
     d, g = model.demand, model.graph
     rng = np.random.default_rng(7)
     cells = rng.choice(np.flatnonzero(d.pop > 0), 40, replace=False)
-    candidates = platforms + [(float(g.lng[i]), float(g.lat[i])) for i in cells]
+    candidates = sites + [(float(g.lng[i]), float(g.lat[i])) for i in cells]
     p = siting.cover_matrix(model, candidates)
     k = 3
     heur = siting.swap(p, siting.greedy(p, k))
@@ -86,3 +90,29 @@ def test_siting_is_within_two_percent_of_the_optimum(
     want = np.flatnonzero(d.pop > 0)
     reached = int((f[want] <= d.target_s[want]).sum())
     assert p.cover[:, heur[0]].nnz == reached
+
+
+def test_confirming_a_what_if_moves_adds_and_refuses_what_it_must(
+    conn: psycopg.Connection,
+) -> None:
+    now = platforms.current(conn=conn)
+    first = now[0]
+    moved = platforms.Site(first.code, first.name, first.lon + 0.002, first.lat)
+    new = platforms.Site(None, "New platform 1", first.lon - 0.003, first.lat + 0.001)
+    with transaction(conn, "planner:test") as c:
+        counts = platforms.apply(conn=c, sites=[moved, *now[1:], new])
+    assert counts == {"moved": 1, "added": 1, "removed": 0}
+    after = platforms.current(conn=conn)
+    assert len(after) == len(now) + 1 and after[0].lon == pytest.approx(first.lon + 0.002)
+    assert after[-1].code is not None and after[-1].code.startswith("PLAN-")
+    with pytest.raises(InvalidInput, match="Unknown platform"):
+        platforms.apply(conn=conn, sites=[platforms.Site("NOPE", "x", first.lon, first.lat)])
+    with pytest.raises(OutsideJurisdiction):
+        platforms.apply(conn=conn, sites=[platforms.Site(None, "x", first.lat, first.lon)])
+    conn.execute(
+        "UPDATE units SET platform_id = (SELECT id FROM platforms WHERE code = %s) "
+        "WHERE id = (SELECT min(id) FROM units)",
+        (after[1].code,),
+    )
+    with pytest.raises(Conflict, match="still has"):
+        platforms.apply(conn=conn, sites=[a for a in after if a.code != after[1].code])
