@@ -131,6 +131,9 @@ def layout(tx: dict[str, str], the_map: Any, legend_box: Any) -> list[Any]:
                 tx["plan.save"], id="plan-save", className="gd-btn gd-btn-primary", disabled=True
             ),  # fmt: skip
             html.Div(id="plan-msg"),
+            html.Button(tx["plan.suggest"], id="plan-suggest-btn", className="gd-btn"),
+            html.Div(id="plan-suggest-list"),
+            dcc.Store(id="plan-suggestions"),
             html.H4(tx["plan.history"]),
             html.Div(id="plan-history"),
             dcc.Store(id="plan-sel"),
@@ -453,5 +456,67 @@ def register(app: dash.Dash, settings: Settings) -> None:
                 )
             )
         return html.Ul(items, className="gd-history")
+
+    @app.callback(
+        Output("plan-suggest-list", "children"),
+        Output("plan-suggestions", "data"),
+        Input("plan-suggest-btn", "n_clicks"),
+        State("plan-sel", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def suggest(_n: Any, sel: Any, lang: str) -> tuple[Any, Any]:
+        """Overloaded grids (in the picked grid's community, else the city) and a cut each."""
+        tx = i18n.t(lang)
+        try:
+            with pool().connection() as conn:
+                community = None
+                if sel:
+                    row = conn.execute(
+                        "SELECT community_code FROM grids WHERE code = %s AND valid_to IS NULL",
+                        (str(sel),),
+                    ).fetchone()
+                    community = row[0] if row else None
+                found = planning.suggestions(conn=conn, community=community, rules=rules)
+        except Exception as exc:  # noqa: BLE001 - a safe message
+            return failure(exc), None
+        if not found:
+            return message(tx["plan.suggest_none"]), None
+        items = [
+            html.Li(
+                [
+                    html.B(x.code[-6:], title=x.code),
+                    f" {x.name} · {x.households:,} {tx['plan.households']} · "
+                    f"{x.last_year:,} {tx['plan.cases_year']} · ×{x.overload:.2f}",
+                    html.Button(
+                        tx["plan.use"],
+                        id={"type": "plan-use", "i": i},
+                        className="gd-btn gd-btn-small",
+                    ),  # fmt: skip
+                ]
+            )
+            for i, x in enumerate(found)
+        ]
+        data = [{"code": x.code, "geometry": shapely.geometry.mapping(x.line)} for x in found]
+        return html.Ul(items, className="gd-history"), data
+
+    @app.callback(
+        Output("plan-sel", "data", allow_duplicate=True),
+        Output("plan-mode", "data", allow_duplicate=True),
+        Output("plan-drawn", "data"),
+        Input({"type": "plan-use", "i": ALL}, "n_clicks"),
+        State("plan-suggestions", "data"),
+        prevent_initial_call=True,
+    )
+    def use_suggestion(_n: Any, found: Any) -> tuple[Any, Any, Any]:
+        trig = ctx.triggered_id
+        if not clicked(None) or not isinstance(trig, dict) or not isinstance(found, list):
+            return NO, NO, NO
+        i = trig.get("i")
+        if not isinstance(i, int) or not 0 <= i < len(found):
+            return NO, NO, NO
+        code = str(found[i].get("code"))
+        geometry = found[i].get("geometry")
+        return code, {"kind": "split", "code": code}, {"geometry": geometry, "t": time.time()}
 
     planning_coverage.register(app, settings)

@@ -475,3 +475,58 @@ def _counts(code: str, g: Geom | None, pts: Points) -> tuple[int, int]:
     if g is None or len(pts.lon) == 0:
         return before, 0
     return before, int(shapely.contains_xy(g, pts.lon, pts.lat).sum())
+
+
+# --- workload suggestions ------------------------------------------------------------------
+
+
+def balanced_cut(
+    g: Geom,
+    lon: npt.NDArray[np.float64] | None = None,
+    lat: npt.NDArray[np.float64] | None = None,
+    *,
+    load_share: float = 0.5,
+    samples: int = 2000,
+) -> Geom:
+    """A straight line cutting ``g`` into two halves of equal workload.
+
+    Workload is households (taken as spread evenly over the grid: area) and, with weight
+    ``load_share``, the incidents at (``lon``, ``lat``). The cut is perpendicular to the
+    grid's long axis, at the weighted median, and reaches past the grid on both sides (for
+    :func:`split`).
+    """
+    frame = Frame.around([g])
+    gm = frame.metres(g)
+    minx, miny, maxx, maxy = gm.bounds
+    step = math.sqrt(gm.area / samples)
+    gx, gy = np.meshgrid(
+        np.arange(minx + step / 2, maxx, step), np.arange(miny + step / 2, maxy, step)
+    )
+    xs, ys = gx.ravel(), gy.ravel()
+    inside = shapely.contains_xy(gm, xs, ys)
+    pts = np.column_stack([xs[inside], ys[inside]])
+    if len(pts) < 4:
+        pts = shapely.get_coordinates(
+            gm.exterior if gm.geom_type == "Polygon" else gm.convex_hull.exterior
+        )
+    w = np.full(len(pts), (1 - load_share) / len(pts))
+    if lon is not None and lat is not None and len(lon):
+        inc = shapely.get_coordinates(
+            frame.metres(shapely.multipoints(np.column_stack([lon, lat])))
+        )
+        near = np.argmin(((pts[:, None, :] - inc[None, :, :]) ** 2).sum(axis=2), axis=0)
+        np.add.at(w, near, load_share / len(inc))
+    else:
+        w = np.full(len(pts), 1 / len(pts))
+    centre = (pts * w[:, None]).sum(axis=0) / w.sum()
+    cov = np.cov((pts - centre).T, aweights=w)
+    axis = np.linalg.eigh(cov)[1][:, -1]  # the long axis
+    proj = (pts - centre) @ axis
+    order = np.argsort(proj)
+    cum = np.cumsum(w[order])
+    at = float(np.interp(cum[-1] / 2, cum - w[order] / 2, proj[order]))
+    normal = np.array([-axis[1], axis[0]])
+    reach = math.hypot(maxx - minx, maxy - miny) + 50
+    mid = centre + axis * at
+    line = shapely.LineString([mid - normal * reach, mid + normal * reach])
+    return frame.degrees(line)

@@ -10,6 +10,7 @@ incidents and records who, when and why. Past incidents keep the grid version th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
@@ -313,6 +314,11 @@ def save(
         )
     if p.problems:
         raise InvalidGeometry(" ".join(x.message for x in p.problems[:3]))
+    return _write(conn, p, edit.kind, reason)
+
+
+def _write(conn: psycopg.Connection, p: Preview, kind: str, reason: str) -> Saved:
+    """Close the old versions, write the new ones, hand over, re-home, audit."""
     impact = {r.code: r for r in p.impact}
     communities = sorted(
         {str(r["community_code"]) for r in p.rows.values()}
@@ -323,7 +329,7 @@ def save(
         "VALUES (%(r)s, %(k)s, %(m)s, %(c)s, %(i)s) RETURNING id",
         {
             "r": reason,
-            "k": edit.kind,
+            "k": kind,
             "m": communities,
             "c": sorted(p.proposal.after),
             "i": json.dumps([asdict(r) for r in p.impact]),
@@ -375,7 +381,7 @@ def save(
             "VALUES ('grid', %(c)s, %(a)s, %(b)s, %(f)s)",
             {
                 "c": r.code,
-                "a": f"boundary_{edit.kind}",
+                "a": f"boundary_{kind}",
                 "b": json.dumps({"version": p.base.get(r.code), "area_m2": r.area_m2[0],
                                  "households": r.households[0]}),
                 "f": json.dumps({"change": change_id, "status": r.change,
@@ -414,7 +420,7 @@ def _rehome(conn: psycopg.Connection, p: Preview, change_id: int) -> int:
         """WITH m AS (
                SELECT i.id, i.grid_code AS old_code,
                       (SELECT g.id FROM grids g WHERE g.valid_to IS NULL
-                         AND g.code = ANY(%(after)s) AND ST_Intersects(g.geom, i.geom)
+                         AND ST_Intersects(g.geom, i.geom)
                        ORDER BY g.code LIMIT 1) AS gid
                FROM incidents i
                WHERE i.status <> 'closed' AND i.grid_code = ANY(%(before)s))
@@ -422,8 +428,7 @@ def _rehome(conn: psycopg.Connection, p: Preview, change_id: int) -> int:
            FROM m JOIN grids g ON g.id = m.gid
            WHERE i.id = m.id AND i.grid_id IS DISTINCT FROM g.id
            RETURNING i.id, m.old_code, g.code""",
-        {"after": [c for c, g in p.proposal.after.items() if g is not None],
-         "before": list(p.rows)},
+        {"before": list(p.rows)},
     ).fetchall()  # fmt: skip
     moved = [(i, old, new) for i, old, new in rows if old != new]
     if moved:
@@ -574,3 +579,197 @@ def grid_shape(*, conn: psycopg.Connection, code: str) -> b.Geom:
     if row is None:
         raise NotFound(f"Grid {code} is not a current grid.")
     return shapely.from_wkb(row[0])
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An overloaded grid and a cut that halves its workload (take it into the editor)."""
+
+    code: str
+    name: str
+    households: int
+    last_year: int
+    overload: float  # the larger of households / target and incidents / incident target
+    line: b.Geom
+
+
+def suggestions(
+    *,
+    conn: psycopg.Connection,
+    community: str | None = None,
+    rules: b.Rules = b.RULES,
+    limit: int = 20,
+) -> list[Suggestion]:
+    """Grids whose households exceed the target, or whose last year's incidents exceed twice
+    the city's median per grid, most overloaded first, each with a balanced cut."""
+    rows = conn.execute(
+        """WITH load AS (
+               SELECT g.code, g.name, g.households, g.geom,
+                      (SELECT count(*) FROM incidents i WHERE i.grid_code = g.code
+                         AND i.reported_at >= now() - interval '365 days') AS n
+               FROM grids g WHERE g.valid_to IS NULL
+                 AND (%(m)s::text IS NULL OR g.community_code = %(m)s)),
+           target AS (
+               SELECT greatest(2 * percentile_cont(0.5) WITHIN GROUP (ORDER BY n), 1) AS t
+               FROM (SELECT (SELECT count(*) FROM incidents i WHERE i.grid_code = g.code
+                       AND i.reported_at >= now() - interval '365 days') AS n
+                     FROM grids g WHERE g.valid_to IS NULL) x)
+           SELECT code, name, households, n, ST_AsBinary(geom),
+                  greatest(households::float / %(h)s, n / t) AS over
+           FROM load, target
+           WHERE households > %(h)s OR n > t
+           ORDER BY over DESC, code LIMIT %(k)s""",
+        {"m": community, "h": rules.households_target, "k": max(1, min(limit, 200))},
+    ).fetchall()
+    out = []
+    for code, name, households, n, wkb, over in rows:
+        pts = _points(conn, [code], False)
+        g = shapely.from_wkb(wkb)
+        out.append(
+            Suggestion(code, name, households, n, float(over), b.balanced_cut(g, pts.lon, pts.lat))
+        )
+    return out
+
+
+IMPORT_FIELDS = ("code", "name", "type", "community_code", "households", "population",
+                 "worker_name", "worker_phone", "leader_name", "zone_class")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ImportDiff:
+    """A boundary set from a file against the grids of its communities now."""
+
+    preview: Preview
+    added: list[str]
+    removed: list[str]
+    changed: list[str]
+    unchanged: list[str]
+
+
+def import_preview(
+    *, conn: psycopg.Connection, grids: Sequence[Mapping[str, Any]], rules: b.Rules = b.RULES,
+    lock: bool = False,
+) -> ImportDiff:  # fmt: skip
+    """Check a new boundary set (rows of ``IMPORT_FIELDS`` plus ``geom``) for the communities
+    it names: every current grid of those communities missing from it is removed; each grid
+    gets the same checks as an edit (valid, inside its community, no overlaps with each
+    other or with the grids around, no gaps where there were grids)."""
+    if not grids or len(grids) > 5_000:
+        raise InvalidInput("The file must hold 1 to 5,000 grids.")
+    incoming: dict[str, dict[str, Any]] = {}
+    for g in grids:
+        code = str(g.get("code") or "")
+        if code in incoming:
+            raise InvalidInput(f"Grid {code} appears twice in the file.")
+        geom = g.get("geom")
+        if geom is None or geom.is_empty or geom.geom_type not in b.POLYGONAL:
+            raise InvalidGeometry(f"Grid {code} has no polygon.")
+        incoming[code] = {**{k: g.get(k) for k in IMPORT_FIELDS}, "geom": b.clean(geom)}
+    communities = sorted({str(r["community_code"]) for r in incoming.values()})
+    paths: dict[str, str] = dict(
+        conn.execute(
+            "SELECT code, path::text FROM admin_units WHERE level = 'community' "
+            "AND code = ANY(%(c)s)",
+            {"c": communities},
+        ).fetchall()
+    )
+    missing = [c for c in communities if c not in paths]
+    if missing:
+        raise InvalidInput(f"Not a community: {', '.join(missing)}.")
+    current = _rows(conn, "community_code = ANY(%(m)s)", {"m": communities}, lock)
+    area = shapely.union_all([r["geom"] for r in incoming.values()])
+    around = _around(conn, area if area.is_valid else area.buffer(0), lock, rules.snap_m / 100_000)
+    neighbours = {c: r["geom"] for c, r in around.items() if c not in current}
+    after: dict[str, b.Geom | None] = {c: r["geom"] for c, r in incoming.items()}
+    after |= {c: None for c in current if c not in incoming}
+    proposal = b.Proposal("import", after)
+    before = {c: r["geom"] for c, r in current.items()}
+    parents = _parents(conn, set(communities))
+    problems = b.check(
+        proposal,
+        before,
+        neighbours,
+        {c: parents[str(r["community_code"])] for c, r in incoming.items()},
+        rules=rules,
+    )
+    people = {c: (r["households"], r["population"]) for c, r in current.items()}
+    impact = []
+    for row in b.impact(
+        proposal, before, people, _points(conn, list(before), True),
+        _points(conn, list(before), False), rules=rules,
+    ):  # fmt: skip
+        new = incoming.get(row.code)
+        if new is not None:  # the file says how many live there
+            hh, pop = int(new["households"] or 0), int(new["population"] or 0)
+            row = dataclasses.replace(
+                row,
+                households=(row.households[0], hh),
+                population=(row.population[0], pop),
+                workload=(row.workload[0], hh / rules.households_target),
+            )
+        impact.append(row)
+    templates = {
+        c: {**{k: r[k] for k in _ATTRS if k != "path"}, "path": paths[str(r["community_code"])]}
+        for c, r in incoming.items()
+    }
+    changed: list[str] = []
+    unchanged: list[str] = []
+    for c in sorted(set(incoming) & set(current)):
+        old, new = current[c], incoming[c]
+        same_shape = old["geom"].symmetric_difference(new["geom"]).area < 1e-12
+        same_attrs = all((old[k] or None) == (new[k] or None) for k in IMPORT_FIELDS if k != "code")
+        (unchanged if same_shape and same_attrs else changed).append(c)
+    names = {c: str(r["name"]) for c, r in incoming.items()} | {
+        c: str(r["name"]) for c, r in current.items() if c not in incoming
+    }
+    p = Preview(
+        Edit("merge", codes=("import", "file")),  # placeholder: an import is not an Edit
+        proposal,
+        problems,
+        impact,
+        {c: r["version"] for c, r in current.items()},
+        before,
+        neighbours,
+        names,
+        current,
+        templates,
+    )
+    return ImportDiff(
+        p,
+        sorted(set(incoming) - set(current)),
+        sorted(set(current) - set(incoming)),
+        changed,
+        unchanged,
+    )
+
+
+def save_import(
+    *,
+    conn: psycopg.Connection,
+    grids: Sequence[Mapping[str, Any]],
+    reason: str,
+    base: Mapping[str, int],
+    rules: b.Rules = b.RULES,
+) -> Saved:
+    """Apply a previewed boundary set in the caller's transaction (checked again, locked,
+    refused if any grid changed since ``base`` or anything is wrong). Unchanged grids keep
+    their version."""
+    reason = (reason or "").strip()
+    if not 1 <= len(reason) <= 500:
+        raise InvalidInput("Say why the boundaries change (1-500 characters).")
+    d = import_preview(conn=conn, grids=grids, rules=rules, lock=True)
+    if dict(base) != d.preview.base:
+        raise Conflict("Grids of these communities changed since the preview: preview again.")
+    if d.preview.problems:
+        raise InvalidGeometry(" ".join(x.message for x in d.preview.problems[:3]))
+    keep = set(d.unchanged)
+    p = d.preview
+    if keep == set(p.proposal.after):
+        raise InvalidInput("The file changes nothing.")
+    trimmed = dataclasses.replace(
+        p,
+        proposal=b.Proposal("import", {c: g for c, g in p.proposal.after.items() if c not in keep}),
+        impact=[r for r in p.impact if r.code not in keep],
+        rows={c: r for c, r in p.rows.items() if c not in keep},
+    )
+    return _write(conn, trimmed, "import", reason)

@@ -195,3 +195,72 @@ def test_a_merged_grid_can_be_brought_back(conn: psycopg.Connection) -> None:
     save(conn, planning.Edit("restore", code=b, version=vb))
     assert current(conn, b)[1].symmetric_difference(gb).area < 1e-12
     assert current(conn, a)[1].symmetric_difference(ga).area < 1e-12
+
+
+def test_overloaded_grids_get_a_cut_that_splits_cleanly(conn: psycopg.Connection) -> None:
+    a, *_ = pair(conn)
+    conn.execute("UPDATE grids SET households = 5000 WHERE code = %s AND valid_to IS NULL", (a,))
+    found = planning.suggestions(conn=conn, rules=boundaries.Rules(households_target=600))
+    assert found and found[0].code == a and found[0].overload == pytest.approx(5000 / 600)
+    edit = planning.Edit("split", code=a, geom=found[0].line)
+    p = planning.preview(conn=conn, edit=edit)
+    assert p.ok and len(p.proposal.after) == 2
+    hh = sorted(r.households[1] for r in p.impact)
+    assert abs(hh[0] - hh[1]) <= 0.25 * 5000  # about half each (incidents weigh in too)
+
+
+def community_set(conn: psycopg.Connection, code: str) -> list[dict[str, Any]]:
+    """The current grids of the community of ``code`` as an import file would give them."""
+    rows = conn.execute(
+        "SELECT code, name, type, community_code, households, population, worker_name, "
+        "worker_phone, leader_name, zone_class, ST_AsBinary(geom) FROM grids "
+        "WHERE valid_to IS NULL AND community_code = (SELECT community_code FROM grids "
+        "WHERE code = %s AND valid_to IS NULL) ORDER BY code",
+        (code,),
+    ).fetchall()
+    keys = planning.IMPORT_FIELDS
+    return [dict(zip(keys, r[:10], strict=True)) | {"geom": shapely.from_wkb(r[10])} for r in rows]
+
+
+def test_an_imported_set_shows_its_diff_and_applies_only_what_changed(
+    conn: psycopg.Connection,
+) -> None:
+    a, b, ga, gb = pair(conn)
+    grids = community_set(conn, a)
+    same = planning.import_preview(conn=conn, grids=grids)
+    assert same.preview.ok and same.changed == [] and same.added == [] and same.removed == []
+    # The file moves the A/B edge, renames nothing, and merges B into A.
+    for g in grids:
+        if g["code"] == a:
+            g["geom"] = shapely.union_all([ga, gb])
+            g["households"] += 10
+    grids = [g for g in grids if g["code"] != b]
+    d = planning.import_preview(conn=conn, grids=grids)
+    assert d.preview.ok, d.preview.problems
+    assert d.changed == [a] and d.removed == [b] and d.added == []
+    assert len(d.unchanged) == len(grids) - 1
+    rows = {r.code: r for r in d.preview.impact}
+    assert rows[a].households[1] == rows[a].households[0] + 10
+    with transaction(conn, "planner:test") as c:
+        saved = planning.save_import(
+            conn=c, grids=grids, reason="2027 boundary set", base=d.preview.base
+        )
+    assert saved.codes == sorted([a, b])
+    assert planning.history(conn=conn, code=b)[0].kind == "import"
+    assert current(conn, a)[1].area == pytest.approx(ga.area + gb.area)
+
+
+def test_an_imported_set_with_an_overlap_or_a_hole_is_refused(conn: psycopg.Connection) -> None:
+    a, b, ga, gb = pair(conn)
+    grids = community_set(conn, a)
+    for g in grids:
+        if g["code"] == a:
+            g["geom"] = shapely.union_all([ga, gb.intersection(ga.buffer(0.0003))])
+    kinds = {x.kind for x in planning.import_preview(conn=conn, grids=grids).preview.problems}
+    assert kinds == {"overlap"}
+    grids = [g for g in community_set(conn, a) if g["code"] != b]
+    holed = planning.import_preview(conn=conn, grids=grids).preview
+    assert {x.kind for x in holed.problems} == {"gap"}
+    with pytest.raises(InvalidGeometry, match="gap"):
+        with transaction(conn, "planner:test") as c:
+            planning.save_import(conn=c, grids=grids, reason="bad", base=holed.base)

@@ -190,3 +190,22 @@ def test_impact_moves_people_with_the_ground_and_counts_incidents_by_place() -> 
     assert rows["A"].open_incidents == (1, 2) and rows["B"].open_incidents == (2, 1)
     assert rows["A"].workload == (1.0, pytest.approx(800 / 600))
     assert rows["A"].change == "changed"
+
+
+def test_a_balanced_cut_halves_the_ground_of_an_empty_grid() -> None:
+    g = GRIDS["A"].union(GRIDS["B"])  # 400 x 200 m: the cut runs across the long side
+    line = b.balanced_cut(g)
+    p = b.split({"AB": b.clean(g)}, "AB", line, lambda n: ["X"], rules=RULES)
+    a1, a2 = F.area(p.after["AB"]), F.area(p.after["X"])
+    assert a1 == pytest.approx(a2, rel=0.05)
+    x0, _ = F.metres(shapely.Point(line.coords[0])).coords[0]
+    x1, _ = F.metres(shapely.Point(line.coords[-1])).coords[0]
+    assert abs(x0 - x1) < 1.0 and abs(x0 - 200) < 10  # vertical, in the middle
+
+
+def test_a_balanced_cut_moves_towards_the_incidents() -> None:
+    g = GRIDS["A"].union(GRIDS["B"])
+    xs, ys = zip(*[pt(350 + i % 40, 20 + i) for i in range(100)], strict=True)
+    line = b.balanced_cut(g, np.array(xs), np.array(ys), load_share=0.5)
+    x0, _ = F.metres(shapely.Point(line.coords[0])).coords[0]
+    assert x0 > 230  # half the load sits at the far east end: the east part gets smaller
