@@ -88,6 +88,12 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "plan.suggest_none": ("没有超出目标的网格。", "No grid is above its workload target."),
     "plan.use": ("采用", "Use"),
     "plan.cases_year": ("件/年", "cases/year"),
+    "plan.import": ("导入边界文件…", "Import a boundary set…"),
+    "plan.diff": ("与现状对比：", "Against today: "),
+    "plan.diff_counts": (
+        "新增 {added}，撤销 {removed}，调整 {changed}，不变 {unchanged}",
+        "{added} added, {removed} removed, {changed} changed, {unchanged} unchanged",
+    ),
     "plan.change.changed": ("调整", "changed"),
     "plan.change.new": ("新增", "new"),
     "plan.change.retired": ("撤销", "retired"),

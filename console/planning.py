@@ -13,8 +13,13 @@ proposal for k platforms (``geo.siting``).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import dataclasses
 import logging
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,13 +31,14 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 from console import i18n, planning_coverage, state
 from console.desk_callbacks import clicked, failure, message
 from console.settings import Settings, planning_rules
-from geo import planning
+from geo import boundaries, planning
 from geo.db import transaction
 from geo.errors import InvalidInput
 from layers import planning as plan_layers
 
 log = logging.getLogger(__name__)
 NO = dash.no_update
+MAX_UPLOAD = 20 * 1024 * 1024
 LOCAL = ZoneInfo("Asia/Shanghai")
 _DRAW_OFF = {"polyline": False, "polygon": False, "rectangle": False, "circle": False,
              "marker": False, "circlemarker": False}  # fmt: skip
@@ -131,6 +137,13 @@ def layout(tx: dict[str, str], the_map: Any, legend_box: Any) -> list[Any]:
                 tx["plan.save"], id="plan-save", className="gd-btn gd-btn-primary", disabled=True
             ),  # fmt: skip
             html.Div(id="plan-msg"),
+            dcc.Upload(
+                html.Button(tx["plan.import"], className="gd-btn"),
+                id="plan-upload",
+                max_size=MAX_UPLOAD,
+                accept=".geojson,.json,.gpkg,.zip",
+            ),
+            html.Div(id="plan-diff"),
             html.Button(tx["plan.suggest"], id="plan-suggest-btn", className="gd-btn"),
             html.Div(id="plan-suggest-list"),
             dcc.Store(id="plan-suggestions"),
@@ -177,6 +190,64 @@ def _drawn(drawn: Any, kind: str) -> dict[str, Any] | None:
     g = drawn.get("geometry") if isinstance(drawn, dict) else None
     want = ("LineString",) if kind == "split" else ("Polygon", "MultiPolygon")
     return dict(g) if isinstance(g, dict) and g.get("type") in want else None
+
+
+def _read_upload(contents: Any, filename: Any, settings: Settings) -> list[dict[str, Any]]:
+    """The uploaded grid file, read and checked by ``data.io.read_grids``."""
+    from data.io import read_grids
+
+    if not isinstance(contents, str) or "," not in contents:
+        raise InvalidInput("The upload is empty.")
+    name = str(filename or "grids.geojson")
+    suffix = Path(name).suffix.lower()
+    if suffix not in (".geojson", ".json", ".gpkg", ".zip"):
+        raise InvalidInput("Upload a GeoJSON, GeoPackage or zipped Shapefile.")
+    try:
+        data = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (ValueError, binascii.Error):
+        raise InvalidInput("The upload is not readable.") from None
+    if len(data) > MAX_UPLOAD:
+        raise InvalidInput("The file is larger than 20 MB.")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / ("upload" + suffix)
+        path.write_bytes(data)
+        with state.pool(settings).connection() as conn:
+            return read_grids(path, conn=conn)
+
+
+def _as_features(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def plain(v: Any) -> Any:
+        return v.item() if hasattr(v, "item") else v
+
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(r["geom"]),
+                "properties": {k: plain(v) for k, v in r.items() if k != "geom"},
+            }
+            for r in rows
+        ],
+    }
+
+
+def _from_features(fc: Any) -> list[dict[str, Any]]:
+    """Rows back from the preview the browser kept (checked again by the save)."""
+    feats = fc.get("features") if isinstance(fc, dict) else None
+    if not isinstance(feats, list) or len(feats) > 5_000:
+        raise InvalidInput("The previewed boundary set is not valid: upload it again.")
+    out = []
+    for f in feats:
+        try:
+            props = dict(f["properties"])
+            geom = shapely.geometry.shape(f["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise InvalidInput(
+                "The previewed boundary set is not valid: upload it again."
+            ) from None
+        out.append({k: props.get(k) for k in planning.IMPORT_FIELDS} | {"geom": geom})
+    return out
 
 
 def _impact_table(p: planning.Preview, tx: dict[str, str]) -> Any:
@@ -383,6 +454,65 @@ def register(app: dash.Dash, settings: Settings) -> None:
         )
 
     @app.callback(
+        Output("plan-preview", "data", allow_duplicate=True),
+        Output("plan-problems", "data", allow_duplicate=True),
+        Output("plan-problems-list", "children", allow_duplicate=True),
+        Output("plan-impact", "children", allow_duplicate=True),
+        Output("plan-pending", "data", allow_duplicate=True),
+        Output("plan-save", "disabled", allow_duplicate=True),
+        Output("plan-diff", "children"),
+        Input("plan-upload", "contents"),
+        State("plan-upload", "filename"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def upload(contents: Any, filename: Any, lang: str) -> tuple[Any, ...]:
+        """A boundary set from a file: read and checked (nothing written), shown as a diff."""
+        tx = i18n.t(lang)
+        try:
+            rows = _read_upload(contents, filename, settings)
+            with pool().connection() as conn:
+                d = planning.import_preview(conn=conn, grids=rows, rules=rules)
+        except Exception as exc:  # noqa: BLE001 - a safe message
+            return (plan_layers.EMPTY, plan_layers.EMPTY, failure(exc), None, None, True, None)
+        p = d.preview
+        diff = html.Div(
+            [
+                html.B(tx["plan.diff"]),
+                html.Span(
+                    tx["plan.diff_counts"].format(
+                        added=len(d.added), removed=len(d.removed), changed=len(d.changed),
+                        unchanged=len(d.unchanged),
+                    )
+                ),
+            ],
+            id="plan-diff-summary",
+        )  # fmt: skip
+        keep = set(d.unchanged)
+        shown = dataclasses.replace(
+            p,
+            proposal=boundaries.Proposal(
+                "import", {c: g for c, g in p.proposal.after.items() if c not in keep}
+            ),
+            impact=[r for r in p.impact if r.code not in keep],
+        )
+        problems = (
+            html.Ul([html.Li(x.message) for x in p.problems], className="gd-problems")
+            if p.problems
+            else message(tx["plan.checks_ok"])
+        )
+        pending = {"import": _as_features(rows), "base": p.base}
+        return (
+            plan_layers.proposal(shown.proposal, p.before, p.names),
+            plan_layers.problems(p.problems),
+            problems,
+            _impact_table(shown, tx),
+            pending,
+            not p.ok or not (d.added or d.removed or d.changed),
+            diff,
+        )
+
+    @app.callback(
         Output("plan-msg", "children"),
         Output("plan-saved", "data"),
         Output("layer-grids", "url"),
@@ -400,16 +530,22 @@ def register(app: dash.Dash, settings: Settings) -> None:
         if not isinstance(pending, dict):
             return message(tx["plan.nothing"], ok=False), NO, NO, NO, NO, NO
         try:
-            edit = planning.edit_from_json(pending.get("edit"))
             base = pending.get("base")
             if not isinstance(base, dict) or not all(
                 isinstance(k, str) and isinstance(v, int) for k, v in base.items()
             ):
                 raise InvalidInput("The preview's versions are missing: preview again.")
             with transaction(pool(), state.actor(settings)) as conn:
-                saved = planning.save(
-                    conn=conn, edit=edit, reason=str(reason or ""), base=base, rules=rules
-                )
+                if "import" in pending:
+                    saved = planning.save_import(
+                        conn=conn, grids=_from_features(pending["import"]),
+                        reason=str(reason or ""), base=base, rules=rules,
+                    )  # fmt: skip
+                else:
+                    saved = planning.save(
+                        conn=conn, edit=planning.edit_from_json(pending.get("edit")),
+                        reason=str(reason or ""), base=base, rules=rules,
+                    )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - a safe message
             return failure(exc), NO, NO, NO, NO, NO
         text = tx["plan.saved"].format(

@@ -659,6 +659,7 @@ def import_preview(
     incoming: dict[str, dict[str, Any]] = {}
     for g in grids:
         code = str(g.get("code") or "")
+        _check_row(code, g)
         if code in incoming:
             raise InvalidInput(f"Grid {code} appears twice in the file.")
         geom = g.get("geom")
@@ -677,6 +678,11 @@ def import_preview(
     if missing:
         raise InvalidInput(f"Not a community: {', '.join(missing)}.")
     current = _rows(conn, "community_code = ANY(%(m)s)", {"m": communities}, lock)
+    for c, r in incoming.items():  # what the file leaves empty stays as it is
+        if c in current:
+            for k in IMPORT_FIELDS:
+                if r[k] is None:
+                    r[k] = current[c][k]
     area = shapely.union_all([r["geom"] for r in incoming.values()])
     around = _around(conn, area if area.is_valid else area.buffer(0), lock, rules.snap_m / 100_000)
     neighbours = {c: r["geom"] for c, r in around.items() if c not in current}
@@ -741,6 +747,28 @@ def import_preview(
         changed,
         unchanged,
     )
+
+
+def _check_row(code: str, g: Mapping[str, Any]) -> None:
+    """The attributes of one imported grid (the file reader checks them too; a preview that
+    travelled through the browser is checked again here)."""
+    if not (len(code) == 15 and code.isascii() and code.isdigit()):
+        raise InvalidInput(f"Grid code {code!r} is not 15 digits.")
+    if g.get("type") not in GRID_TYPES:
+        raise InvalidInput(f"Grid {code}: unknown type {g.get('type')!r}.")
+    if g.get("zone_class") not in ("key", "central", "other"):
+        raise InvalidInput(f"Grid {code}: unknown zone class {g.get('zone_class')!r}.")
+    name = g.get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= 100:
+        raise InvalidInput(f"Grid {code}: the name must be 1-100 characters.")
+    for k in ("households", "population"):
+        v = g.get(k)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0):
+            raise InvalidInput(f"Grid {code}: {k} must be a whole number of 0 or more.")
+    for k in ("worker_name", "worker_phone", "leader_name", "community_code"):
+        v = g.get(k)
+        if v is not None and (not isinstance(v, str) or len(v) > 100):
+            raise InvalidInput(f"Grid {code}: {k} must be text of up to 100 characters.")
 
 
 def save_import(

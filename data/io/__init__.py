@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -35,6 +36,7 @@ from data.io._validate import prepare_units as validate_units_csv
 from data.io._validate import prepare_water as validate_water
 from geo.coords import BBox
 from geo.db import transaction
+from geo.planning import IMPORT_FIELDS
 
 __all__ = [
     "Context",
@@ -257,3 +259,31 @@ def import_water(
         lambda tx, p: _write.write_water(tx, p, replace=replace),
         needs_admin=False,
     )
+
+
+def read_grids(
+    path: StrPath,
+    *,
+    conn: psycopg.Connection,
+    mapping: Mapping[str, str] | None = None,
+    layer: str | None = None,
+) -> list[dict[str, Any]]:
+    """A grid file read and checked row by row (columns, codes, communities, geometry), for
+    the planning page to preview as a boundary set (``geo.planning.import_preview``);
+    nothing is written. Raises :class:`ImportRejected` listing every bad row."""
+    prepared = validate_grids(
+        Path(path), mapping=mapping, layer=layer, context=_write.fetch_context(conn, None)
+    )
+    frame = prepared.frame
+    keys = [k for k in IMPORT_FIELDS if k in frame.columns]
+    return [
+        {k: (None if _missing(r[k]) else r[k]) for k in keys} | {"geom": r["geom"]}
+        for r in frame.to_dict("records")
+    ]
+
+
+def _missing(v: object) -> bool:
+    try:
+        return v is None or bool(v != v)  # NaN
+    except (TypeError, ValueError):
+        return False

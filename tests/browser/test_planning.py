@@ -3,6 +3,7 @@ see the version in the history, restore the earlier one; and the coverage tab's 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -167,3 +168,52 @@ def test_coverage_what_if_and_siting(page, console_url: str, db_conninfo: str) -
         )
     assert after[0][0] == before[0][0] and after[0][1:] != before[0][1:]
     assert after[1:] == before[1:] and audit is not None and audit[0] >= 1
+
+
+def test_import_a_boundary_set_shows_the_diff_and_applies(  # type: ignore[no-untyped-def]
+    page, console_url: str, db_conninfo: str, tmp_path: Path
+) -> None:
+    a, b, *_ = shared_vertex(db_conninfo)
+    with psycopg.connect(db_conninfo) as c:
+        rows = c.execute(
+            "SELECT code, name, type, community_code, households, population, zone_class, "
+            "ST_AsGeoJSON(geom) FROM grids WHERE valid_to IS NULL AND community_code = "
+            "(SELECT community_code FROM grids WHERE code = %s AND valid_to IS NULL)",
+            (a,),
+        ).fetchall()
+        merged = c.execute(
+            "SELECT ST_AsGeoJSON(ST_Multi(ST_Union(geom))) FROM grids "
+            "WHERE valid_to IS NULL AND code IN (%s, %s)",
+            (a, b),
+        ).fetchone()
+    assert merged is not None
+    feats = []
+    for code, name, typ, comm, hh, pop, zone, gj in rows:
+        if code == b:
+            continue  # merged into a
+        feats.append({
+            "type": "Feature",
+            "geometry": json.loads(merged[0] if code == a else gj),
+            "properties": {"code": code, "name": name, "type": typ, "community_code": comm,
+                           "households": hh, "population": pop, "zone_class": zone},
+        })  # fmt: skip
+    path = tmp_path / "boundaries.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    page.goto(f"{console_url}/planning?lang=en")
+    page.locator("#plan-upload input[type=file]").set_input_files(str(path))
+    summary = page.locator("#plan-diff-summary")
+    summary.wait_for(timeout=30_000)
+    text = summary.inner_text()
+    assert "0 added, 1 removed, 1 changed" in text, text
+    page.wait_for_selector("text=Every check passed", timeout=5_000)
+    page.fill("#plan-reason", "2027 community boundary set")
+    page.get_by_role("button", name="Save as a new version").click()
+    page.wait_for_selector("#plan-msg:has-text('Saved change')", timeout=20_000)
+    with psycopg.connect(db_conninfo) as c:
+        kind = c.execute(
+            "SELECT kind FROM grid_changes WHERE %s = ANY(codes) ORDER BY id DESC LIMIT 1", (b,)
+        ).fetchone()
+        gone = c.execute(
+            "SELECT count(*) FROM grids WHERE code = %s AND valid_to IS NULL", (b,)
+        ).fetchone()
+    assert kind == ("import",) and gone == (0,)

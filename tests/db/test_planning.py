@@ -205,8 +205,14 @@ def test_overloaded_grids_get_a_cut_that_splits_cleanly(conn: psycopg.Connection
     edit = planning.Edit("split", code=a, geom=found[0].line)
     p = planning.preview(conn=conn, edit=edit)
     assert p.ok and len(p.proposal.after) == 2
-    hh = sorted(r.households[1] for r in p.impact)
-    assert abs(hh[0] - hh[1]) <= 0.25 * 5000  # about half each (incidents weigh in too)
+    # each part carries about half the workload: households and last year's cases, equally
+    hh = [r.households[1] for r in p.impact]
+    cases = [r.last_year[1] for r in p.impact]
+    share = [
+        0.5 * h / max(sum(hh), 1) + 0.5 * (n / sum(cases) if sum(cases) else 0.5)
+        for h, n in zip(hh, cases, strict=True)
+    ]
+    assert share[0] == pytest.approx(0.5, abs=0.08), (hh, cases)
 
 
 def community_set(conn: psycopg.Connection, code: str) -> list[dict[str, Any]]:
