@@ -104,6 +104,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "5 min). Drag, add or remove platforms and it updates at once; nothing is saved "
         "until you confirm.",
     ),
+    "cov.units": ("改为按当前可用巡逻车计算覆盖", "Coverage from the patrol cars available now"),
     "cov.all": ("人口覆盖率", "People covered"),
     "cov.zone.key": ("重点部位", "Key places"),
     "cov.zone.central": ("中心城区", "Central"),

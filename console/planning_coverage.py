@@ -64,6 +64,11 @@ def panel(tx: dict[str, str]) -> html.Div:
     return html.Div(
         [
             html.Div(tx["cov.note"], className="gd-page-note"),
+            dcc.Checklist(
+                id="cov-units",
+                options=[{"label": " " + tx["cov.units"], "value": "units"}],
+                value=[],
+            ),
             html.Div(id="cov-kpis", className="gd-cov-kpis"),
             html.Div(
                 [
@@ -223,17 +228,23 @@ def register(app: dash.Dash, settings: Settings) -> None:
         Output("cov-markers", "children"),
         Output("cov-list", "children"),
         Input("cov-sites", "data"),
+        Input("cov-units", "value"),
         State("cov-base", "data"),
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    def compute(sites: Any, base: Any, lang: str) -> tuple[Any, ...]:
+    def compute(sites: Any, units: Any, base: Any, lang: str) -> tuple[Any, ...]:
         tx = i18n.t(lang)
         try:
             m, _ = model(settings)
             now = _sites(sites)
-            s = m.summary(m.field([(x.lon, x.lat) for x in now]))
-            was = m.summary(m.field([(x.lon, x.lat) for x in _sites(base)])) if base else None
+            if "units" in (units or []):  # the patrol cars available now, not the platforms
+                with state.pool(settings).connection() as conn:
+                    s = m.summary(m.field(coverage.available_units(conn=conn)))
+                was = None
+            else:
+                s = m.summary(m.field([(x.lon, x.lat) for x in now]))
+                was = m.summary(m.field([(x.lon, x.lat) for x in _sites(base)])) if base else None
         except Exception as exc:  # noqa: BLE001 - a safe message
             return failure(exc), NO, NO, NO
         markers = [

@@ -179,3 +179,16 @@ def hex_polygons(hexes: npt.NDArray[np.int64]) -> list[list[list[float]]]:
         ]
         out.append([*ring, ring[0]])
     return out
+
+
+def available_units(
+    *, conn: psycopg.Connection, types: Sequence[str] = ("patrol_car",)
+) -> list[tuple[float, float]]:
+    """Where the available units of ``types`` are now ((lon, lat) pairs): coverage from the
+    responders on the street rather than from the platforms."""
+    rows = conn.execute(
+        "SELECT ST_X(geom), ST_Y(geom) FROM units WHERE status = 'available' "
+        "AND geom IS NOT NULL AND type = ANY(%(t)s) ORDER BY id",
+        {"t": list(types)},
+    ).fetchall()
+    return [(float(x), float(y)) for x, y in rows]

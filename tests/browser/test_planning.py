@@ -147,6 +147,12 @@ def test_coverage_what_if_and_siting(page, console_url: str, db_conninfo: str) -
             c.execute("SELECT code, ST_X(geom), ST_Y(geom) FROM platforms ORDER BY id").fetchall()
             == before
         )
+    moved_text = kpis.inner_text()
+    page.locator("#cov-units input").check()  # from the patrol cars on the street instead
+    page.wait_for_function(
+        "t => document.querySelector('#cov-kpis').innerText !== t", arg=moved_text, timeout=30_000
+    )
+    page.locator("#cov-units input").uncheck()
     page.fill("#cov-k", "2")
     page.get_by_role("button", name="Propose k platforms").click()
     page.wait_for_selector("#cov-site-result:has-text('candidates')", timeout=60_000)

@@ -116,3 +116,16 @@ def test_confirming_a_what_if_moves_adds_and_refuses_what_it_must(
     )
     with pytest.raises(Conflict, match="still has"):
         platforms.apply(conn=conn, sites=[a for a in after if a.code != after[1].code])
+
+
+def test_coverage_from_the_available_patrol_cars(
+    model: coverage.Coverage, conn: psycopg.Connection
+) -> None:
+    cars = coverage.available_units(conn=conn)
+    n = conn.execute(
+        "SELECT count(*) FROM units WHERE status = 'available' AND type = 'patrol_car' "
+        "AND geom IS NOT NULL"
+    ).fetchone()
+    assert n is not None and len(cars) == n[0] > 0
+    s = model.summary(model.field(cars))
+    assert 0 < s.pct <= 100
