@@ -301,7 +301,10 @@ def register(app: dash.Dash, settings: Settings) -> None:
             code = str((feature or {})["properties"]["code"])
         except (KeyError, TypeError):
             return NO, NO
-        if isinstance(mode, dict) and mode.get("kind") == "merge":
+        kind = mode.get("kind") if isinstance(mode, dict) else None
+        if kind in ("edit", "split", "new"):  # clicks while drawing reach the grids too
+            return NO, NO
+        if kind == "merge":
             codes = list(mode.get("codes") or [])
             if code not in codes:
                 codes.append(code)
@@ -567,6 +570,12 @@ def register(app: dash.Dash, settings: Settings) -> None:
         try:
             with pool().connection() as conn:
                 versions = planning.versions(conn=conn, code=str(sel))
+                row = conn.execute(
+                    "SELECT community_code FROM grids WHERE code = %s ORDER BY version DESC "
+                    "LIMIT 1",
+                    (str(sel),),
+                ).fetchone()
+                changes = planning.history(conn=conn, community=row[0], limit=10) if row else []
         except Exception as exc:  # noqa: BLE001 - a safe message
             return failure(exc)
         items = []
@@ -591,7 +600,24 @@ def register(app: dash.Dash, settings: Settings) -> None:
                     className="gd-version" + (" current" if current else ""),
                 )
             )
-        return html.Ul(items, className="gd-history")
+        community = [
+            html.Li(
+                f"#{c.id} {c.at.astimezone(LOCAL).strftime('%Y-%m-%d %H:%M')} · {c.author} · "
+                f"{tx['plan.kind.' + c.kind]} · {', '.join(x[-6:] for x in c.codes[:6])}"
+                f"{' …' if len(c.codes) > 6 else ''} · {c.reason}",
+                className="gd-version",
+            )
+            for c in changes
+        ]
+        return [
+            html.Ul(items, className="gd-history"),
+            html.H4(tx["plan.community_history"]),
+            html.Ul(
+                community or [html.Li(tx["plan.no_changes"])],
+                className="gd-history",
+                id="plan-community-history",
+            ),  # fmt: skip
+        ]
 
     @app.callback(
         Output("plan-suggest-list", "children"),

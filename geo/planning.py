@@ -64,9 +64,10 @@ class Edit:
 
 @dataclass(frozen=True)
 class Preview:
-    """What an edit would do: ``base`` holds the version of each affected current grid."""
+    """What an edit (None: an imported boundary set) would do: ``base`` holds the version
+    of each affected current grid."""
 
-    edit: Edit
+    edit: Edit | None
     proposal: b.Proposal
     problems: list[b.Problem]
     impact: list[b.Impact]
@@ -305,6 +306,7 @@ def save(
     reason = (reason or "").strip()
     if not 1 <= len(reason) <= 500:
         raise InvalidInput("Say why the boundary changes (1-500 characters).")
+    _one_at_a_time(conn)
     p = preview(conn=conn, edit=edit, rules=rules, lock=True)
     if dict(base) != p.base:
         moved = sorted(c for c in set(base) | set(p.base) if base.get(c) != p.base.get(c))
@@ -315,6 +317,13 @@ def save(
     if p.problems:
         raise InvalidGeometry(" ".join(x.message for x in p.problems[:3]))
     return _write(conn, p, edit.kind, reason)
+
+
+def _one_at_a_time(conn: psycopg.Connection) -> None:
+    """Boundary saves wait for each other: a save that locked its neighbours would not see a
+    neighbour version written meanwhile by another save (READ COMMITTED), and planners are
+    few, so they queue for the length of one save."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('griddispatch.grid_boundaries'))")
 
 
 def _write(conn: psycopg.Connection, p: Preview, kind: str, reason: str) -> Saved:
@@ -729,7 +738,7 @@ def import_preview(
         c: str(r["name"]) for c, r in current.items() if c not in incoming
     }
     p = Preview(
-        Edit("merge", codes=("import", "file")),  # placeholder: an import is not an Edit
+        None,
         proposal,
         problems,
         impact,
@@ -785,6 +794,7 @@ def save_import(
     reason = (reason or "").strip()
     if not 1 <= len(reason) <= 500:
         raise InvalidInput("Say why the boundaries change (1-500 characters).")
+    _one_at_a_time(conn)
     d = import_preview(conn=conn, grids=grids, rules=rules, lock=True)
     if dict(base) != d.preview.base:
         raise Conflict("Grids of these communities changed since the preview: preview again.")

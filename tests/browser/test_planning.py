@@ -8,18 +8,48 @@ import re
 from pathlib import Path
 
 import psycopg
+import pytest
 import shapely
 
+from tests.browser.conftest import free_port, start_console
 from tests.browser.test_dispatch import click_at
+from tests.conftest import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 README_SHOT = ROOT / "console" / "assets" / "readme" / "planning.png"
 
 
-def shared_vertex(db_conninfo: str) -> tuple[str, str, float, float, float, float, bytes]:
+@pytest.fixture(scope="module")
+def planning_db(cluster, tiny_city, db_conninfo: str) -> str:  # type: ignore[no-untyped-def]
+    """A database of its own: these tests save boundary changes and move platforms for good
+    (the history tables are append-only), which the db tests must not see. With an external
+    test database (GD_TEST_DATABASE_URL) there is only the one."""
+    if cluster is None:
+        return db_conninfo
+    from data.demo.load import load
+    from geo.db import connect
+
+    conninfo = fresh_database(cluster, "griddispatch_test_planning")
+    with connect(conninfo) as conn:
+        load(conn, tiny_city)
+    return conninfo
+
+
+@pytest.fixture(scope="module")
+def planning_url(planning_db: str):  # type: ignore[no-untyped-def]
+    port = free_port()
+    proc = start_console(planning_db, port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def shared_vertex(conninfo: str) -> tuple[str, str, float, float, float, float, bytes]:
     """Grid A, its neighbour B, a vertex they share away from the community's edge, a point
     inside B to drag it towards, and A's geometry now."""
-    with psycopg.connect(db_conninfo) as c:
+    with psycopg.connect(conninfo) as c:
         row = c.execute(
             """SELECT a.code, b.code, ST_Y(v.geom), ST_X(v.geom),
                       ST_Y(ST_PointOnSurface(b.geom)), ST_X(ST_PointOnSurface(b.geom)),
@@ -54,9 +84,9 @@ def pixel(page, code: str, lat: float, lon: float) -> tuple[float, float]:  # ty
     )
 
 
-def test_drag_a_vertex_preview_save_and_restore(page, console_url: str, db_conninfo: str) -> None:  # type: ignore[no-untyped-def]
-    a, b, vlat, vlon, blat, blon, a_wkb = shared_vertex(db_conninfo)
-    page.goto(f"{console_url}/planning?lang=en")
+def test_drag_a_vertex_preview_save_and_restore(page, planning_url: str, planning_db: str) -> None:  # type: ignore[no-untyped-def]
+    a, b, vlat, vlon, blat, blon, a_wkb = shared_vertex(planning_db)
+    page.goto(f"{planning_url}/planning?lang=en")
     inner = shapely.from_wkb(a_wkb).representative_point()
     click_at(page, a, inner.y, inner.x)
     page.wait_for_selector(f"#grid-card:has-text('{a}')", timeout=15_000)
@@ -87,8 +117,8 @@ def test_drag_a_vertex_preview_save_and_restore(page, console_url: str, db_conni
     page.get_by_role("button", name="Save as a new version").click()
     page.wait_for_selector("#plan-msg:has-text('Saved change')", timeout=20_000)
     history = page.locator("#plan-history")
-    history.locator("text=school gate moved").wait_for(timeout=10_000)
-    with psycopg.connect(db_conninfo) as c:
+    history.locator("text=school gate moved").first.wait_for(timeout=10_000)
+    with psycopg.connect(planning_db) as c:
         now = c.execute(
             "SELECT version FROM grids WHERE code = %s AND valid_to IS NULL",
             (a,),
@@ -102,8 +132,10 @@ def test_drag_a_vertex_preview_save_and_restore(page, console_url: str, db_conni
     page.fill("#plan-reason", "undo: the gate stays")
     page.get_by_role("button", name="Save as a new version").click()
     page.wait_for_selector("#plan-msg:has-text('Saved change')", timeout=20_000)
-    history.locator("text=undo: the gate stays").wait_for(timeout=10_000)
-    with psycopg.connect(db_conninfo) as c:
+    history.locator("text=undo: the gate stays").first.wait_for(timeout=10_000)
+    community = page.locator("#plan-community-history").inner_text()
+    assert "restore" in community and "edit" in community and "school gate" in community
+    with psycopg.connect(planning_db) as c:
         back = c.execute(
             "SELECT ST_AsBinary(geom) FROM grids WHERE code = %s AND valid_to IS NULL", (a,)
         ).fetchone()
@@ -116,12 +148,12 @@ def test_drag_a_vertex_preview_save_and_restore(page, console_url: str, db_conni
     assert re.search(r"v\d+", history.inner_text())
 
 
-def test_coverage_what_if_and_siting(page, console_url: str, db_conninfo: str) -> None:  # type: ignore[no-untyped-def]
-    with psycopg.connect(db_conninfo) as c:
+def test_coverage_what_if_and_siting(page, planning_url: str, planning_db: str) -> None:  # type: ignore[no-untyped-def]
+    with psycopg.connect(planning_db) as c:
         before = c.execute(
             "SELECT code, ST_X(geom), ST_Y(geom) FROM platforms ORDER BY id"
         ).fetchall()
-    page.goto(f"{console_url}/planning?lang=en")
+    page.goto(f"{planning_url}/planning?lang=en")
     page.locator(".tab:has-text('Coverage')").first.click()
     kpis = page.locator("#cov-kpis")
     kpis.locator(".gd-kpi").first.wait_for(timeout=60_000)
@@ -142,7 +174,7 @@ def test_coverage_what_if_and_siting(page, console_url: str, db_conninfo: str) -
         "t => document.querySelector('#cov-kpis').innerText !== t", arg=first, timeout=15_000
     )
     assert "*" in page.inner_text("#cov-list")  # the moved platform is marked unsaved
-    with psycopg.connect(db_conninfo) as c:  # nothing saved yet
+    with psycopg.connect(planning_db) as c:  # nothing saved yet
         assert (
             c.execute("SELECT code, ST_X(geom), ST_Y(geom) FROM platforms ORDER BY id").fetchall()
             == before
@@ -159,7 +191,7 @@ def test_coverage_what_if_and_siting(page, console_url: str, db_conninfo: str) -
     assert page.get_by_role("button", name="Use the proposal").is_enabled()
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_selector("#cov-msg:has-text('1 moved')", timeout=15_000)
-    with psycopg.connect(db_conninfo) as c:
+    with psycopg.connect(planning_db) as c:
         after = c.execute(
             "SELECT code, ST_X(geom), ST_Y(geom) FROM platforms ORDER BY id"
         ).fetchall()
@@ -177,10 +209,10 @@ def test_coverage_what_if_and_siting(page, console_url: str, db_conninfo: str) -
 
 
 def test_import_a_boundary_set_shows_the_diff_and_applies(  # type: ignore[no-untyped-def]
-    page, console_url: str, db_conninfo: str, tmp_path: Path
+    page, planning_url: str, planning_db: str, tmp_path: Path
 ) -> None:
-    a, b, *_ = shared_vertex(db_conninfo)
-    with psycopg.connect(db_conninfo) as c:
+    a, b, *_ = shared_vertex(planning_db)
+    with psycopg.connect(planning_db) as c:
         rows = c.execute(
             "SELECT code, name, type, community_code, households, population, zone_class, "
             "ST_AsGeoJSON(geom) FROM grids WHERE valid_to IS NULL AND community_code = "
@@ -205,7 +237,7 @@ def test_import_a_boundary_set_shows_the_diff_and_applies(  # type: ignore[no-un
         })  # fmt: skip
     path = tmp_path / "boundaries.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
-    page.goto(f"{console_url}/planning?lang=en")
+    page.goto(f"{planning_url}/planning?lang=en")
     page.locator("#plan-upload input[type=file]").set_input_files(str(path))
     summary = page.locator("#plan-diff-summary")
     summary.wait_for(timeout=30_000)
@@ -215,7 +247,7 @@ def test_import_a_boundary_set_shows_the_diff_and_applies(  # type: ignore[no-un
     page.fill("#plan-reason", "2027 community boundary set")
     page.get_by_role("button", name="Save as a new version").click()
     page.wait_for_selector("#plan-msg:has-text('Saved change')", timeout=20_000)
-    with psycopg.connect(db_conninfo) as c:
+    with psycopg.connect(planning_db) as c:
         kind = c.execute(
             "SELECT kind FROM grid_changes WHERE %s = ANY(codes) ORDER BY id DESC LIMIT 1", (b,)
         ).fetchone()
