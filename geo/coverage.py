@@ -20,6 +20,7 @@ import psycopg
 import shapely
 
 from geo.gridindex import GridIndex
+from geo.h3index import parent_cells
 from geo.routing.graph import TravelGraph
 from geo.routing.search import Router, travel_field
 
@@ -159,14 +160,6 @@ class Coverage:
                 np.float32
             ),
         )
-
-
-def parent_cells(cells: npt.NDArray[np.int64], res: int) -> npt.NDArray[np.int64]:
-    """The resolution-``res`` parent of each H3 cell (bit arithmetic, vectorized): the
-    resolution field set to ``res`` and every finer digit set to 7 (unused)."""
-    h = cells.view(np.uint64)
-    h = (h & ~np.uint64(0xF << 52)) | np.uint64(res << 52)
-    return (h | np.uint64((1 << (3 * (15 - res))) - 1)).view(np.int64)
 
 
 def hex_polygons(hexes: npt.NDArray[np.int64]) -> list[list[list[float]]]:

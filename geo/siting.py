@@ -19,8 +19,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csc_matrix, csr_matrix, hstack, identity, vstack
 from scipy.sparse.csgraph import dijkstra
 
-from geo.coverage import Coverage, parent_cells
+from geo.coverage import Coverage
 from geo.errors import InvalidInput
+from geo.h3index import parent_cells
 
 
 @dataclass(frozen=True)

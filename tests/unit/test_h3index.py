@@ -26,7 +26,7 @@ def test_parent_cells_match_h3() -> None:
     import h3
     import numpy as np
 
-    from geo.coverage import parent_cells
+    from geo.h3index import parent_cells
 
     cells = [h3.latlng_to_cell(27.8 + i / 700, 113.1 + i / 900, 10) for i in range(50)]
     ints = np.array([h3.str_to_int(c) for c in cells], dtype=np.uint64).view(np.int64)
