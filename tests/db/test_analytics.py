@@ -1,0 +1,75 @@
+"""Hexbins in SQL against the same counts computed with h3 itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import h3
+import psycopg
+import pytest
+
+from geo import analytics
+from geo.errors import InvalidInput
+
+
+def window(conn: psycopg.Connection, days: int) -> tuple[dt.datetime, dt.datetime]:
+    latest = conn.execute("SELECT max(reported_at) FROM incidents").fetchone()
+    assert latest is not None and latest[0] is not None
+    end = latest[0] + dt.timedelta(seconds=1)
+    return end - dt.timedelta(days=days), end
+
+
+@pytest.mark.parametrize("res", [7, 9, 10])
+def test_hexbins_match_h3(conn: psycopg.Connection, res: int) -> None:
+    start, end = window(conn, 30)
+    got = analytics.hexbins(conn=conn, res=res, start=start, end=end)
+    rows = conn.execute(
+        "SELECT h3 FROM incidents WHERE reported_at >= %s AND reported_at < %s", (start, end)
+    ).fetchall()
+    want = Counter(h3.str_to_int(h3.cell_to_parent(h3.int_to_str(r[0]), res)) for r in rows)
+    assert got.total == len(rows) > 0
+    assert dict(zip(got.cells.tolist(), got.counts.tolist(), strict=True)) == dict(want)
+
+
+def test_filters_and_box_narrow_the_count(conn: psycopg.Connection) -> None:
+    start, end = window(conn, 365)
+    every = analytics.hexbins(conn=conn, res=8, start=start, end=end)
+    red = analytics.hexbins(conn=conn, res=8, start=start, end=end, filters={"priority": ["red"]})
+    n_red = conn.execute(
+        "SELECT count(*) FROM incidents WHERE priority = 'red' AND reported_at >= %s "
+        "AND reported_at < %s", (start, end)
+    ).fetchone()  # fmt: skip
+    assert red.total == n_red[0] < every.total  # type: ignore[index]
+    box = conn.execute(
+        "SELECT ST_XMin(e), ST_YMin(e), (ST_XMin(e) + ST_XMax(e)) / 2, ST_YMax(e) "
+        "FROM (SELECT ST_Extent(geom) e FROM incidents) x"
+    ).fetchone()
+    assert box is not None
+    west = analytics.hexbins(conn=conn, res=8, start=start, end=end, bbox=tuple(box))
+    assert 0 < west.total < every.total
+
+
+@pytest.mark.parametrize(
+    "kw,words",
+    [
+        ({"res": 12}, "resolution"),
+        ({"filters": {"reporter_phone": ["1"]}}, "Unknown filter"),
+        ({"bbox": (1.0, 1.0, 0.0, 0.0)}, "box"),
+        ({"start": dt.datetime(2026, 1, 1)}, "time zone"),
+        ({"start": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)}, "400 days"),
+    ],
+)
+def test_bad_requests_are_refused(conn: psycopg.Connection, kw: dict, words: str) -> None:  # type: ignore[type-arg]
+    start, end = window(conn, 30)
+    args = {"res": 9, "start": start, "end": end} | kw
+    with pytest.raises(InvalidInput, match=words):
+        analytics.hexbins(conn=conn, **args)
+
+
+def test_rings_close_and_zoom_picks_a_resolution() -> None:
+    cell = h3.str_to_int(h3.latlng_to_cell(27.8, 113.1, 9))
+    r = analytics.ring(cell)
+    assert len(r) == 7 and r[0] == r[-1]
+    assert analytics.resolution_for_zoom(12) == 7 and analytics.resolution_for_zoom(3) == 6
+    assert analytics.resolution_for_zoom(20) == 10
