@@ -9,6 +9,7 @@ extension is needed in the database.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import psycopg
 from psycopg import sql
+from scipy.sparse import csr_matrix
 
 from geo.errors import InvalidInput
 
@@ -102,3 +104,62 @@ def ring(cell: int) -> tuple[tuple[float, float], ...]:
 def resolution_for_zoom(zoom: float) -> int:
     """A hexagon size that reads well at a web-map zoom (a few pixels to tens of pixels)."""
     return int(min(max(round(zoom) - 5, HEX_RES.start), HEX_RES.stop - 1))
+
+
+# --- hotspots ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hotspots:
+    """Getis-Ord Gi* per cell of ``cells``: z-score and significance level (0, 90, 95, 99;
+    negative for cold spots)."""
+
+    cells: npt.NDArray[np.int64]
+    z: npt.NDArray[np.float64]
+    level: npt.NDArray[np.int8]
+
+
+Z_LEVELS = ((2.576, 99), (1.960, 95), (1.645, 90))
+
+
+def getis_ord(universe: npt.NDArray[np.int64], counts: Hexbins, k: int = 1) -> Hotspots:
+    """Gi* of the counts over ``universe`` (every cell of the study area, empty ones too),
+    with binary weights over each cell's k-ring including itself."""
+    cells = np.unique(np.asarray(universe, dtype=np.int64))
+    n = len(cells)
+    if n < 3:
+        raise InvalidInput("The study area needs at least 3 cells.")
+    x = np.zeros(n)
+    pos = np.searchsorted(cells, counts.cells)
+    ok = (pos < n) & (cells[np.minimum(pos, n - 1)] == counts.cells)
+    x[pos[ok]] = counts.counts[ok]
+    rows, cols = [], []
+    for i, c in enumerate(cells.view(np.uint64)):
+        ring = np.array([h3.str_to_int(d) for d in h3.grid_disk(h3.int_to_str(int(c)), k)],
+                        dtype=np.uint64).view(np.int64)  # fmt: skip
+        j = np.searchsorted(cells, ring)
+        hit = (j < n) & (cells[np.minimum(j, n - 1)] == ring)
+        rows.extend([i] * int(hit.sum()))
+        cols.extend(j[hit].tolist())
+    w = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    wsum = np.asarray(w.sum(axis=1)).ravel()
+    mean = x.mean()
+    s = math.sqrt(max((x**2).mean() - mean**2, 0.0))
+    if s == 0:
+        return Hotspots(cells, np.zeros(n), np.zeros(n, dtype=np.int8))
+    num = w @ x - mean * wsum
+    den = s * np.sqrt((n * wsum - wsum**2) / (n - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(den > 0, num / den, 0.0)
+    level = np.zeros(n, dtype=np.int8)
+    for bound, lv in reversed(Z_LEVELS):  # 90 first, overwritten by 95, then 99
+        level[z >= bound] = lv
+        level[z <= -bound] = -lv
+    return Hotspots(cells, z, level)
+
+
+def area_cells(area: object, res: int) -> npt.NDArray[np.int64]:
+    """Every H3 cell of resolution ``res`` whose centre lies in ``area`` (a shapely
+    (Multi)Polygon in EPSG:4326): the study area of a hotspot analysis."""
+    cells = h3.h3shape_to_cells(h3.geo_to_h3shape(area), res)
+    return np.array([h3.str_to_int(c) for c in cells], dtype=np.uint64).view(np.int64)

@@ -73,3 +73,23 @@ def test_rings_close_and_zoom_picks_a_resolution() -> None:
     assert len(r) == 7 and r[0] == r[-1]
     assert analytics.resolution_for_zoom(12) == 7 and analytics.resolution_for_zoom(3) == 6
     assert analytics.resolution_for_zoom(20) == 10
+
+
+def test_kpis_from_the_database_agree_with_sql(conn: psycopg.Connection) -> None:
+    from geo import kpis
+
+    start, end = window(conn, 90)
+    f = kpis.frame(conn=conn, start=start, end=end)
+    now = end
+    k = kpis.compute(f, now)
+    n, closed, rated = conn.execute(
+        "SELECT count(*), count(closed_at), count(satisfaction) FROM incidents "
+        "WHERE reported_at >= %s AND reported_at < %s",
+        (start, end),
+    ).fetchone()  # type: ignore[misc]
+    assert (k.reported, k.closed, k.rated) == (n, closed, rated) and n > 0
+    district = conn.execute("SELECT path::text FROM admin_units WHERE level = 'district' LIMIT 1")
+    path = district.fetchone()[0]  # type: ignore[index]
+    part = kpis.compute(kpis.frame(conn=conn, start=start, end=end, path=path), now)
+    per = kpis.by(f, kpis.admin_key(f, 1), now)
+    assert part.reported == per[path].reported < k.reported

@@ -1,0 +1,134 @@
+"""Supervision KPIs: how many cases, how many closed and on time, how fast, how liked.
+
+Definitions (all over the cases *reported* in the window):
+
+- closure rate (办结率) = closed / reported;
+- on-time closure rate (按期办结率) = closed by their closing deadline / cases that are due
+  (closed, or past their closing deadline while still open);
+- response, arrival and report-back times run from the report to acceptance, arrival on
+  scene and resolution; each has its median and 90th percentile and the share within its
+  SLA among the cases whose deadline applies and is settled (met, or already missed);
+- overdue: still open and past the current deadline; satisfaction: mean of the ratings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import psycopg
+
+from geo.errors import InvalidInput
+from geo.incidents import OVERDUE_SQL
+
+STEPS = (("respond", "accepted_at", "respond_due"), ("arrive", "on_scene_at", "arrive_due"),
+         ("report", "resolved_at", "report_due"))  # fmt: skip
+COLUMNS = ("reported_at", "status", "closed_at", "close_due", "accepted_at", "respond_due",
+           "on_scene_at", "arrive_due", "resolved_at", "report_due", "satisfaction", "overdue",
+           "path", "grid_code")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Times:
+    n: int  # cases that reached the step
+    p50_s: float | None
+    p90_s: float | None
+    within_pct: float | None  # share within the SLA, of the cases whose deadline is settled
+
+
+@dataclass(frozen=True)
+class Kpis:
+    reported: int
+    closed: int
+    closure_rate: float | None
+    due: int
+    on_time: int
+    on_time_rate: float | None
+    respond: Times
+    arrive: Times
+    report: Times
+    overdue: int
+    satisfaction: float | None
+    rated: int
+
+
+def _pct(a: int, b: int) -> float | None:
+    return 100.0 * a / b if b else None
+
+
+def compute(f: pd.DataFrame, now: dt.datetime) -> Kpis:
+    """The KPIs of the cases in ``f`` (one row per case, columns ``COLUMNS``) at ``now``."""
+    ts = pd.Timestamp(now)
+    closed = f["closed_at"].notna()
+    due = closed | (f["close_due"].notna() & (f["close_due"] < ts))
+    on_time = closed & f["close_due"].notna() & (f["closed_at"] <= f["close_due"])
+    times = {}
+    for name, at, deadline in STEPS:
+        done = f[at].notna()
+        secs = (f.loc[done, at] - f.loc[done, "reported_at"]).dt.total_seconds().to_numpy()
+        settled = f[deadline].notna() & (done | (f[deadline] < ts))
+        met = settled & done & (f[at] <= f[deadline])
+        times[name] = Times(
+            int(done.sum()),
+            float(np.percentile(secs, 50)) if len(secs) else None,
+            float(np.percentile(secs, 90)) if len(secs) else None,
+            _pct(int(met.sum()), int(settled.sum())),
+        )
+    rated = f["satisfaction"].notna()
+    return Kpis(
+        reported=len(f),
+        closed=int(closed.sum()),
+        closure_rate=_pct(int(closed.sum()), len(f)),
+        due=int(due.sum()),
+        on_time=int(on_time.sum()),
+        on_time_rate=_pct(int(on_time.sum()), int(due.sum())),
+        respond=times["respond"],
+        arrive=times["arrive"],
+        report=times["report"],
+        overdue=int(f["overdue"].fillna(False).astype(bool).sum()),
+        satisfaction=float(f.loc[rated, "satisfaction"].mean()) if rated.any() else None,
+        rated=int(rated.sum()),
+    )
+
+
+def by(f: pd.DataFrame, key: pd.Series, now: dt.datetime) -> dict[str, Kpis]:
+    """The KPIs per value of ``key`` (aligned with ``f``), e.g. :func:`admin_key`."""
+    return {str(k): compute(g, now) for k, g in f.groupby(key, sort=True)}
+
+
+def admin_key(f: pd.DataFrame, level: int) -> pd.Series:
+    """The admin unit at ``level`` (0 city, 1 district, 2 street, 3 community, 4 grid) of each
+    case, as its path prefix (or its grid code at level 4)."""
+    if level == 4:
+        return f["grid_code"].fillna("")
+    if not 0 <= level <= 3:
+        raise InvalidInput("The level must be 0 (city) to 4 (grid).")
+    return f["path"].str.split(".").str[: level + 1].str.join(".")
+
+
+def frame(
+    *,
+    conn: psycopg.Connection,
+    start: dt.datetime,
+    end: dt.datetime,
+    path: str | None = None,
+) -> pd.DataFrame:
+    """The cases reported in [start, end), under the admin ``path`` if given."""
+    if start.tzinfo is None or end.tzinfo is None or not start < end:
+        raise InvalidInput("The time window needs a time zone and must run forwards.")
+    cols = ", ".join(c for c in COLUMNS if c not in ("overdue", "path"))
+    rows = conn.execute(
+        f"SELECT {cols}, path::text AS path, ({OVERDUE_SQL}) AS overdue FROM incidents i "
+        "WHERE reported_at >= %(s)s AND reported_at < %(e)s "
+        "AND (%(p)s::text IS NULL OR path <@ %(p)s::ltree)",
+        {"s": start, "e": end, "p": path},
+    ).fetchall()
+    order = [c for c in COLUMNS if c not in ("overdue", "path")] + ["path", "overdue"]
+    f = pd.DataFrame(rows, columns=order)
+    for c in ("reported_at", "closed_at", "close_due", "accepted_at", "respond_due",
+              "on_scene_at", "arrive_due", "resolved_at", "report_due"):  # fmt: skip
+        f[c] = pd.to_datetime(f[c], utc=True)
+    f["satisfaction"] = pd.to_numeric(f["satisfaction"])
+    return f

@@ -1,0 +1,122 @@
+"""KPI maths on a hand-checked fixture of five cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from geo import kpis
+
+T0 = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
+NOW = T0 + dt.timedelta(days=5)
+
+
+def at(minutes: float | None) -> pd.Timestamp | None:
+    return None if minutes is None else pd.Timestamp(T0 + dt.timedelta(minutes=minutes))
+
+
+def case(**kw: object) -> dict[str, object]:
+    base: dict[str, object] = {c: None for c in kpis.COLUMNS}
+    base |= {
+        "reported_at": at(0),
+        "status": "reported",
+        "overdue": False,
+        "path": "430200.430202.430202001.430202001001",
+        "grid_code": "430202001001001",
+    }
+    return base | kw
+
+
+FIXTURE = pd.DataFrame(
+    [
+        # 1: quick case, all on time, closed on time, rated 5
+        case(
+            status="closed",
+            accepted_at=at(0.5),
+            respond_due=at(1),
+            on_scene_at=at(4),
+            arrive_due=at(5),
+            resolved_at=at(9),
+            report_due=at(10),
+            closed_at=at(60),
+            close_due=at(1440),
+            satisfaction=5,
+        ),
+        # 2: quick case, accepted late (2 min), arrived late (7), closed late, rated 2
+        case(
+            status="closed",
+            accepted_at=at(2),
+            respond_due=at(1),
+            on_scene_at=at(7),
+            arrive_due=at(5),
+            resolved_at=at(20),
+            report_due=at(10),
+            closed_at=at(2000),
+            close_due=at(1440),
+            satisfaction=2,
+        ),
+        # 3: open, never accepted, respond deadline passed: a miss; close due passed: due
+        case(status="reported", respond_due=at(1), close_due=at(1440), overdue=True),
+        # 4: open, close due in the future: not due yet; accepted in 30 s
+        case(
+            status="accepted",
+            accepted_at=at(0.5),
+            respond_due=at(1),
+            close_due=at(20000),
+            path="430200.430203.430203001.430203001001",
+            grid_code="430203001001001",
+        ),
+        # 5: ordinary case closed on time, no quick-response deadlines
+        case(
+            status="closed",
+            accepted_at=at(10),
+            resolved_at=at(100),
+            closed_at=at(200),
+            close_due=at(1440),
+            path="430200.430203.430203001.430203001001",
+            grid_code="430203001001001",
+        ),
+    ]
+)
+for col in ("reported_at", "closed_at", "close_due", "accepted_at", "respond_due", "on_scene_at",
+            "arrive_due", "resolved_at", "report_due"):  # fmt: skip
+    FIXTURE[col] = pd.to_datetime(FIXTURE[col], utc=True)
+FIXTURE["satisfaction"] = pd.to_numeric(FIXTURE["satisfaction"])
+
+
+def test_counts_and_rates() -> None:
+    k = kpis.compute(FIXTURE, NOW)
+    assert (k.reported, k.closed) == (5, 3)
+    assert k.closure_rate == pytest.approx(60.0)
+    assert (k.due, k.on_time) == (4, 2)  # 1, 2, 3 and 5 are due; 1 and 5 on time
+    assert k.on_time_rate == pytest.approx(50.0)
+    assert k.overdue == 1
+    assert (k.satisfaction, k.rated) == (pytest.approx(3.5), 2)
+
+
+def test_times_and_sla_shares() -> None:
+    k = kpis.compute(FIXTURE, NOW)
+    # respond: accepted after 30 s, 120 s, 30 s, 600 s; settled deadlines: 1 met, 2 missed,
+    # 3 missed (passed, never accepted), 4 met
+    assert k.respond.n == 4
+    assert k.respond.p50_s == pytest.approx(75.0)
+    assert k.respond.within_pct == pytest.approx(50.0)
+    assert k.arrive.n == 2 and k.arrive.within_pct == pytest.approx(50.0)
+    assert k.arrive.p50_s == pytest.approx(330.0)
+    assert k.report.n == 3 and k.report.within_pct == pytest.approx(50.0)
+
+
+def test_by_admin_level_and_grid() -> None:
+    districts = kpis.by(FIXTURE, kpis.admin_key(FIXTURE, 1), NOW)
+    assert set(districts) == {"430200.430202", "430200.430203"}
+    assert districts["430200.430202"].reported == 3
+    assert districts["430200.430203"].closure_rate == pytest.approx(50.0)
+    grids = kpis.by(FIXTURE, kpis.admin_key(FIXTURE, 4), NOW)
+    assert grids["430203001001001"].closed == 1
+
+
+def test_an_empty_window_has_no_rates() -> None:
+    k = kpis.compute(FIXTURE.iloc[0:0], NOW)
+    assert k.reported == 0 and k.closure_rate is None and k.respond.p50_s is None
