@@ -9,7 +9,18 @@ import dash
 import dash_leaflet as dl
 from dash import Input, Output, Patch, State, dcc, html
 
-from console import components, desk, desk_callbacks, i18n, live, planning, replay, state, wall
+from console import (
+    components,
+    desk,
+    desk_callbacks,
+    i18n,
+    live,
+    planning,
+    replay,
+    state,
+    supervision,
+    wall,
+)
 from console.errors import user_message
 from console.settings import Settings
 from geo import mapdata
@@ -66,6 +77,7 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
             dl.ScaleControl(position="bottomleft", imperial=False),
             *(desk.overlays() if desk_page else []),
             *(planning.overlays() if page == "planning" else []),
+            *(supervision.overlays() if page == "supervision" else []),
         ]
     the_map = dl.Map(
         map_children,
@@ -87,6 +99,8 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
         body = replay.layout(tx, the_map)
     elif page == "planning":
         body = planning.layout(tx, the_map, legend_box)
+    elif page == "supervision":
+        body = supervision.layout(tx, lang, the_map, settings)
     else:
         body = [
             html.Div(
@@ -143,6 +157,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     wall.register(app, settings)
     replay.register(app, settings)
     planning.register(app, settings)
+    supervision.register(app, settings)
 
     @app.callback(
         Output("grid-card", "children"),

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import psycopg
 from psycopg import sql
+from psycopg.rows import dict_row
 from scipy.sparse import csr_matrix
 
 from geo.errors import InvalidInput
@@ -39,6 +40,26 @@ class Hexbins:
     @property
     def total(self) -> int:
         return int(self.counts.sum())
+
+
+def _window(start: dt.datetime, end: dt.datetime) -> None:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("The time window needs a time zone.")
+    if not start < end or end - start > MAX_WINDOW:
+        raise InvalidInput("The time window must run forwards and span at most 400 days.")
+
+
+def _filter(
+    filters: dict[str, Sequence[str]] | None, where: list[sql.Composable], params: dict[str, object]
+) -> None:
+    """``column = ANY(values)`` for each filter (FILTERS only; at most 50 values each)."""
+    for name, allowed in (filters or {}).items():
+        if name not in FILTERS:
+            raise InvalidInput(f"Unknown filter {name!r}.")
+        values = [str(v) for v in allowed][:50]
+        if values:
+            where.append(sql.SQL("{} = ANY(%({})s)").format(sql.Identifier(name), sql.SQL(name)))
+            params[name] = values
 
 
 def parent_sql(res: int) -> sql.Composed:
@@ -63,20 +84,10 @@ def hexbins(
 ) -> Hexbins:
     """Incidents reported in [start, end) per cell, optionally filtered (``FILTERS``: each a
     list of allowed values) and limited to a (min lon, min lat, max lon, max lat) box."""
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("The time window needs a time zone.")
-    if not start < end or end - start > MAX_WINDOW:
-        raise InvalidInput("The time window must run forwards and span at most 400 days.")
+    _window(start, end)
     where: list[sql.Composable] = [sql.SQL("reported_at >= %(start)s AND reported_at < %(end)s")]
     params: dict[str, object] = {"start": start, "end": end}
-    for name, allowed in (filters or {}).items():
-        if name not in FILTERS:
-            raise InvalidInput(f"Unknown filter {name!r}.")
-        values = [str(v) for v in allowed][:50]
-        if values:
-            column = "class" if name == "class" else name
-            where.append(sql.SQL("{} = ANY(%({})s)").format(sql.Identifier(column), sql.SQL(name)))
-            params[name] = values
+    _filter(filters, where, params)
     if bbox is not None:
         x0, y0, x1, y1 = (float(v) for v in bbox)
         if not (np.isfinite([x0, y0, x1, y1]).all() and x0 < x1 and y0 < y1):
@@ -163,3 +174,42 @@ def area_cells(area: object, res: int) -> npt.NDArray[np.int64]:
     (Multi)Polygon in EPSG:4326): the study area of a hotspot analysis."""
     cells = h3.h3shape_to_cells(h3.geo_to_h3shape(area), res)
     return np.array([h3.str_to_int(c) for c in cells], dtype=np.uint64).view(np.int64)
+
+
+def incidents_in_cell(
+    *,
+    conn: psycopg.Connection,
+    cell: int,
+    res: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    filters: dict[str, Sequence[str]] | None = None,
+    limit: int = 50,
+) -> list[dict[str, object]]:
+    """The incidents of one hexagon in the window (newest first): what a click shows."""
+    _window(start, end)
+    where: list[sql.Composable] = [
+        sql.SQL("{} = %(cell)s").format(parent_sql(res)),
+        sql.SQL("reported_at >= %(start)s AND reported_at < %(end)s"),
+    ]
+    params: dict[str, object] = {"cell": int(cell), "start": start, "end": end}
+    _filter(filters, where, params)
+    q = sql.SQL(
+        "SELECT id, number, category, priority, status, reported_at, grid_code FROM incidents "
+        "WHERE {} ORDER BY reported_at DESC LIMIT %(n)s"
+    ).format(sql.SQL(" AND ").join(where))
+    params["n"] = max(1, min(limit, 500))
+    with conn.cursor(row_factory=dict_row) as cur:
+        return list(cur.execute(q, params).fetchall())
+
+
+def difference(
+    now: Hexbins, before: Hexbins
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Cells of either period and the change in count (now - before)."""
+    cells = np.union1d(now.cells, before.cells)
+    a = np.zeros(len(cells), dtype=np.int64)
+    b = np.zeros(len(cells), dtype=np.int64)
+    a[np.searchsorted(cells, now.cells)] = now.counts
+    b[np.searchsorted(cells, before.cells)] = before.counts
+    return cells, a - b

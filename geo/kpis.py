@@ -27,7 +27,7 @@ STEPS = (("respond", "accepted_at", "respond_due"), ("arrive", "on_scene_at", "a
          ("report", "resolved_at", "report_due"))  # fmt: skip
 COLUMNS = ("reported_at", "status", "closed_at", "close_due", "accepted_at", "respond_due",
            "on_scene_at", "arrive_due", "resolved_at", "report_due", "satisfaction", "overdue",
-           "path", "grid_code")  # fmt: skip
+           "path", "grid_code", "category", "class", "priority", "source")  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -322,6 +322,18 @@ window.griddispatch = (function () {
       }
       window.dash_clientside.set_props("plan-drawn", { data: { geometry: g, t: Date.now() } });
     },
+    // Supervision heatmap: count (0..top), change (-top..top) or hotspot level per hexagon.
+    hexStyle: function (feature, ctx) {
+      var h = ctxHideout(ctx), p = feature.properties, colour = "#f7f7f7";
+      if (h.mode === "hot") {
+        colour = (h.colours || {})[String(p.lv)] || "#f7f7f7";
+      } else if (h.ramp) {
+        var ramp = h.ramp, top = h.top || 1, v = h.mode === "diff" ? p.d : p.n;
+        var f = h.mode === "diff" ? (v / top + 1) / 2 : Math.sqrt(Math.max(v, 0) / top);
+        colour = ramp[Math.max(0, Math.min(ramp.length - 1, Math.floor(f * ramp.length)))];
+      }
+      return { fillColor: colour, fillOpacity: 0.7, color: "#666", weight: 0.3, opacity: 0.6 };
+    },
     // A platform marker dropped on the map: tell the what-if callback where (index, lat, lng).
     siteDragged: function (e, ctx) {
       // dash-leaflet hands a pattern-matching id over as its JSON text

@@ -93,3 +93,16 @@ def test_kpis_from_the_database_agree_with_sql(conn: psycopg.Connection) -> None
     part = kpis.compute(kpis.frame(conn=conn, start=start, end=end, path=path), now)
     per = kpis.by(f, kpis.admin_key(f, 1), now)
     assert part.reported == per[path].reported < k.reported
+
+
+def test_a_hexagon_lists_its_incidents_and_periods_compare(conn: psycopg.Connection) -> None:
+    start, end = window(conn, 30)
+    h = analytics.hexbins(conn=conn, res=8, start=start, end=end)
+    top = int(h.cells[h.counts.argmax()])
+    rows = analytics.incidents_in_cell(conn=conn, cell=top, res=8, start=start, end=end)
+    assert len(rows) == min(int(h.counts.max()), 50)
+    assert all(start <= r["reported_at"] < end for r in rows)
+    before = analytics.hexbins(conn=conn, res=8, start=start - (end - start), end=start)
+    cells, change = analytics.difference(h, before)
+    assert int(change.sum()) == h.total - before.total
+    assert set(h.cells.tolist()) | set(before.cells.tolist()) == set(cells.tolist())
