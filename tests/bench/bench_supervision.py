@@ -9,6 +9,10 @@ no filter; median of 10. Baseline ``pandas_groupby_ms``: the same counts from a 
 all 1,000,000 (reported_at, h3) rows already in memory (filter, parent cell by the same bit
 arithmetic, groupby). ``heatmap_kb``: the GeoJSON the supervision page receives for the whole
 city at its opening zoom (12, resolution 7), and for resolution 9 as a baseline.
+
+monthly_report_s: ``console.report.build`` of the monthly assessment (the last whole month
+before the newest case) as one offline HTML file, at city scale (the 1M copies rolled back),
+best of 3. Baseline ``monthly_xlsx_s``: the same report as XLSX.
 """
 
 from __future__ import annotations
@@ -16,15 +20,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from console import report
 from geo import analytics
 from geo.db import connect
 from geo.h3index import parent_cells
-from tests.bench._harness import Context, Result
+from tests.bench._harness import Context, Result, best_of
 
 TARGET_ROWS = 1_000_000
 COLUMNS = (
@@ -92,6 +99,15 @@ def run(ctx: Context) -> list[Result]:
         counts = pd.Series(parent_cells(h_arr[inside], 9)).value_counts().sort_index()
         base.append(time.perf_counter() - t)
     assert counts.to_numpy().sum() == h.total and np.array_equal(counts.index.to_numpy(), h.cells)
+    with connect(ctx.conninfo) as conn, tempfile.TemporaryDirectory() as tmp:
+        at = conn.execute("SELECT max(reported_at) FROM incidents").fetchone()[0]  # type: ignore[index]
+        html_s, out = best_of(
+            lambda: report.build(conn, "month", at, Path(tmp) / "m.html", "zh-CN"), runs=3
+        )
+        size_kb = out.stat().st_size / 1024
+        xlsx_s, _ = best_of(
+            lambda: report.build(conn, "month", at, Path(tmp) / "m.xlsx", "zh-CN"), runs=3
+        )
     kb = len(json.dumps(_feature_collection(city), separators=(",", ":"))) / 1024
     kb9 = len(json.dumps(_feature_collection(h), separators=(",", ":"))) / 1024
     return [
@@ -113,5 +129,14 @@ def run(ctx: Context) -> list[Result]:
             kb <= 300,
             {"res9_whole_city_kb": kb9},
             f"whole city at the opening zoom: {len(city.cells):,} hexagons at res 7 (GeoJSON)",
+        ),
+        Result(
+            "monthly_report_s",
+            html_s,
+            "s",
+            "<= 10",
+            html_s <= 10,
+            {"monthly_xlsx_s": xlsx_s},
+            f"one offline HTML file of {size_kb:,.0f} KB (Leaflet inlined), best of 3",
         ),
     ]

@@ -1,0 +1,106 @@
+"""Daily review, weekly analysis, monthly assessment (日点评 / 周研判 / 月考核): the figures.
+
+A report covers the last whole day, ISO week or calendar month (Asia/Shanghai) before ``at``
+and compares it with the one before. Rendering (HTML, CSV, XLSX) is ``layers.report``'s job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import psycopg
+
+from geo import analytics, kpis
+from geo.errors import InvalidInput
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+PERIODS = ("day", "week", "month")
+
+
+def period_window(period: str, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The last whole day / ISO week / month before ``at`` (local time), as UTC-aware."""
+    if period not in PERIODS:
+        raise InvalidInput(f"The period must be one of {', '.join(PERIODS)}.")
+    if at.tzinfo is None:
+        raise InvalidInput("The report time needs a time zone.")
+    local = at.astimezone(LOCAL)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "day":
+        end = midnight
+        start = end - dt.timedelta(days=1)
+    elif period == "week":
+        end = midnight - dt.timedelta(days=midnight.weekday())
+        start = end - dt.timedelta(days=7)
+    else:
+        end = midnight.replace(day=1)
+        start = (end - dt.timedelta(days=1)).replace(day=1)
+    return start, end
+
+
+@dataclass(frozen=True)
+class ReportData:
+    period: str
+    start: dt.datetime
+    end: dt.datetime
+    total: kpis.Kpis
+    previous: kpis.Kpis
+    districts: pd.DataFrame  # one row per district: name and its KPIs
+    categories: pd.DataFrame  # category, name, count, previous count
+    overdue: pd.DataFrame  # the oldest open overdue cases
+    hexbins: analytics.Hexbins  # resolution 8
+
+
+def _row(name: str, k: kpis.Kpis) -> dict[str, object]:
+    return {
+        "name": name,
+        "reported": k.reported,
+        "closed": k.closed,
+        "closure_rate": k.closure_rate,
+        "on_time_rate": k.on_time_rate,
+        "respond_p50_min": None if k.respond.p50_s is None else k.respond.p50_s / 60,
+        "respond_in_sla": k.respond.within_pct,
+        "arrive_in_sla": k.arrive.within_pct,
+        "overdue": k.overdue,
+        "satisfaction": k.satisfaction,
+    }
+
+
+def gather(*, conn: psycopg.Connection, period: str, at: dt.datetime) -> ReportData:
+    """Everything a report of ``period`` before ``at`` shows."""
+    start, end = period_window(period, at)
+    before = (
+        start - (end - start)
+        if period != "month"
+        else (start - dt.timedelta(days=1)).replace(day=1)
+    )
+    f = kpis.frame(conn=conn, start=start, end=end)
+    fb = kpis.frame(conn=conn, start=before, end=start)
+    total, previous = kpis.compute(f, end), kpis.compute(fb, start)
+    names: dict[str, str] = dict(conn.execute(
+        "SELECT path::text, name FROM admin_units WHERE level = 'district'"
+    ).fetchall())  # fmt: skip
+    per = kpis.by(f, kpis.admin_key(f, 1), end) if len(f) else {}
+    districts = pd.DataFrame([_row(names.get(p, p), k) for p, k in per.items()])
+    cats = conn.execute(
+        """SELECT c.code, c.name_zh, c.name_en,
+                  count(*) FILTER (WHERE i.reported_at >= %(s)s) AS n,
+                  count(*) FILTER (WHERE i.reported_at < %(s)s) AS before
+           FROM incidents i JOIN categories c ON c.code = i.category
+           WHERE i.reported_at >= %(b)s AND i.reported_at < %(e)s
+           GROUP BY 1, 2, 3 ORDER BY n DESC""",
+        {"s": start, "e": end, "b": before},
+    ).fetchall()
+    categories = pd.DataFrame(cats, columns=["category", "name_zh", "name_en", "count", "previous"])
+    overdue = pd.DataFrame(
+        conn.execute(
+            f"""SELECT number, category, priority, status, grid_code, reported_at
+                FROM incidents i WHERE status <> 'closed' AND ({kpis.OVERDUE_SQL})
+                ORDER BY reported_at LIMIT 20"""
+        ).fetchall(),
+        columns=["number", "category", "priority", "status", "grid_code", "reported_at"],
+    )
+    h = analytics.hexbins(conn=conn, res=8, start=start, end=end)
+    return ReportData(period, start, end, total, previous, districts, categories, overdue, h)
