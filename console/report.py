@@ -15,17 +15,24 @@ import psycopg
 
 from console import settings as settings_mod
 from console import state
-from geo import reports
+from geo import kpis, reports
 from geo.errors import GeoError
 from layers import report as render
 
 
-def build(conn: psycopg.Connection, period: str, at: dt.datetime, out: Path, lang: str) -> Path:
+def build(
+    conn: psycopg.Connection,
+    period: str,
+    at: dt.datetime,
+    out: Path,
+    lang: str,
+    weights: dict[str, float] = kpis.WEIGHTS,
+) -> Path:
     """Write the report of ``period`` before ``at`` to ``out``; returns ``out``."""
     suffix = out.suffix.lower()
     if suffix not in (".html", ".xlsx", ".csv"):
         raise ValueError("the output must end in .html, .xlsx or .csv")
-    data = reports.gather(conn=conn, period=period, at=at)
+    data = reports.gather(conn=conn, period=period, at=at, weights=weights)
     if suffix == ".html":
         out.write_text(render.to_html(data, lang), encoding="utf-8")
     elif suffix == ".xlsx":
@@ -50,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             at = at.replace(tzinfo=reports.LOCAL)
     try:
         with psycopg.connect(state.conninfo(st)) as conn:
-            out = build(conn, a.period, at, a.out, a.lang or st.lang)
+            weights = kpis.parse_weights(st.assessment_weights)
+            out = build(conn, a.period, at, a.out, a.lang or st.lang, weights)
     except (GeoError, ValueError) as exc:
         print(f"report: {getattr(exc, 'user_message', exc)}", file=sys.stderr)
         return 2

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from geo.boundaries import Rules
+from geo.errors import InvalidInput
+from geo.kpis import parse_weights
 from geo.routing.config import DEFAULT_SPEEDS, RoutingConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,6 +135,12 @@ class Settings:
     target_other_s: int = _setting(
         "GD_TARGET_OTHER_S", 300, "Coverage target for other urban areas, seconds."
     )
+    assessment_weights: str = _setting(
+        "GD_ASSESSMENT_WEIGHTS",
+        "closure=30,on_time=30,satisfaction=20,reports=20",
+        "Monthly assessment (考核): weights of closure rate, on-time closure rate, resident "
+        "rating and reports filed in each worker's and platform's score.",
+    )
     pool_max: int = _setting("GD_POOL_MAX", 8, "Largest number of database connections per worker.")
     log_level: str = _setting("GD_LOG_LEVEL", "INFO", "Python logging level.")
 
@@ -182,6 +190,10 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         if not low <= value <= high:
             raise SettingsError(f"{name}={value}: expected {low} to {high}")
     escalation_steps_s(s)  # GD_ESCALATION_MIN must parse
+    try:
+        parse_weights(s.assessment_weights)
+    except InvalidInput as exc:
+        raise SettingsError(f"GD_ASSESSMENT_WEIGHTS: {exc.user_message}") from exc
     return s
 
 

@@ -194,6 +194,7 @@ def _tiles(tx: dict[str, str], k: kpis.Kpis) -> list[Any]:
 
 def register(app: dash.Dash, settings: Settings) -> None:
     pool = lambda: state.pool(settings)  # noqa: E731
+    weights = kpis.parse_weights(settings.assessment_weights)
     filter_inputs = [Input(f"sup-f-{k}", "value") for k in ("category", *FILTER_VALUES)]
 
     @app.callback(
@@ -244,6 +245,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             f = f[np.all([f[c].isin(v) for c, v in flt.items()], axis=0)] if flt else f
             k = kpis.compute(f, end)
             districts = kpis.by(f, kpis.admin_key(f, 1), end) if len(f) else {}
+            workers = kpis.assessment(f, "worker", end, weights)
         except Exception as exc:  # noqa: BLE001 - a safe message
             return (NO, NO, failure(exc), NO, NO, NO, NO, NO)
         hide = heatmap.hideout(mode if mode in ("diff", "hot") else "count", data[1])
@@ -270,6 +272,15 @@ def register(app: dash.Dash, settings: Settings) -> None:
              html.Tbody(rows)],
             className="gd-table gd-impact",
         )  # fmt: skip
+        ranked = html.Table(
+            [html.Thead(html.Tr([html.Th("#"), html.Th(tx["sup.t.worker"]),
+                                 html.Th(tx["sup.k.reported"]), html.Th(tx["sup.t.score"])])),
+             html.Tbody([html.Tr([html.Td(int(w["rank"])), html.Td(w["worker"]),
+                                  html.Td(int(w["cases"])), html.Td(f"{w['score']:.1f}")])
+                         for _, w in workers.head(10).iterrows()])],
+            className="gd-table gd-impact", id="sup-assessment",
+        )  # fmt: skip
+        table = [table, html.H4(tx["sup.assessment"]), ranked]
         query = {"res": r, "start": start.isoformat(), "end": end.isoformat(), "filters": flt}
         return (
             heatmap.hexagons(data[0], data[1], name),

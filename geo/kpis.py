@@ -120,15 +120,81 @@ def frame(
         raise InvalidInput("The time window needs a time zone and must run forwards.")
     cols = ", ".join(c for c in COLUMNS if c not in ("overdue", "path"))
     rows = conn.execute(
-        f"SELECT {cols}, path::text AS path, ({OVERDUE_SQL}) AS overdue FROM incidents i "
+        f"SELECT {cols}, path::text AS path, ({OVERDUE_SQL}) AS overdue, "
+        "(SELECT g.worker_name FROM grids g WHERE g.id = i.grid_id) AS worker, "
+        "(SELECT p.code FROM platform_grids pg JOIN platforms p ON p.id = pg.platform_id "
+        " WHERE pg.grid_code = i.grid_code ORDER BY p.code LIMIT 1) AS platform "
+        "FROM incidents i "
         "WHERE reported_at >= %(s)s AND reported_at < %(e)s "
         "AND (%(p)s::text IS NULL OR path <@ %(p)s::ltree)",
         {"s": start, "e": end, "p": path},
     ).fetchall()
-    order = [c for c in COLUMNS if c not in ("overdue", "path")] + ["path", "overdue"]
+    order = [c for c in COLUMNS if c not in ("overdue", "path")]
+    order += ["path", "overdue", "worker", "platform"]
     f = pd.DataFrame(rows, columns=order)
     for c in ("reported_at", "closed_at", "close_due", "accepted_at", "respond_due",
               "on_scene_at", "arrive_due", "resolved_at", "report_due"):  # fmt: skip
         f[c] = pd.to_datetime(f[c], utc=True)
     f["satisfaction"] = pd.to_numeric(f["satisfaction"])
     return f
+
+
+WEIGHTS = {"closure": 30.0, "on_time": 30.0, "satisfaction": 20.0, "reports": 20.0}
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    """``closure=30,on_time=30,satisfaction=20,reports=20`` (any subset; they need not sum
+    to 100: the score is the weighted mean)."""
+    out: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        key, _, value = part.partition("=")
+        key = key.strip()
+        if key not in WEIGHTS:
+            raise InvalidInput(f"Unknown assessment term {key!r}: use {', '.join(WEIGHTS)}.")
+        try:
+            out[key] = float(value)
+        except ValueError:
+            raise InvalidInput(f"The weight of {key} is not a number.") from None
+        if not 0 <= out[key] <= 1000:
+            raise InvalidInput(f"The weight of {key} must be 0-1000.")
+    if not out or sum(out.values()) <= 0:
+        raise InvalidInput("Give at least one positive assessment weight.")
+    return out
+
+
+def assessment(
+    f: pd.DataFrame, who: str, now: dt.datetime, weights: dict[str, float] = WEIGHTS
+) -> pd.DataFrame:
+    """Scores (0-100) per grid worker (``who="worker"``) or platform (``"platform"``), best
+    first, with their rank: the weighted mean of closure rate, on-time closure rate,
+    satisfaction (1-5 scaled to 0-100) and, for workers, reports filed (cases their grid
+    worker reported, as a percentile among the workers). A term without data is left out
+    of that one's mean."""
+    if who not in ("worker", "platform"):
+        raise InvalidInput("Assess workers or platforms.")
+    rows = []
+    g = f[f[who].notna()]
+    for name, part in g.groupby(who, sort=True):
+        k = compute(part, now)
+        rows.append({
+            who: str(name),
+            "cases": k.reported,
+            "closure": k.closure_rate,
+            "on_time": k.on_time_rate,
+            "satisfaction": None if k.satisfaction is None else (k.satisfaction - 1) * 25,
+            "filed": int((part["source"] == "grid_worker").sum()),
+        })  # fmt: skip
+    out = pd.DataFrame(rows, columns=[who, "cases", "closure", "on_time", "satisfaction", "filed"])
+    if out.empty:
+        return out.assign(reports=[], score=[], rank=[])
+    out["reports"] = out["filed"].rank(pct=True) * 100 if who == "worker" else np.nan
+    terms = [t for t in ("closure", "on_time", "satisfaction", "reports") if t in weights]
+    vals = out[terms].astype(float)
+    w = np.array([weights[t] for t in terms])
+    have = vals.notna().to_numpy()
+    total = (vals.fillna(0).to_numpy() * w).sum(axis=1)
+    wsum = (have * w).sum(axis=1)
+    out["score"] = np.where(wsum > 0, total / np.where(wsum > 0, wsum, 1), np.nan)
+    out = out.sort_values(["score", who], ascending=[False, True], na_position="last")
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out.reset_index(drop=True)

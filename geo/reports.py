@@ -51,6 +51,8 @@ class ReportData:
     categories: pd.DataFrame  # category, name, count, previous count
     overdue: pd.DataFrame  # the oldest open overdue cases
     hexbins: analytics.Hexbins  # resolution 8
+    workers: pd.DataFrame  # the assessment (考核) of grid workers, best first
+    platforms: pd.DataFrame  # and of platforms
 
 
 def _row(name: str, k: kpis.Kpis) -> dict[str, object]:
@@ -68,7 +70,13 @@ def _row(name: str, k: kpis.Kpis) -> dict[str, object]:
     }
 
 
-def gather(*, conn: psycopg.Connection, period: str, at: dt.datetime) -> ReportData:
+def gather(
+    *,
+    conn: psycopg.Connection,
+    period: str,
+    at: dt.datetime,
+    weights: dict[str, float] = kpis.WEIGHTS,
+) -> ReportData:
     """Everything a report of ``period`` before ``at`` shows."""
     start, end = period_window(period, at)
     before = (
@@ -103,4 +111,7 @@ def gather(*, conn: psycopg.Connection, period: str, at: dt.datetime) -> ReportD
         columns=["number", "category", "priority", "status", "grid_code", "reported_at"],
     )
     h = analytics.hexbins(conn=conn, res=8, start=start, end=end)
-    return ReportData(period, start, end, total, previous, districts, categories, overdue, h)
+    return ReportData(
+        period, start, end, total, previous, districts, categories, overdue, h,
+        kpis.assessment(f, "worker", end, weights), kpis.assessment(f, "platform", end, weights),
+    )  # fmt: skip

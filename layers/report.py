@@ -171,9 +171,20 @@ def to_html(data: ReportData, lang: str = "zh-CN") -> str:
         f'<div class="tiles">{tile_html}</div>'
         f"<h2>{'Where' if en else '事件分布'}</h2>"
     )
+    score_cols = {"rank": "#", "cases": "Cases" if en else "事件", "closure": "Closure %"
+                  if en else "办结率", "on_time": "On time %" if en else "按期率",
+                  "satisfaction": "Rating (0-100)" if en else "满意度(0-100)",
+                  "score": "Score" if en else "得分"}  # fmt: skip
+    workers = _table(data.workers.head(20), {"worker": "Grid worker" if en else "网格员"}
+                     | score_cols) if len(data.workers) else ""  # fmt: skip
+    platforms = _table(data.platforms, {"platform": "Platform" if en else "平台"}
+                       | score_cols) if len(data.platforms) else ""  # fmt: skip
     after_map = (
         f"<h2>{'By category' if en else '事件类别'}</h2>{bars}"
         f"<h2>{'By district' if en else '各区县'}</h2>{districts}"
+        f"<h2>{'Assessment: grid workers (top 20)' if en else '考核：网格员（前 20）'}</h2>"
+        f"{workers}"
+        f"<h2>{'Assessment: platforms' if en else '考核：快警平台'}</h2>{platforms}"
         f"<h2>{'Oldest overdue cases' if en else '超期未结（最早）'}</h2>{overdue}"
     )
     doc = the_map[:body_start] + report + the_map[body_start:]
@@ -190,6 +201,8 @@ def to_xlsx(data: ReportData) -> bytes:
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         data.districts.to_excel(xl, sheet_name="districts", index=False)
         data.categories.to_excel(xl, sheet_name="categories", index=False)
+        data.workers.to_excel(xl, sheet_name="workers", index=False)
+        data.platforms.to_excel(xl, sheet_name="platforms", index=False)
         over = data.overdue.assign(reported_at=data.overdue["reported_at"].astype(str))
         over.to_excel(xl, sheet_name="overdue", index=False)
     return buf.getvalue()

@@ -27,6 +27,8 @@ def test_filters_modes_and_slider(page, console_url: str) -> None:  # type: igno
     every = cases(page)
     assert every > 0
     assert re.search(r"Reported\s+[\d,]+", page.inner_text("#sup-kpis"))
+    ranks = page.locator("#sup-assessment tbody tr")
+    assert ranks.count() > 0 and ranks.first.inner_text().startswith("1")
     # Filter: red cases only.
     before = page.inner_text("#sup-summary")
     page.locator("#sup-f-priority").click()

@@ -47,6 +47,10 @@ def test_the_report_figures_add_up(conn: psycopg.Connection) -> None:
     assert int(data.districts["reported"].sum()) == data.total.reported
     assert int(data.categories["count"].sum()) == data.total.reported
     assert data.hexbins.total == data.total.reported
+    assert len(data.workers) > 0 and list(data.workers["rank"]) == list(
+        range(1, len(data.workers) + 1)
+    )
+    assert data.workers["score"].is_monotonic_decreasing
 
 
 def test_the_html_report_opens_offline(conn: psycopg.Connection, tmp_path: Path) -> None:
@@ -63,7 +67,8 @@ def test_the_html_report_opens_offline(conn: psycopg.Connection, tmp_path: Path)
 def test_xlsx_and_csv(conn: psycopg.Connection, tmp_path: Path) -> None:
     x = cli.build(conn, "month", latest(conn), tmp_path / "m.xlsx", "zh-CN")
     book = openpyxl.load_workbook(x)
-    assert book.sheetnames == ["districts", "categories", "overdue"]
+    assert book.sheetnames == ["districts", "categories", "workers", "platforms", "overdue"]
+    assert book["workers"].max_row > 1
     assert book["districts"].max_row > 1
     c = cli.build(conn, "month", latest(conn), tmp_path / "m.csv", "zh-CN")
     text = c.read_text(encoding="utf-8")

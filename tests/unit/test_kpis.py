@@ -120,3 +120,23 @@ def test_by_admin_level_and_grid() -> None:
 def test_an_empty_window_has_no_rates() -> None:
     k = kpis.compute(FIXTURE.iloc[0:0], NOW)
     assert k.reported == 0 and k.closure_rate is None and k.respond.p50_s is None
+
+
+def test_assessment_scores_by_the_weighted_formula() -> None:
+    f = FIXTURE.assign(
+        worker=["W1", "W1", "W1", "W2", "W2"],
+        platform=["P1", "P1", "P2", "P2", None],
+        source=["grid_worker", "sensor", "operator", "sensor", "operator"],
+    )
+    a = kpis.assessment(f, "worker", NOW)
+    assert list(a["worker"]) == ["W2", "W1"] and list(a["rank"]) == [1, 2]
+    w1 = a.set_index("worker").loc["W1"]
+    assert w1["closure"] == pytest.approx(200 / 3) and w1["on_time"] == pytest.approx(100 / 3)
+    assert w1["satisfaction"] == pytest.approx(62.5) and w1["reports"] == pytest.approx(100)
+    assert w1["score"] == pytest.approx(62.5)
+    # W2 has no rating: its score is the mean of the other terms by their weights
+    assert a.set_index("worker").loc["W2", "score"] == pytest.approx(68.75)
+    platforms = kpis.assessment(f, "platform", NOW, kpis.parse_weights("closure=1,on_time=1"))
+    assert set(platforms["platform"]) == {"P1", "P2"} and platforms["reports"].isna().all()
+    with pytest.raises(kpis.InvalidInput, match="Unknown"):
+        kpis.parse_weights("speed=3")

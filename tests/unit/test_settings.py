@@ -84,3 +84,9 @@ def test_escalation_steps(text: str, steps: tuple[int, ...]) -> None:
 def test_bad_dispatch_settings_are_refused(env: dict[str, str]) -> None:
     with pytest.raises(s.SettingsError):
         s.load(env)
+
+
+def test_assessment_weights_must_parse() -> None:
+    with pytest.raises(s.SettingsError, match="GD_ASSESSMENT_WEIGHTS"):
+        s.load({"GD_ASSESSMENT_WEIGHTS": "closure=abc"})
+    assert s.load({"GD_ASSESSMENT_WEIGHTS": "closure=1"}).assessment_weights == "closure=1"
