@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from console import state
 from console.settings import Settings
-from geo import avl, incidents, places, tokens, units
+from geo import avl, incidents, places, tasks, tokens, units
 from geo.coords import to_wgs84
 from geo.db import transaction
 from geo.errors import InvalidInput
@@ -74,6 +74,12 @@ class UnitStatusIn(BaseModel):
     status: UnitStatus
 
 
+class TaskProgressIn(BaseModel):
+    model_config = _STRICT
+    grid: str = Field(pattern=r"^[0-9]{15}$", description="the grid's code")
+    done: int = Field(ge=0, le=1_000_000, description="how many are done so far (never less)")
+
+
 _bearer = HTTPBearer(auto_error=False, description="API token (python -m console token)")
 
 
@@ -96,6 +102,7 @@ IncidentsRead = Annotated[tokens.Token, need("incidents:read")]
 IncidentsWrite = Annotated[tokens.Token, need("incidents:write")]
 UnitsRead = Annotated[tokens.Token, need("units:read")]
 UnitsWrite = Annotated[tokens.Token, need("units:write")]
+TasksWrite = Annotated[tokens.Token, need("tasks:write")]
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:
@@ -278,5 +285,19 @@ def router(settings: Settings) -> APIRouter:
         with transaction(pool(), actor=tok.actor) as conn:
             status = units.set_status(conn=conn, unit_id=unit_id, target=body.status)
         return {"id": unit_id, "status": status}
+
+    @r.post(
+        "/tasks/{task_id}/progress",
+        summary="A grid worker's progress on a mass task (格防码 / 吹哨报到)",
+    )
+    def task_progress(
+        body: TaskProgressIn,
+        tok: TasksWrite,
+        task_id: int = Path(ge=1, le=2**62),
+    ) -> dict[str, Any]:
+        with transaction(pool(), actor=tok.actor) as conn:
+            p = tasks.report(conn=conn, task_id=task_id, grid_code=body.grid, done=body.done)
+        return {"task": task_id, "grid": p.grid_code, "target": p.target, "done": p.done,
+                "late": p.late}  # fmt: skip
 
     return r

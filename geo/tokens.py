@@ -17,6 +17,7 @@ SCOPES = (
     "units:write",
     "open311",
     "features:read",
+    "tasks:write",
 )
 PREFIX = "gd_"
 

@@ -1,0 +1,138 @@
+"""Mass tasks (格防码 / 吹哨报到): one check-list to many grids, progress per grid.
+
+A task is created for the grids inside a drawn area or under chosen admin units, with a
+target count per grid and a deadline; grid workers report how many they have done (the API);
+the map shows completion per grid, and a grid not done by the deadline is late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import shapely
+from psycopg.rows import dict_row
+
+from geo.errors import Conflict, InvalidInput, NotFound
+
+MAX_GRIDS = 10_000
+
+
+@dataclass(frozen=True)
+class GridProgress:
+    grid_code: str
+    target: int
+    done: int
+    late: bool
+
+    @property
+    def share(self) -> float:
+        return min(self.done / self.target, 1.0)
+
+
+def create(
+    *,
+    conn: psycopg.Connection,
+    title: str,
+    deadline: dt.datetime,
+    target: int,
+    instructions: str = "",
+    area: shapely.Geometry | None = None,
+    admin_codes: Sequence[str] = (),
+) -> tuple[int, int]:
+    """A task for the current grids whose point-on-surface lies in ``area`` or which belong
+    under any of ``admin_codes``; returns (task id, number of grids)."""
+    title = (title or "").strip()
+    if not 1 <= len(title) <= 200:
+        raise InvalidInput("The task needs a title (1-200 characters).")
+    if len(instructions or "") > 4000:
+        raise InvalidInput("The instructions are longer than 4,000 characters.")
+    if deadline.tzinfo is None or deadline <= dt.datetime.now(dt.UTC):
+        raise InvalidInput("The deadline must be in the future (with a time zone).")
+    if not 1 <= int(target) <= 100_000:
+        raise InvalidInput("The target per grid must be 1-100,000.")
+    if area is None and not admin_codes:
+        raise InvalidInput("Pick the grids: draw an area or choose admin units.")
+    if area is not None and (area.is_empty or area.geom_type not in ("Polygon", "MultiPolygon")
+                             or not area.is_valid):  # fmt: skip
+        raise InvalidInput("The area must be a valid polygon.")
+    codes = conn.execute(
+        "SELECT g.code FROM grids g WHERE g.valid_to IS NULL AND ("
+        " (%(a)s::bytea IS NOT NULL AND ST_Intersects(ST_PointOnSurface(g.geom),"
+        "   ST_GeomFromWKB(%(a)s::bytea, 4326)))"
+        " OR g.path <@ ANY(SELECT path FROM admin_units WHERE code = ANY(%(u)s)))"
+        " ORDER BY g.code",
+        {"a": shapely.to_wkb(area) if area is not None else None, "u": list(admin_codes)},
+    ).fetchall()
+    if not codes:
+        raise InvalidInput("No grid lies in the area or under those admin units.")
+    if len(codes) > MAX_GRIDS:
+        raise InvalidInput(f"At most {MAX_GRIDS:,} grids in one task.")
+    task_id = conn.execute(
+        "INSERT INTO mass_tasks (title, instructions, deadline) VALUES (%(t)s, %(i)s, %(d)s) "
+        "RETURNING id",
+        {"t": title, "i": instructions or "", "d": deadline},
+    ).fetchone()[0]  # type: ignore[index]
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO mass_task_grids (task_id, grid_code, target) VALUES (%s, %s, %s)",
+            [(task_id, c[0], int(target)) for c in codes],
+        )
+    conn.execute(
+        "INSERT INTO audit_log (entity, entity_id, action, after) VALUES ('mass_task', %(i)s, "
+        "'created', %(a)s)",
+        {"i": str(task_id), "a": json.dumps({"title": title, "grids": len(codes)})},
+    )
+    return int(task_id), len(codes)
+
+
+def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int) -> GridProgress:
+    """A grid worker's count so far (it may only go up; a task past its deadline still takes
+    reports, which then stay late)."""
+    if not 0 <= int(done) <= 1_000_000:
+        raise InvalidInput("The count must be 0-1,000,000.")
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(
+            "SELECT g.target, g.done, t.deadline FROM mass_task_grids g JOIN mass_tasks t "
+            "ON t.id = g.task_id WHERE g.task_id = %(t)s AND g.grid_code = %(c)s FOR UPDATE",
+            {"t": task_id, "c": grid_code},
+        ).fetchone()
+    if row is None:
+        raise NotFound(f"Grid {grid_code} has no part in task {task_id}.")
+    if int(done) < row["done"]:
+        raise Conflict(f"The count cannot go down (it is {row['done']}).")
+    conn.execute(
+        "UPDATE mass_task_grids SET done = %(d)s, updated_at = now(), updated_by = app_actor() "
+        "WHERE task_id = %(t)s AND grid_code = %(c)s",
+        {"d": int(done), "t": task_id, "c": grid_code},
+    )
+    late = int(done) < row["target"] and row["deadline"] < dt.datetime.now(dt.UTC)
+    return GridProgress(grid_code, row["target"], int(done), late)
+
+
+def progress(*, conn: psycopg.Connection, task_id: int) -> list[GridProgress]:
+    """Every grid of the task: target, done, and late (deadline passed, target not met)."""
+    rows = conn.execute(
+        "SELECT g.grid_code, g.target, g.done, (g.done < g.target AND t.deadline < now()) "
+        "FROM mass_task_grids g JOIN mass_tasks t ON t.id = g.task_id "
+        "WHERE g.task_id = %(t)s ORDER BY g.grid_code",
+        {"t": task_id},
+    ).fetchall()
+    if not rows:
+        raise NotFound(f"Task {task_id} does not exist.")
+    return [GridProgress(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+
+def summary(items: Sequence[GridProgress]) -> dict[str, Any]:
+    """Grids, how many are complete, late, and the overall completion share."""
+    target = sum(i.target for i in items)
+    return {
+        "grids": len(items),
+        "complete": sum(i.done >= i.target for i in items),
+        "late": sum(i.late for i in items),
+        "completion": sum(min(i.done, i.target) for i in items) / target if target else 0.0,
+    }
