@@ -58,12 +58,18 @@ def _pct(a: int, b: int) -> float | None:
     return 100.0 * a / b if b else None
 
 
-def compute(f: pd.DataFrame, now: dt.datetime) -> Kpis:
-    """The KPIs of the cases in ``f`` (one row per case, columns ``COLUMNS``) at ``now``."""
-    ts = pd.Timestamp(now)
+def _closure(f: pd.DataFrame, ts: pd.Timestamp) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per case: closed; due (closed, or past its closing deadline); closed on time."""
     closed = f["closed_at"].notna()
     due = closed | (f["close_due"].notna() & (f["close_due"] < ts))
     on_time = closed & f["close_due"].notna() & (f["closed_at"] <= f["close_due"])
+    return closed, due, on_time
+
+
+def compute(f: pd.DataFrame, now: dt.datetime) -> Kpis:
+    """The KPIs of the cases in ``f`` (one row per case, columns ``COLUMNS``) at ``now``."""
+    ts = pd.Timestamp(now)
+    closed, due, on_time = _closure(f, ts)
     times = {}
     for name, at, deadline in STEPS:
         done = f[at].notna()
@@ -172,19 +178,24 @@ def assessment(
     of that one's mean."""
     if who not in ("worker", "platform"):
         raise InvalidInput("Assess workers or platforms.")
-    rows = []
     g = f[f[who].notna()]
-    for name, part in g.groupby(who, sort=True):
-        k = compute(part, now)
-        rows.append({
-            who: str(name),
-            "cases": k.reported,
-            "closure": k.closure_rate,
-            "on_time": k.on_time_rate,
-            "satisfaction": None if k.satisfaction is None else (k.satisfaction - 1) * 25,
-            "filed": int((part["source"] == "grid_worker").sum()),
-        })  # fmt: skip
-    out = pd.DataFrame(rows, columns=[who, "cases", "closure", "on_time", "satisfaction", "filed"])
+    closed, due, on_time = _closure(g, pd.Timestamp(now))
+    parts = pd.DataFrame({
+        who: g[who].astype(str), "closed": closed, "due": due, "on_time": on_time,
+        "rating": g["satisfaction"], "filed": g["source"] == "grid_worker",
+    })  # fmt: skip
+    agg = parts.groupby(who, sort=True).agg(
+        cases=("closed", "size"), closed=("closed", "sum"), due=("due", "sum"),
+        on_time=("on_time", "sum"), rating=("rating", "mean"), filed=("filed", "sum"),
+    )  # fmt: skip
+    out = pd.DataFrame({
+        who: agg.index.astype(str),
+        "cases": agg["cases"].to_numpy(),
+        "closure": (100.0 * agg["closed"] / agg["cases"]).to_numpy(),
+        "on_time": (100.0 * agg["on_time"] / agg["due"].where(agg["due"] > 0)).to_numpy(),
+        "satisfaction": ((agg["rating"] - 1) * 25).to_numpy(),
+        "filed": agg["filed"].astype(int).to_numpy(),
+    })  # fmt: skip
     if out.empty:
         return out.assign(reports=[], score=[], rank=[])
     out["reports"] = out["filed"].rank(pct=True) * 100 if who == "worker" else np.nan
