@@ -31,7 +31,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 from console import i18n, planning_coverage, state
 from console.desk_callbacks import clicked, failure, message
 from console.settings import Settings, planning_rules
-from geo import boundaries, planning
+from geo import boundaries, planning, planning_import
 from geo.db import transaction
 from geo.errors import InvalidInput
 from layers import planning as plan_layers
@@ -175,16 +175,6 @@ def layout(tx: dict[str, str], the_map: Any, legend_box: Any) -> list[Any]:
     ]
 
 
-def _feature_collection(geom: Any) -> dict[str, Any]:
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "geometry": shapely.geometry.mapping(p), "properties": {}}
-            for p in shapely.get_parts(geom)
-        ],
-    }
-
-
 def _drawn(drawn: Any, kind: str) -> dict[str, Any] | None:
     """The shape the planner last drew or edited, if it is of the kind the tool wants."""
     g = drawn.get("geometry") if isinstance(drawn, dict) else None
@@ -246,8 +236,15 @@ def _from_features(fc: Any) -> list[dict[str, Any]]:
             raise InvalidInput(
                 "The previewed boundary set is not valid: upload it again."
             ) from None
-        out.append({k: props.get(k) for k in planning.IMPORT_FIELDS} | {"geom": geom})
+        out.append({k: props.get(k) for k in planning_import.IMPORT_FIELDS} | {"geom": geom})
     return out
+
+
+def _problem_list(p: planning.Preview, tx: dict[str, str]) -> Any:
+    """Every problem of a preview, or the all-clear."""
+    if not p.problems:
+        return message(tx["plan.checks_ok"])
+    return html.Ul([html.Li(x.message) for x in p.problems], className="gd-problems")
 
 
 def _impact_table(p: planning.Preview, tx: dict[str, str]) -> Any:
@@ -441,16 +438,11 @@ def register(app: dash.Dash, settings: Settings) -> None:
                 p = planning.preview(conn=conn, edit=edit, rules=rules)
         except Exception as exc:  # noqa: BLE001 - a safe message
             return (plan_layers.EMPTY, plan_layers.EMPTY, failure(exc), None, None, True)
-        problems = (
-            html.Ul([html.Li(x.message) for x in p.problems], className="gd-problems")
-            if p.problems
-            else message(tx["plan.checks_ok"])
-        )
         pending = {"edit": planning.edit_to_json(edit), "base": p.base}
         return (
             plan_layers.proposal(p.proposal, p.before, p.names),
             plan_layers.problems(p.problems),
-            problems,
+            _problem_list(p, tx),
             _impact_table(p, tx),
             pending,
             not p.ok,
@@ -475,7 +467,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         try:
             rows = _read_upload(contents, filename, settings)
             with pool().connection() as conn:
-                d = planning.import_preview(conn=conn, grids=rows, rules=rules)
+                d = planning_import.import_preview(conn=conn, grids=rows, rules=rules)
         except Exception as exc:  # noqa: BLE001 - a safe message
             return (plan_layers.EMPTY, plan_layers.EMPTY, failure(exc), None, None, True, None)
         p = d.preview
@@ -499,16 +491,11 @@ def register(app: dash.Dash, settings: Settings) -> None:
             ),
             impact=[r for r in p.impact if r.code not in keep],
         )
-        problems = (
-            html.Ul([html.Li(x.message) for x in p.problems], className="gd-problems")
-            if p.problems
-            else message(tx["plan.checks_ok"])
-        )
         pending = {"import": _as_features(rows), "base": p.base}
         return (
             plan_layers.proposal(shown.proposal, p.before, p.names),
             plan_layers.problems(p.problems),
-            problems,
+            _problem_list(p, tx),
             _impact_table(shown, tx),
             pending,
             not p.ok or not (d.added or d.removed or d.changed),
@@ -540,7 +527,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
                 raise InvalidInput("The preview's versions are missing: preview again.")
             with transaction(pool(), state.actor(settings)) as conn:
                 if "import" in pending:
-                    saved = planning.save_import(
+                    saved = planning_import.save_import(
                         conn=conn, grids=_from_features(pending["import"]),
                         reason=str(reason or ""), base=base, rules=rules,
                     )  # fmt: skip

@@ -13,12 +13,12 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import h3
 import numpy as np
 import numpy.typing as npt
 import psycopg
 import shapely
 
+from geo.analytics import ring
 from geo.gridindex import GridIndex
 from geo.h3index import parent_cells
 from geo.routing.graph import TravelGraph
@@ -164,14 +164,7 @@ class Coverage:
 
 def hex_polygons(hexes: npt.NDArray[np.int64]) -> list[list[list[float]]]:
     """Outer ring of each hexagon as [[lon, lat], ...] (closed)."""
-    out = []
-    for c in hexes.view(np.uint64):
-        ring = [
-            [round(lng, 6), round(lat, 6)]
-            for lat, lng in h3.cell_to_boundary(h3.int_to_str(int(c)))
-        ]
-        out.append([*ring, ring[0]])
-    return out
+    return [[list(p) for p in ring(int(c))] for c in hexes]
 
 
 def available_units(

@@ -10,7 +10,6 @@ incidents and records who, when and why. Past incidents keep the grid version th
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
@@ -90,14 +89,18 @@ class Saved:
     rehomed: int
 
 
+_GRID_ROW = (
+    "SELECT id, code, version, name, type, community_code, path::text AS path, worker_name, "
+    "worker_phone, leader_name, zone_class, households, population, ST_AsBinary(geom) AS wkb "
+    "FROM grids "
+)
+
+
 def _rows(
     conn: psycopg.Connection, where: str, params: Mapping[str, Any], lock: bool
 ) -> dict[str, dict[str, Any]]:
-    q = (
-        "SELECT id, code, version, name, type, community_code, path::text AS path, worker_name, "
-        "worker_phone, leader_name, zone_class, households, population, ST_AsBinary(geom) AS wkb "
-        f"FROM grids WHERE valid_to IS NULL AND ({where}) ORDER BY code"
-        + (" FOR UPDATE" if lock else "")
+    q = f"{_GRID_ROW} WHERE valid_to IS NULL AND ({where}) ORDER BY code" + (
+        " FOR UPDATE" if lock else ""
     )
     with conn.cursor(row_factory=dict_row) as cur:
         out = {}
@@ -122,10 +125,7 @@ def _around(
 def _version(conn: psycopg.Connection, code: str, version: int) -> dict[str, Any]:
     with conn.cursor(row_factory=dict_row) as cur:
         r = cur.execute(
-            "SELECT id, code, version, name, type, community_code, path::text AS path, "
-            "worker_name, worker_phone, leader_name, zone_class, households, population, "
-            "ST_AsBinary(geom) AS wkb FROM grids WHERE code = %(c)s AND version = %(v)s",
-            {"c": code, "v": version},
+            _GRID_ROW + "WHERE code = %(c)s AND version = %(v)s", {"c": code, "v": version}
         ).fetchone()
     if r is None:
         raise NotFound(f"Grid {code} has no version {version}.")
@@ -638,176 +638,3 @@ def suggestions(
             Suggestion(code, name, households, n, float(over), b.balanced_cut(g, pts.lon, pts.lat))
         )
     return out
-
-
-IMPORT_FIELDS = ("code", "name", "type", "community_code", "households", "population",
-                 "worker_name", "worker_phone", "leader_name", "zone_class")  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ImportDiff:
-    """A boundary set from a file against the grids of its communities now."""
-
-    preview: Preview
-    added: list[str]
-    removed: list[str]
-    changed: list[str]
-    unchanged: list[str]
-
-
-def import_preview(
-    *, conn: psycopg.Connection, grids: Sequence[Mapping[str, Any]], rules: b.Rules = b.RULES,
-    lock: bool = False,
-) -> ImportDiff:  # fmt: skip
-    """Check a new boundary set (rows of ``IMPORT_FIELDS`` plus ``geom``) for the communities
-    it names: every current grid of those communities missing from it is removed; each grid
-    gets the same checks as an edit (valid, inside its community, no overlaps with each
-    other or with the grids around, no gaps where there were grids)."""
-    if not grids or len(grids) > 5_000:
-        raise InvalidInput("The file must hold 1 to 5,000 grids.")
-    incoming: dict[str, dict[str, Any]] = {}
-    for g in grids:
-        code = str(g.get("code") or "")
-        _check_row(code, g)
-        if code in incoming:
-            raise InvalidInput(f"Grid {code} appears twice in the file.")
-        geom = g.get("geom")
-        if geom is None or geom.is_empty or geom.geom_type not in b.POLYGONAL:
-            raise InvalidGeometry(f"Grid {code} has no polygon.")
-        incoming[code] = {**{k: g.get(k) for k in IMPORT_FIELDS}, "geom": b.clean(geom)}
-    communities = sorted({str(r["community_code"]) for r in incoming.values()})
-    paths: dict[str, str] = dict(
-        conn.execute(
-            "SELECT code, path::text FROM admin_units WHERE level = 'community' "
-            "AND code = ANY(%(c)s)",
-            {"c": communities},
-        ).fetchall()
-    )
-    missing = [c for c in communities if c not in paths]
-    if missing:
-        raise InvalidInput(f"Not a community: {', '.join(missing)}.")
-    current = _rows(conn, "community_code = ANY(%(m)s)", {"m": communities}, lock)
-    for c, r in incoming.items():  # what the file leaves empty stays as it is
-        if c in current:
-            for k in IMPORT_FIELDS:
-                if r[k] is None:
-                    r[k] = current[c][k]
-    area = shapely.union_all([r["geom"] for r in incoming.values()])
-    around = _around(conn, area if area.is_valid else area.buffer(0), lock, rules.snap_m / 100_000)
-    neighbours = {c: r["geom"] for c, r in around.items() if c not in current}
-    after: dict[str, b.Geom | None] = {c: r["geom"] for c, r in incoming.items()}
-    after |= {c: None for c in current if c not in incoming}
-    proposal = b.Proposal("import", after)
-    before = {c: r["geom"] for c, r in current.items()}
-    parents = _parents(conn, set(communities))
-    problems = b.check(
-        proposal,
-        before,
-        neighbours,
-        {c: parents[str(r["community_code"])] for c, r in incoming.items()},
-        rules=rules,
-    )
-    people = {c: (r["households"], r["population"]) for c, r in current.items()}
-    impact = []
-    for row in b.impact(
-        proposal, before, people, _points(conn, list(before), True),
-        _points(conn, list(before), False), rules=rules,
-    ):  # fmt: skip
-        new = incoming.get(row.code)
-        if new is not None:  # the file says how many live there
-            hh, pop = int(new["households"] or 0), int(new["population"] or 0)
-            row = dataclasses.replace(
-                row,
-                households=(row.households[0], hh),
-                population=(row.population[0], pop),
-                workload=(row.workload[0], hh / rules.households_target),
-            )
-        impact.append(row)
-    templates = {
-        c: {**{k: r[k] for k in _ATTRS if k != "path"}, "path": paths[str(r["community_code"])]}
-        for c, r in incoming.items()
-    }
-    changed: list[str] = []
-    unchanged: list[str] = []
-    for c in sorted(set(incoming) & set(current)):
-        old, new = current[c], incoming[c]
-        same_shape = old["geom"].symmetric_difference(new["geom"]).area < 1e-12
-        same_attrs = all((old[k] or None) == (new[k] or None) for k in IMPORT_FIELDS if k != "code")
-        (unchanged if same_shape and same_attrs else changed).append(c)
-    names = {c: str(r["name"]) for c, r in incoming.items()} | {
-        c: str(r["name"]) for c, r in current.items() if c not in incoming
-    }
-    p = Preview(
-        None,
-        proposal,
-        problems,
-        impact,
-        {c: r["version"] for c, r in current.items()},
-        before,
-        neighbours,
-        names,
-        current,
-        templates,
-    )
-    return ImportDiff(
-        p,
-        sorted(set(incoming) - set(current)),
-        sorted(set(current) - set(incoming)),
-        changed,
-        unchanged,
-    )
-
-
-def _check_row(code: str, g: Mapping[str, Any]) -> None:
-    """The attributes of one imported grid (the file reader checks them too; a preview that
-    travelled through the browser is checked again here)."""
-    if not (len(code) == 15 and code.isascii() and code.isdigit()):
-        raise InvalidInput(f"Grid code {code!r} is not 15 digits.")
-    if g.get("type") not in GRID_TYPES:
-        raise InvalidInput(f"Grid {code}: unknown type {g.get('type')!r}.")
-    if g.get("zone_class") not in ("key", "central", "other"):
-        raise InvalidInput(f"Grid {code}: unknown zone class {g.get('zone_class')!r}.")
-    name = g.get("name")
-    if not isinstance(name, str) or not 1 <= len(name) <= 100:
-        raise InvalidInput(f"Grid {code}: the name must be 1-100 characters.")
-    for k in ("households", "population"):
-        v = g.get(k)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0):
-            raise InvalidInput(f"Grid {code}: {k} must be a whole number of 0 or more.")
-    for k in ("worker_name", "worker_phone", "leader_name", "community_code"):
-        v = g.get(k)
-        if v is not None and (not isinstance(v, str) or len(v) > 100):
-            raise InvalidInput(f"Grid {code}: {k} must be text of up to 100 characters.")
-
-
-def save_import(
-    *,
-    conn: psycopg.Connection,
-    grids: Sequence[Mapping[str, Any]],
-    reason: str,
-    base: Mapping[str, int],
-    rules: b.Rules = b.RULES,
-) -> Saved:
-    """Apply a previewed boundary set in the caller's transaction (checked again, locked,
-    refused if any grid changed since ``base`` or anything is wrong). Unchanged grids keep
-    their version."""
-    reason = (reason or "").strip()
-    if not 1 <= len(reason) <= 500:
-        raise InvalidInput("Say why the boundaries change (1-500 characters).")
-    _one_at_a_time(conn)
-    d = import_preview(conn=conn, grids=grids, rules=rules, lock=True)
-    if dict(base) != d.preview.base:
-        raise Conflict("Grids of these communities changed since the preview: preview again.")
-    if d.preview.problems:
-        raise InvalidGeometry(" ".join(x.message for x in d.preview.problems[:3]))
-    keep = set(d.unchanged)
-    p = d.preview
-    if keep == set(p.proposal.after):
-        raise InvalidInput("The file changes nothing.")
-    trimmed = dataclasses.replace(
-        p,
-        proposal=b.Proposal("import", {c: g for c, g in p.proposal.after.items() if c not in keep}),
-        impact=[r for r in p.impact if r.code not in keep],
-        rows={c: r for c, r in p.rows.items() if c not in keep},
-    )
-    return _write(conn, trimmed, "import", reason)

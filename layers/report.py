@@ -15,9 +15,8 @@ import folium
 import pandas as pd
 from branca.element import Figure
 
-from geo.analytics import ring
 from geo.reports import LOCAL, ReportData
-from layers.heatmap import COUNT_RAMP
+from layers.heatmap import COUNT_RAMP, hexagons
 
 VENDOR = Path(__file__).resolve().parent / "vendor" / "leaflet-1.9.4"
 TITLES = {
@@ -44,11 +43,7 @@ def map_html(data: ReportData) -> str:
     """The hexbin map as an HTML fragment (an iframe-free div and its script)."""
     h = data.hexbins
     top = max(int(h.counts.max()), 1) if len(h.counts) else 1
-    feats: list[dict[str, Any]] = [
-        {"type": "Feature", "properties": {"n": int(n)},
-         "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in ring(int(c))]]}}
-        for c, n in zip(h.cells, h.counts, strict=True)
-    ]  # fmt: skip
+    feats: list[dict[str, Any]] = hexagons(h.cells, h.counts)["features"]
     if feats:
         xs = [p[0] for f in feats for p in f["geometry"]["coordinates"][0]]
         ys = [p[1] for f in feats for p in f["geometry"]["coordinates"][0]]

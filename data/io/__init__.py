@@ -26,6 +26,7 @@ import psycopg
 
 from data.errors import ImportRejected, Problem
 from data.io import _write
+from data.io._checks import _missing
 from data.io._export import export_admin_units, export_grids, export_incidents
 from data.io._validate import Context, Prepared
 from data.io._validate import prepare_admin_units as validate_admin_units
@@ -36,7 +37,7 @@ from data.io._validate import prepare_units as validate_units_csv
 from data.io._validate import prepare_water as validate_water
 from geo.coords import BBox
 from geo.db import transaction
-from geo.planning import IMPORT_FIELDS
+from geo.planning_import import IMPORT_FIELDS
 
 __all__ = [
     "Context",
@@ -269,7 +270,7 @@ def read_grids(
     layer: str | None = None,
 ) -> list[dict[str, Any]]:
     """A grid file read and checked row by row (columns, codes, communities, geometry), for
-    the planning page to preview as a boundary set (``geo.planning.import_preview``);
+    the planning page to preview as a boundary set (``geo.planning_import.import_preview``);
     nothing is written. Raises :class:`ImportRejected` listing every bad row."""
     prepared = validate_grids(
         Path(path), mapping=mapping, layer=layer, context=_write.fetch_context(conn, None)
@@ -280,10 +281,3 @@ def read_grids(
         {k: (None if _missing(r[k]) else r[k]) for k in keys} | {"geom": r["geom"]}
         for r in frame.to_dict("records")
     ]
-
-
-def _missing(v: object) -> bool:
-    try:
-        return v is None or bool(v != v)  # NaN
-    except (TypeError, ValueError):
-        return False

@@ -31,6 +31,7 @@ from console import report
 from geo import analytics
 from geo.db import connect
 from geo.h3index import parent_cells
+from layers import heatmap
 from tests.bench._harness import Context, Result, best_of
 
 TARGET_ROWS = 1_000_000
@@ -39,20 +40,6 @@ COLUMNS = (
     "status, dispatched_at, accepted_at, on_scene_at, resolved_at, closed_at, respond_due, "
     "arrive_due, report_due, close_due"
 )
-
-
-def _feature_collection(h: analytics.Hexbins) -> dict[str, object]:
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "properties": {"n": int(n)},
-                "geometry": {"type": "Polygon", "coordinates": [analytics.ring(int(c))]},
-            }
-            for c, n in zip(h.cells, h.counts, strict=True)
-        ],  # fmt: skip
-    }
 
 
 def run(ctx: Context) -> list[Result]:
@@ -108,8 +95,8 @@ def run(ctx: Context) -> list[Result]:
         xlsx_s, _ = best_of(
             lambda: report.build(conn, "month", at, Path(tmp) / "m.xlsx", "zh-CN"), runs=3
         )
-    kb = len(json.dumps(_feature_collection(city), separators=(",", ":"))) / 1024
-    kb9 = len(json.dumps(_feature_collection(h), separators=(",", ":"))) / 1024
+    kb = len(json.dumps(heatmap.hexagons(city.cells, city.counts), separators=(",", ":"))) / 1024
+    kb9 = len(json.dumps(heatmap.hexagons(h.cells, h.counts), separators=(",", ":"))) / 1024
     return [
         Result(
             "heatmap_30d_ms",

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 import shapely
 
-from geo import boundaries, incidents, planning
+from geo import boundaries, incidents, planning, planning_import
 from geo.db import transaction
 from geo.errors import Conflict, InvalidGeometry
 
@@ -224,7 +224,7 @@ def community_set(conn: psycopg.Connection, code: str) -> list[dict[str, Any]]:
         "WHERE code = %s AND valid_to IS NULL) ORDER BY code",
         (code,),
     ).fetchall()
-    keys = planning.IMPORT_FIELDS
+    keys = planning_import.IMPORT_FIELDS
     return [dict(zip(keys, r[:10], strict=True)) | {"geom": shapely.from_wkb(r[10])} for r in rows]
 
 
@@ -233,7 +233,7 @@ def test_an_imported_set_shows_its_diff_and_applies_only_what_changed(
 ) -> None:
     a, b, ga, gb = pair(conn)
     grids = community_set(conn, a)
-    same = planning.import_preview(conn=conn, grids=grids)
+    same = planning_import.import_preview(conn=conn, grids=grids)
     assert same.preview.ok and same.changed == [] and same.added == [] and same.removed == []
     # The file moves the A/B edge, renames nothing, and merges B into A.
     for g in grids:
@@ -241,14 +241,14 @@ def test_an_imported_set_shows_its_diff_and_applies_only_what_changed(
             g["geom"] = shapely.union_all([ga, gb])
             g["households"] += 10
     grids = [g for g in grids if g["code"] != b]
-    d = planning.import_preview(conn=conn, grids=grids)
+    d = planning_import.import_preview(conn=conn, grids=grids)
     assert d.preview.ok, d.preview.problems
     assert d.changed == [a] and d.removed == [b] and d.added == []
     assert len(d.unchanged) == len(grids) - 1
     rows = {r.code: r for r in d.preview.impact}
     assert rows[a].households[1] == rows[a].households[0] + 10
     with transaction(conn, "planner:test") as c:
-        saved = planning.save_import(
+        saved = planning_import.save_import(
             conn=c, grids=grids, reason="2027 boundary set", base=d.preview.base
         )
     assert saved.codes == sorted([a, b])
@@ -262,11 +262,13 @@ def test_an_imported_set_with_an_overlap_or_a_hole_is_refused(conn: psycopg.Conn
     for g in grids:
         if g["code"] == a:
             g["geom"] = shapely.union_all([ga, gb.intersection(ga.buffer(0.0003))])
-    kinds = {x.kind for x in planning.import_preview(conn=conn, grids=grids).preview.problems}
+    kinds = {
+        x.kind for x in planning_import.import_preview(conn=conn, grids=grids).preview.problems
+    }
     assert kinds == {"overlap"}
     grids = [g for g in community_set(conn, a) if g["code"] != b]
-    holed = planning.import_preview(conn=conn, grids=grids).preview
+    holed = planning_import.import_preview(conn=conn, grids=grids).preview
     assert {x.kind for x in holed.problems} == {"gap"}
     with pytest.raises(InvalidGeometry, match="gap"):
         with transaction(conn, "planner:test") as c:
-            planning.save_import(conn=c, grids=grids, reason="bad", base=holed.base)
+            planning_import.save_import(conn=c, grids=grids, reason="bad", base=holed.base)
