@@ -101,7 +101,60 @@ def compute(f: pd.DataFrame, now: dt.datetime) -> Kpis:
 
 def by(f: pd.DataFrame, key: pd.Series, now: dt.datetime) -> dict[str, Kpis]:
     """The KPIs per value of ``key`` (aligned with ``f``), e.g. :func:`admin_key`."""
-    return {str(k): compute(g, now) for k, g in f.groupby(key, sort=True)}
+    return {str(k): compute(g, now) for k, g in f.groupby(key, sort=True) if k != ""}
+
+
+def table(f: pd.DataFrame, key: pd.Series, now: dt.datetime) -> pd.DataFrame:
+    """The main KPIs per value of ``key`` as one frame, most cases first: the same figures
+    as :func:`by` (reported, closed, closure and on-time rates, median response and arrival
+    times and their share within the SLA, overdue, satisfaction), computed in one groupby
+    so that 3,000 grids or workers take milliseconds."""
+    ts = pd.Timestamp(now)
+    closed, due, on_time = _closure(f, ts)
+    parts = {
+        "closed": closed,
+        "due": due,
+        "on_time": on_time,
+        "overdue": f["overdue"].fillna(False).astype(bool),
+        "rating": f["satisfaction"],
+    }
+    for name, at, deadline in STEPS[:2]:
+        done = f[at].notna()
+        settled = f[deadline].notna() & (done | (f[deadline] < ts))
+        parts[f"{name}_s"] = (f[at] - f["reported_at"]).dt.total_seconds()
+        parts[f"{name}_met"] = settled & done & (f[at] <= f[deadline])
+        parts[f"{name}_settled"] = settled
+    g = pd.DataFrame(parts).groupby(key.to_numpy(), sort=True)
+    a = g.sum(numeric_only=True)
+    out = pd.DataFrame({
+        "reported": g.size(), "closed": a["closed"].astype(int),
+        "closure": 100.0 * a["closed"] / g.size(),
+        "on_time": 100.0 * a["on_time"] / a["due"].where(a["due"] > 0),
+        "respond_p50_s": g["respond_s"].median(),
+        "respond_within": 100.0 * a["respond_met"] / a["respond_settled"].where(
+            a["respond_settled"] > 0),
+        "arrive_p50_s": g["arrive_s"].median(),
+        "arrive_within": 100.0 * a["arrive_met"] / a["arrive_settled"].where(
+            a["arrive_settled"] > 0),
+        "overdue": a["overdue"].astype(int), "satisfaction": g["rating"].mean(),
+    })  # fmt: skip
+    out = out[out.index.astype(str) != ""]
+    out.index = out.index.astype(str)
+    return out.rename_axis("key").sort_values(["reported"], ascending=False, kind="stable")
+
+
+GROUPS = ("district", "street", "community", "grid", "worker", "platform", "unit", "department")
+
+
+def group_key(f: pd.DataFrame, group: str) -> pd.Series:
+    """The key of ``group`` (an admin level, or worker / platform / unit / department: the
+    first unit sent and its agency) for each case; "" where a case has none, which
+    :func:`by` and :func:`table` leave out."""
+    if group not in GROUPS:
+        raise InvalidInput(f"Group by one of {', '.join(GROUPS)}.")
+    if group in ("district", "street", "community", "grid"):
+        return admin_key(f, GROUPS.index(group) + 1)
+    return f[group].fillna("").astype(str)
 
 
 def admin_key(f: pd.DataFrame, level: int) -> pd.Series:
@@ -126,17 +179,20 @@ def frame(
         raise InvalidInput("The time window needs a time zone and must run forwards.")
     cols = ", ".join(c for c in COLUMNS if c not in ("overdue", "path"))
     rows = conn.execute(
-        f"SELECT {cols}, path::text AS path, ({OVERDUE_SQL}) AS overdue, "
+        f"SELECT {cols}, path::text AS path, (status <> 'closed' AND {OVERDUE_SQL}) AS overdue, "
         "(SELECT g.worker_name FROM grids g WHERE g.id = i.grid_id) AS worker, "
         "(SELECT p.code FROM platform_grids pg JOIN platforms p ON p.id = pg.platform_id "
-        " WHERE pg.grid_code = i.grid_code ORDER BY p.code LIMIT 1) AS platform "
-        "FROM incidents i "
+        " WHERE pg.grid_code = i.grid_code ORDER BY p.code LIMIT 1) AS platform, "
+        "du.call_sign AS unit, du.agency AS department "
+        "FROM incidents i LEFT JOIN LATERAL (SELECT u.call_sign, u.agency FROM dispatches d "
+        " JOIN units u ON u.id = d.unit_id WHERE d.incident_id = i.id "
+        " ORDER BY d.dispatched_at, d.id LIMIT 1) du ON true "
         "WHERE reported_at >= %(s)s AND reported_at < %(e)s "
         "AND (%(p)s::text IS NULL OR path <@ %(p)s::ltree)",
         {"s": start, "e": end, "p": path},
     ).fetchall()
     order = [c for c in COLUMNS if c not in ("overdue", "path")]
-    order += ["path", "overdue", "worker", "platform"]
+    order += ["path", "overdue", "worker", "platform", "unit", "department"]
     f = pd.DataFrame(rows, columns=order)
     for c in ("reported_at", "closed_at", "close_due", "accepted_at", "respond_due",
               "on_scene_at", "arrive_due", "resolved_at", "report_due"):  # fmt: skip

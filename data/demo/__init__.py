@@ -17,7 +17,7 @@ import shapely
 from pyproj import Transformer
 
 from data.demo import _names
-from data.demo._activity import incidents_for, units_for
+from data.demo._activity import dispatches_for, incidents_for, units_for
 from data.demo._geometry import SIZES, SPACING_M, CityShape, SizeSpec, build_shape
 
 __all__ = ["SIZES", "DemoCity", "generate"]
@@ -62,6 +62,7 @@ class DemoCity:
     units: pd.DataFrame
     incidents: pd.DataFrame
     incident_events: pd.DataFrame
+    dispatches: pd.DataFrame
     roads: pd.DataFrame
     water: pd.DataFrame
 
@@ -79,6 +80,7 @@ def generate(size: str = "city", seed: int = 20261122, now: dt.datetime | None =
     platforms, platform_grids, stations = _platforms(shape, grids, spec, rng)
     units = units_for(shape, grids, platforms, stations, spec, rng, now)
     incidents, events = incidents_for(shape, grids, spec, rng, now)
+    dispatches = dispatches_for(incidents, units, platform_grids)
 
     # Everything to WGS-84.
     admin["geom"] = _multi(_wgs(admin["geom"].to_numpy()))
@@ -108,6 +110,7 @@ def generate(size: str = "city", seed: int = 20261122, now: dt.datetime | None =
         units,
         incidents,
         events,
+        dispatches,
         roads,
         water,
     )

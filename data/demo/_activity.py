@@ -379,3 +379,50 @@ def incidents_for(
     events = pd.concat(ev_frames, ignore_index=True).sort_values(["at", "incident_id"])
     events["actor"] = "demo"
     return incidents, events
+
+
+# Who is sent for what: the agency by category, else platform police for red cases and the
+# grid's own worker for the rest.
+AGENCY_FOR = {
+    "fire_hazard": "fire", "natural_disaster": "fire", "public_health": "health",
+    "epidemic": "health", "water_supply": "water", "power_outage": "power",
+    "street_light": "power", "road_damage": "roads", "sanitation": "sanitation",
+    "public_security": "police", "theft": "police", "traffic_accident": "police",
+}  # fmt: skip
+
+
+def dispatches_for(
+    incidents: pd.DataFrame, units: pd.DataFrame, platform_grids: pd.DataFrame
+) -> pd.DataFrame:
+    """The dispatch history of the settled cases (dispatched and resolved): one unit each,
+    released as completed when the case was resolved. Open cases get none, so no unit is
+    left busy by history."""
+    inc = incidents[incidents["dispatched_at"].notna() & incidents["resolved_at"].notna()]
+    agency = inc["category"].map(AGENCY_FOR)
+    agency = agency.where(agency.notna(), np.where(inc["priority"] == "red", "police", "grid"))
+    unit = pd.Series(pd.NA, index=inc.index, dtype="Int64")
+    workers = units[units["type"] == "grid_worker"].set_index("grid_code")["id"]
+    is_grid = agency == "grid"
+    unit[is_grid] = inc.loc[is_grid, "grid_code"].map(workers).astype("Int64")
+    # Police: a unit of the platform that serves the grid, spread by case id.
+    plat = platform_grids.drop_duplicates("grid_code").set_index("grid_code")["platform_id"]
+    police = units[units["agency"] == "police"]
+    for p, ids in police.groupby("platform_id")["id"]:
+        pick = (agency == "police") & (inc["grid_code"].map(plat) == p)
+        ids_ = ids.to_numpy()
+        unit[pick] = ids_[inc.loc[pick, "id"].to_numpy() % len(ids_)]
+    for a, ids in units[~units["agency"].isin(["grid", "police"])].groupby("agency")["id"]:
+        pick = agency == a
+        ids_ = ids.to_numpy()
+        unit[pick] = ids_[inc.loc[pick, "id"].to_numpy() % len(ids_)]
+    has = unit.notna()
+    return pd.DataFrame(
+        {
+            "incident_id": inc.loc[has, "id"].to_numpy(),
+            "unit_id": unit[has].astype(int).to_numpy(),
+            "dispatched_at": inc.loc[has, "dispatched_at"].to_numpy(),
+            "dispatched_by": "demo",
+            "released_at": inc.loc[has, "resolved_at"].to_numpy(),
+            "release_reason": "completed",
+        }
+    )

@@ -83,6 +83,14 @@ TABLES = {
         "updated_at",
     ],
     "incident_events": ["incident_id", "at", "actor", "action", "after"],
+    "dispatches": [
+        "incident_id",
+        "unit_id",
+        "dispatched_at",
+        "dispatched_by",
+        "released_at",
+        "release_reason",
+    ],
     "roads": ["name", "class", "bridge", "geom"],
     "water": ["name", "kind", "geom"],
 }
@@ -127,8 +135,9 @@ def database_is_empty(conn: psycopg.Connection) -> bool:
 def clear(conn: psycopg.Connection) -> None:
     """Remove all operational data (keeps schema and reference tables)."""
     conn.execute(
-        "TRUNCATE incident_events, audit_log, unit_positions, incidents, units, platform_grids, "
-        "platforms, grids, admin_units, roads, water, dataset_info RESTART IDENTITY"
+        "TRUNCATE incident_events, audit_log, unit_positions, dispatches, incident_photos, "
+        "idempotency_keys, incidents, units, platform_grids, platforms, grids, grid_changes, "
+        "admin_units, roads, water, mass_task_grids, mass_tasks, dataset_info RESTART IDENTITY"
     )
 
 
@@ -206,6 +215,9 @@ def load(
         _copy(conn, "incident_events", city.incident_events)
         counts["incident_events"] = len(city.incident_events)
         say(f"loaded incident events: {len(city.incident_events):,} rows")
+        _copy(conn, "dispatches", city.dispatches)
+        counts["dispatches"] = len(city.dispatches)
+        say(f"loaded dispatches: {len(city.dispatches):,} rows")
         for seq, table in (
             ("platforms_id_seq", "platforms"),
             ("units_id_seq", "units"),

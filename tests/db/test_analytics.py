@@ -93,6 +93,14 @@ def test_kpis_from_the_database_agree_with_sql(conn: psycopg.Connection) -> None
     part = kpis.compute(kpis.frame(conn=conn, start=start, end=end, path=path), now)
     per = kpis.by(f, kpis.admin_key(f, 1), now)
     assert part.reported == per[path].reported < k.reported
+    # overdue is the open cases past a deadline (挂单), never a closed one
+    assert not f.loc[f["status"] == "closed", "overdue"].any()
+    assert k.overdue == int(f.loc[f["status"] != "closed", "overdue"].sum())
+    # every settled demo case has the unit that was sent, and its agency
+    settled = f["resolved_at"].notna()
+    assert f.loc[settled, "unit"].notna().all() and f.loc[~settled, "unit"].isna().all()
+    depts = kpis.table(f, kpis.group_key(f, "department"), now)
+    assert depts["reported"].sum() == settled.sum() and "police" in depts.index
 
 
 def test_a_hexagon_lists_its_incidents_and_periods_compare(conn: psycopg.Connection) -> None:

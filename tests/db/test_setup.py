@@ -7,7 +7,8 @@ from console.__main__ import init_db
 from geo.db import connect
 from tests.conftest import fresh_database
 
-TABLES = ("admin_units", "grids", "platforms", "units", "incidents", "incident_events", "roads")
+TABLES = ("admin_units", "grids", "platforms", "units", "incidents", "incident_events",
+          "dispatches", "roads")  # fmt: skip
 
 
 def _counts(conninfo: str) -> dict[str, int]:
@@ -28,3 +29,20 @@ def test_init_db_loads_once(cluster) -> None:  # type: ignore[no-untyped-def]
         assert info is not None and info[0]["size"] == "tiny" and info[0]["synthetic"] is True
         audit = conn.execute("SELECT count(*) FROM audit_log WHERE action = 'demo.load'").fetchone()
         assert audit == (1,)
+
+
+def test_demo_replace_wipes_everything_that_points_at_the_city(cluster) -> None:  # type: ignore[no-untyped-def]
+    """`make demo` over a city that has been worked on (dispatches, a mass task, a grid
+    change): one TRUNCATE must name every table that references the city."""
+    from data.demo import generate
+    from data.demo.load import load
+
+    conninfo = fresh_database(cluster, "gd_setup_test")
+    city = generate("tiny", 7)
+    with connect(conninfo) as conn:
+        load(conn, city)
+        conn.execute("INSERT INTO mass_tasks (title, deadline) VALUES ('t', now()) ")
+        conn.commit()
+        load(conn, city, replace=True)
+        conn.commit()
+    assert _counts(conninfo)["dispatches"] == len(city.dispatches) > 0

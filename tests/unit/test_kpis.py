@@ -140,3 +140,35 @@ def test_assessment_scores_by_the_weighted_formula() -> None:
     assert set(platforms["platform"]) == {"P1", "P2"} and platforms["reports"].isna().all()
     with pytest.raises(kpis.InvalidInput, match="Unknown"):
         kpis.parse_weights("speed=3")
+
+
+@pytest.mark.parametrize("level", [1, 4])
+def test_table_agrees_with_the_per_group_kpis(level: int) -> None:
+    key = kpis.admin_key(FIXTURE, level)
+    t = kpis.table(FIXTURE, key, NOW)
+    per = kpis.by(FIXTURE, key, NOW)
+    assert list(t.index) == sorted(per, key=lambda k: -per[k].reported)
+    for k, row in t.iterrows():
+        want = per[str(k)]
+        assert row["reported"] == want.reported and row["closed"] == want.closed
+        assert row["overdue"] == want.overdue
+        for col, value in (("closure", want.closure_rate), ("on_time", want.on_time_rate),
+                           ("respond_within", want.respond.within_pct),
+                           ("arrive_within", want.arrive.within_pct),
+                           ("respond_p50_s", want.respond.p50_s),
+                           ("arrive_p50_s", want.arrive.p50_s),
+                           ("satisfaction", want.satisfaction)):  # fmt: skip
+            if value is None:
+                assert pd.isna(row[col]), (k, col)
+            else:
+                assert row[col] == pytest.approx(value), (k, col)
+
+
+def test_group_by_unit_and_department_leaves_out_cases_without_one() -> None:
+    f = FIXTURE.assign(unit=["C1", "C1", None, "F1", None],
+                       department=["police", "police", None, "fire", None])  # fmt: skip
+    t = kpis.table(f, kpis.group_key(f, "department"), NOW)
+    assert dict(t["reported"]) == {"police": 2, "fire": 1}
+    assert t.loc["police", "closure"] == pytest.approx(100.0)
+    with pytest.raises(kpis.InvalidInput):
+        kpis.group_key(f, "planet")
