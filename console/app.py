@@ -39,6 +39,7 @@ def create_app(settings: Settings) -> dash.Dash:
     server.state.settings = settings
     server.add_middleware(GZipMiddleware, minimum_size=2048)
     errors.install(server)
+    errors.log_dash_errors()
     server.include_router(api_v1.router(settings))
     server.include_router(open311.router(settings))
     server.include_router(ogc.router(settings))

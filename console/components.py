@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import html
+from dash import dcc, html
 
 from geo.mapdata import Counters, GridCard
 from layers.styles import PRIORITY_COLOURS
@@ -12,6 +12,7 @@ PAGES = (
     ("dispatch", "/dispatch"),
     ("planning", "/planning"),
     ("supervision", "/supervision"),
+    ("tasks", "/tasks"),
     ("replay", "/replay"),
     ("wall", "/wall"),
 )
@@ -119,3 +120,12 @@ def grid_card(card: GridCard, tx: dict[str, str]) -> html.Div:
         className="gd-card",
         id="grid-card-body",
     )
+
+
+def number(label: str, id_: str, lo: int, hi: int, value: int) -> html.Label:
+    """A labelled whole-number input (the browser keeps it within lo..hi; callbacks check
+    again)."""
+    return html.Label(
+        [label, dcc.Input(id=id_, type="number", min=lo, max=hi, step=1, value=value,
+                          className="gd-num")]
+    )  # fmt: skip

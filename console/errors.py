@@ -49,3 +49,23 @@ def install(server: FastAPI) -> None:
         # OGC API and Open311 clients expect 400 for a bad parameter; our own API says 422.
         status = 400 if request.url.path.startswith(("/ogc", "/open311/")) else 422
         return JSONResponse(_body(request, status, "Invalid request.", problems[:20]), status)
+
+
+def log_dash_errors() -> None:
+    """Log what a Dash callback or page layout raises: Dash 4.4's FastAPI backend answers
+    500 and drops the traceback, so a broken page would fail with nothing in the log."""
+    from dash.backends import _fastapi
+    from dash.exceptions import PreventUpdate
+
+    mw = _fastapi.DashMiddleware
+    if getattr(mw._handle_error, "_gd_logged", False):  # noqa: SLF001
+        return
+    original = mw._handle_error  # noqa: SLF001 - no public hook in 4.4
+
+    async def handle(self: Any, error: Exception, scope: Any, receive: Any, send: Any) -> None:
+        if not isinstance(error, PreventUpdate):
+            log.error("unexpected error in %s", scope.get("path"), exc_info=error)
+        await original(self, error, scope, receive, send)
+
+    handle._gd_logged = True  # type: ignore[attr-defined]
+    mw._handle_error = handle  # type: ignore[method-assign]  # noqa: SLF001

@@ -15,6 +15,7 @@ from console import (
     desk_callbacks,
     i18n,
     live,
+    mass_tasks,
     planning,
     replay,
     state,
@@ -30,6 +31,13 @@ from layers.registry import LAYERS, component, layers_control
 log = logging.getLogger(__name__)
 
 
+# Layers a page starts with unticked: the hexagons and task grids read better alone.
+OFF_LAYERS = {
+    "supervision": frozenset({"grids", "units", "incidents"}),
+    "tasks": frozenset({"grids", "units", "incidents", "platforms"}),
+}
+
+
 def _safe_counters(settings: Settings) -> tuple[mapdata.Counters | None, Any]:
     try:
         with state.pool(settings).connection() as conn:
@@ -39,8 +47,11 @@ def _safe_counters(settings: Settings) -> tuple[mapdata.Counters | None, Any]:
         return None, None
 
 
-def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
-    """The map shell shared by every page; the dispatch page adds the desk around the map."""
+def shell(
+    page: str, settings: Settings, lang: str | None, query: dict[str, Any] | None = None
+) -> html.Div:
+    """The map shell shared by every page; the dispatch page adds the desk around the map.
+    ``query``: the page's URL parameters (``/tasks?task=12`` opens that task)."""
     lang = i18n.normalise(lang, settings.lang)
     tx = i18n.t(lang)
     counters, bounds = _safe_counters(settings)
@@ -73,11 +84,13 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
                 settings.tile_url,
                 settings.tile_attribution,
                 passive=frozenset({"grids"}) if desk_page else frozenset(),
+                off=OFF_LAYERS.get(page, frozenset()),
             ),
             dl.ScaleControl(position="bottomleft", imperial=False),
             *(desk.overlays() if desk_page else []),
             *(planning.overlays() if page == "planning" else []),
             *(supervision.overlays() if page == "supervision" else []),
+            *(mass_tasks.overlays() if page == "tasks" else []),
         ]
     the_map = dl.Map(
         map_children,
@@ -101,6 +114,8 @@ def shell(page: str, settings: Settings, lang: str | None) -> html.Div:
         body = planning.layout(tx, the_map, legend_box)
     elif page == "supervision":
         body = supervision.layout(tx, lang, the_map, settings)
+    elif page == "tasks":
+        body = mass_tasks.layout(tx, lang, the_map, settings, (query or {}).get("task"))
     else:
         body = [
             html.Div(
@@ -147,8 +162,8 @@ def register(app: dash.Dash, settings: Settings) -> None:
     """Register the pages and the shell callbacks on ``app``."""
     for page, path in components.PAGES:
 
-        def layout(lang: str | None = None, _page: str = page, **_query: Any) -> html.Div:
-            return shell(_page, settings, lang)
+        def layout(lang: str | None = None, _page: str = page, **query: Any) -> html.Div:
+            return shell(_page, settings, lang, query)
 
         dash.register_page(page, path=path, layout=layout, title="griddispatch")
 
@@ -158,6 +173,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     replay.register(app, settings)
     planning.register(app, settings)
     supervision.register(app, settings)
+    mass_tasks.register(app, settings)
 
     @app.callback(
         Output("grid-card", "children"),

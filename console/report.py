@@ -19,6 +19,31 @@ from geo import kpis, reports
 from geo.errors import GeoError
 from layers import report as render
 
+FORMATS = ("html", "xlsx", "csv")
+
+
+def content(
+    conn: psycopg.Connection,
+    period: str,
+    at: dt.datetime,
+    fmt: str,
+    lang: str,
+    weights: dict[str, float] = kpis.WEIGHTS,
+) -> tuple[bytes, str]:
+    """The report of ``period`` before ``at`` as ``fmt`` (html, xlsx or csv): its bytes and
+    a file name such as ``griddispatch-week-2026-11-16.html``."""
+    if fmt not in FORMATS:
+        raise ValueError("the output must end in .html, .xlsx or .csv")
+    data = reports.gather(conn=conn, period=period, at=at, weights=weights)
+    if fmt == "html":
+        body = render.to_html(data, lang).encode()
+    elif fmt == "xlsx":
+        body = render.to_xlsx(data)
+    else:
+        body = render.to_csv(data).encode()
+    day = data.start.astimezone(reports.LOCAL).date().isoformat()
+    return body, f"griddispatch-{period}-{day}.{fmt}"
+
 
 def build(
     conn: psycopg.Connection,
@@ -29,16 +54,8 @@ def build(
     weights: dict[str, float] = kpis.WEIGHTS,
 ) -> Path:
     """Write the report of ``period`` before ``at`` to ``out``; returns ``out``."""
-    suffix = out.suffix.lower()
-    if suffix not in (".html", ".xlsx", ".csv"):
-        raise ValueError("the output must end in .html, .xlsx or .csv")
-    data = reports.gather(conn=conn, period=period, at=at, weights=weights)
-    if suffix == ".html":
-        out.write_text(render.to_html(data, lang), encoding="utf-8")
-    elif suffix == ".xlsx":
-        out.write_bytes(render.to_xlsx(data))
-    else:
-        out.write_text(render.to_csv(data), encoding="utf-8")
+    body, _ = content(conn, period, at, out.suffix.lower().lstrip("."), lang, weights)
+    out.write_bytes(body)
     return out
 
 

@@ -8,6 +8,7 @@ hotspots), the KPI tiles and a table by district. Clicking a hexagon lists its c
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,13 +19,15 @@ import numpy as np
 import shapely
 from dash import Input, Output, State, dcc, html
 
-from console import i18n, state
+from console import components, i18n, report, state
 from console.desk_callbacks import failure
 from console.settings import Settings
-from geo import analytics, kpis, mapdata
+from geo import analytics, kpis, mapdata, reports, tasks
+from geo.db import transaction
 from geo.errors import InvalidInput
-from layers import heatmap
+from layers import charts, heatmap
 
+log = logging.getLogger(__name__)
 NO = dash.no_update
 LOCAL = ZoneInfo("Asia/Shanghai")
 LENGTHS = (1, 7, 30, 90)
@@ -38,6 +41,7 @@ FILTER_VALUES = {
 }  # fmt: skip
 _lock = threading.Lock()
 _areas: dict[int, np.ndarray] = {}  # study area of the hotspot test, by resolution
+_labels: dict[str, str] = {}  # admin unit and platform names by code
 
 
 def overlays() -> list[Any]:
@@ -112,9 +116,51 @@ def layout(tx: dict[str, str], lang: str, the_map: Any, settings: Settings) -> l
             ),
             html.Div(id="sup-summary", className="gd-muted"),
             html.Div(id="sup-legend", className="gd-sup-legend"),
-            html.Div(id="sup-kpis", className="gd-kpi-row"),
-            html.Div(id="sup-table"),
+            html.Div(
+                [
+                    components.number(tx["sup.hot.target"], "sup-hot-target", 1, 100, 3),
+                    components.number(tx["sup.hot.hours"], "sup-hot-hours", 1, 720, 24),
+                    html.Button(tx["sup.hot.task"], id="sup-hot-task", className="gd-btn"),
+                    html.Div(id="sup-hot-result"),
+                ],
+                id="sup-hot-box",
+                className="gd-sup-hot",
+                style={"display": "none"},
+            ),  # fmt: skip
             html.Div(id="sup-cell"),
+            html.Div(id="sup-kpis", className="gd-kpi-row"),
+            dcc.Graph(
+                id="sup-trend",
+                config={"displayModeBar": False},
+                className="gd-sup-trend",
+                figure={"data": [], "layout": {"height": 220}},
+            ),
+            dcc.Dropdown(
+                id="sup-by",
+                options=[{"label": tx[f"sup.by.{g}"], "value": g} for g in kpis.GROUPS],
+                value="district",
+                clearable=False,
+            ),
+            html.Div(id="sup-table"),
+            html.H4(tx["sup.assessment"]),
+            html.Div(id="sup-assessment-box"),
+            html.H4(tx["sup.export"]),
+            html.Div(
+                [
+                    dcc.RadioItems(
+                        id="sup-report-period",
+                        options=[
+                            {"label": tx[f"sup.period.{p}"], "value": p} for p in reports.PERIODS
+                        ],
+                        value="week",
+                        inline=True,
+                    ),
+                    html.Button("HTML", id="sup-export-html", className="gd-btn"),
+                    html.Button("XLSX", id="sup-export-xlsx", className="gd-btn"),
+                    dcc.Download(id="sup-download"),
+                ],
+                className="gd-replay-controls",
+            ),  # fmt: skip
             dcc.Store(id="sup-query"),
         ],
         className="gd-side gd-plan-side gd-plan-pane",
@@ -172,24 +218,102 @@ def _legend(tx: dict[str, str], hide: dict[str, Any]) -> Any:
     ]
 
 
-def _tiles(tx: dict[str, str], k: kpis.Kpis) -> list[Any]:
-    def pct(v: float | None) -> str:
-        return "—" if v is None else f"{v:.1f}%"
+def _names(settings: Settings) -> dict[str, str]:
+    """Display names of admin units (by code) and platforms (by code)."""
+    with _lock:
+        if not _labels:
+            with state.pool(settings).connection() as conn:
+                _labels.update(conn.execute(
+                    "SELECT code, name FROM admin_units UNION ALL SELECT code, name FROM platforms"
+                ).fetchall())  # fmt: skip
+        return _labels
 
-    def mins(v: float | None) -> str:
-        return "—" if v is None else f"{v / 60:.1f} min"
 
-    pairs = [
-        ("sup.k.reported", f"{k.reported:,}"),
-        ("sup.k.closed", f"{k.closed:,}"),
-        ("sup.k.closure", pct(k.closure_rate)),
-        ("sup.k.on_time", pct(k.on_time_rate)),
-        ("sup.k.respond", f"{mins(k.respond.p50_s)} · {pct(k.respond.within_pct)}"),
-        ("sup.k.arrive", f"{mins(k.arrive.p50_s)} · {pct(k.arrive.within_pct)}"),
-        ("sup.k.overdue", f"{k.overdue:,}"),
-        ("sup.k.satisfaction", "—" if k.satisfaction is None else f"{k.satisfaction:.2f}"),
-    ]
-    return [html.Div([html.Div(tx[a]), html.B(b)], className="gd-kpi") for a, b in pairs]
+def _pct(v: float | None) -> str:
+    return "—" if v is None or v != v else f"{v:.1f}%"
+
+
+def _mins(v: float | None) -> str:
+    return "—" if v is None or v != v else f"{v / 60:.1f} min"
+
+
+def _tiles(tx: dict[str, str], k: kpis.Kpis, was: kpis.Kpis) -> list[Any]:
+    """The KPI tiles, each with its change against the window before (green when better)."""
+    tiles = [  # label, shown, value now, value before, is higher better, is a rate
+        ("sup.k.reported", f"{k.reported:,}", k.reported, was.reported, None, False),
+        ("sup.k.closed", f"{k.closed:,}", k.closed, was.closed, True, False),
+        ("sup.k.closure", _pct(k.closure_rate), k.closure_rate, was.closure_rate, True, True),
+        ("sup.k.on_time", _pct(k.on_time_rate), k.on_time_rate, was.on_time_rate, True, True),
+        ("sup.k.respond", f"{_mins(k.respond.p50_s)} · {_pct(k.respond.within_pct)}",
+         k.respond.within_pct, was.respond.within_pct, True, True),
+        ("sup.k.arrive", f"{_mins(k.arrive.p50_s)} · {_pct(k.arrive.within_pct)}",
+         k.arrive.within_pct, was.arrive.within_pct, True, True),
+        ("sup.k.overdue", f"{k.overdue:,}", k.overdue, was.overdue, False, False),
+        ("sup.k.satisfaction", "—" if k.satisfaction is None else f"{k.satisfaction:.2f}",
+         k.satisfaction, was.satisfaction, True, True),
+    ]  # fmt: skip
+    out = []
+    for key, shown, now, before, better, rate in tiles:
+        delta, cls = "", "gd-delta"
+        if now is not None and before is not None:
+            d = now - before
+            delta = f"{d:+.1f}" if rate else f"{d:+,}"
+            if better is not None and d:
+                cls += " gd-better" if (d > 0) == better else " gd-worse"
+        out.append(html.Div([html.Div(tx[key]), html.B(shown),
+                             html.Span(tx["sup.vs"].format(d=delta) if delta else "",
+                                       className=cls)], className="gd-kpi"))  # fmt: skip
+    return out
+
+
+def _group_table(tx: dict[str, str], t: Any, group: str, names: dict[str, str]) -> Any:
+    """The KPIs per group, most cases first (at most 50 rows)."""
+
+    def label(key: str) -> str:
+        if group in ("district", "street", "community"):
+            return names.get(key.split(".")[-1], key)
+        if group == "platform":
+            return names.get(key, key)
+        if group == "department":
+            return tx.get(f"agency.{key}", key)
+        return key
+
+    heads = (
+        "sup.by." + group,
+        "sup.k.reported",
+        "sup.k.closure",
+        "sup.k.on_time",
+        "sup.t.respond",
+        "sup.t.arrive",
+        "sup.k.overdue",
+        "sup.k.satisfaction",
+    )
+    rows = [
+        html.Tr([html.Td(label(str(key))), html.Td(f"{int(r['reported']):,}"),
+                 html.Td(_pct(r["closure"])), html.Td(_pct(r["on_time"])),
+                 html.Td(_mins(r["respond_p50_s"])), html.Td(_pct(r["arrive_within"])),
+                 html.Td(f"{int(r['overdue']):,}"),
+                 html.Td("—" if r["satisfaction"] != r["satisfaction"]
+                         else f"{r['satisfaction']:.2f}")])
+        for key, r in t.head(50).iterrows()
+    ]  # fmt: skip
+    more = [html.Div(tx["sup.more"].format(n=len(t)), className="gd-muted")] if len(t) > 50 else []
+    return [
+        html.Table([html.Thead(html.Tr([html.Th(tx[h]) for h in heads])), html.Tbody(rows)],
+                   className="gd-table gd-impact", id="sup-group-table"),
+        *more,
+    ]  # fmt: skip
+
+
+def _ranking(tx: dict[str, str], workers: Any) -> Any:
+    return html.Table(
+        [html.Thead(html.Tr([html.Th("#"), html.Th(tx["sup.t.worker"]),
+                             html.Th(tx["sup.k.reported"]), html.Th(tx["sup.t.score"])])),
+         html.Tbody([html.Tr([html.Td(int(w["rank"])), html.Td(w["worker"]),
+                              html.Td(int(w["cases"])), html.Td(f"{w['score']:.1f}")])
+                     for _, w in workers.head(10).iterrows()])],
+        className="gd-table gd-impact", id="sup-assessment",
+    )  # fmt: skip
 
 
 def register(app: dash.Dash, settings: Settings) -> None:
@@ -203,21 +327,26 @@ def register(app: dash.Dash, settings: Settings) -> None:
         Output("sup-summary", "children"),
         Output("sup-legend", "children"),
         Output("sup-kpis", "children"),
+        Output("sup-trend", "figure"),
         Output("sup-table", "children"),
+        Output("sup-assessment-box", "children"),
         Output("sup-window", "children"),
         Output("sup-query", "data"),
+        Output("sup-hot-box", "style"),
         Input("sup-end", "value"),
         Input("sup-len", "value"),
         Input("sup-mode", "value"),
         Input("sup-res", "value"),
         *filter_inputs,
+        Input("sup-by", "value"),
         Input("map", "zoom"),
         Input("map", "bounds"),
         State("lang", "data"),
     )
     def refresh(back: Any, length: Any, mode: Any, res: Any, *rest: Any) -> tuple[Any, ...]:
-        *fvals, zoom, bounds, lang = rest
+        *fvals, group, zoom, bounds, lang = rest
         tx = i18n.t(lang)
+        hot_cells: list[str] = []
         try:
             start, end = window(back, length)
             flt = filters_of(*fvals)
@@ -227,71 +356,116 @@ def register(app: dash.Dash, settings: Settings) -> None:
             if r >= 9 and isinstance(bounds, list) and len(bounds) == 2:
                 (s, w), (n, e) = bounds
                 box = (float(w), float(s), float(e), float(n))
+            before = start - (end - start)
             with pool().connection() as conn:
                 h = analytics.hexbins(conn=conn, res=r, start=start, end=end, filters=flt,
                                       bbox=box)  # fmt: skip
                 if mode == "diff":
-                    before = analytics.hexbins(conn=conn, res=r, start=start - (end - start),
-                                               end=start, filters=flt, bbox=box)  # fmt: skip
-                    cells, values = analytics.difference(h, before)
+                    hb = analytics.hexbins(conn=conn, res=r, start=before, end=start,
+                                           filters=flt, bbox=box)  # fmt: skip
+                    cells, values = analytics.difference(h, hb)
                     data, name = (cells, values), "d"
                 elif mode == "hot":
                     hot = analytics.getis_ord(_universe(settings, r), h)
                     keep = hot.level != 0
                     data, name = (hot.cells[keep], hot.level[keep]), "lv"
+                    hot_cells = [str(int(c)) for c in hot.cells[hot.level > 0]]
                 else:
                     data, name = (h.cells, h.counts), "n"
-                f = kpis.frame(conn=conn, start=start, end=end)
-            f = f[np.all([f[c].isin(v) for c, v in flt.items()], axis=0)] if flt else f
-            k = kpis.compute(f, end)
-            districts = kpis.by(f, kpis.admin_key(f, 1), end) if len(f) else {}
+                both = kpis.frame(conn=conn, start=before, end=end)
+            if flt:
+                both = both[np.all([both[c].isin(v) for c, v in flt.items()], axis=0)]
+            now_part = both["reported_at"] >= start
+            f = both[now_part]
+            k, was = kpis.compute(f, end), kpis.compute(both[~now_part], start)
+            per = kpis.table(f, kpis.group_key(f, str(group or "district")), end)
             workers = kpis.assessment(f, "worker", end, weights)
+            names = _names(settings)
+            freq = "h" if end - start <= dt.timedelta(days=1) else "D"
+            series = kpis.trend(f, end, freq)
         except Exception as exc:  # noqa: BLE001 - a safe message
-            return (NO, NO, failure(exc), NO, NO, NO, NO, NO)
+            return (NO, NO, failure(exc), *(NO,) * 8)
         hide = heatmap.hideout(mode if mode in ("diff", "hot") else "count", data[1])
         summary = tx["sup.summary"].format(n=h.total, cells=len(h.cells), res=r)
         label = tx["sup.window"].format(
             start=start.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
             end=end.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
         )
-        rows = [
-            html.Tr(
-                [
-                    html.Td(p.split(".")[-1]),
-                    html.Td(f"{d.reported:,}"),
-                    html.Td("—" if d.closure_rate is None else f"{d.closure_rate:.1f}%"),
-                    html.Td("—" if d.on_time_rate is None else f"{d.on_time_rate:.1f}%"),
-                    html.Td(f"{d.overdue:,}"),
-                ]
-            )  # fmt: skip
-            for p, d in districts.items()
-        ]
-        table = html.Table(
-            [html.Thead(html.Tr([html.Th(tx[h_]) for h_ in ("sup.t.district", "sup.k.reported",
-                                 "sup.k.closure", "sup.k.on_time", "sup.k.overdue")])),
-             html.Tbody(rows)],
-            className="gd-table gd-impact",
-        )  # fmt: skip
-        ranked = html.Table(
-            [html.Thead(html.Tr([html.Th("#"), html.Th(tx["sup.t.worker"]),
-                                 html.Th(tx["sup.k.reported"]), html.Th(tx["sup.t.score"])])),
-             html.Tbody([html.Tr([html.Td(int(w["rank"])), html.Td(w["worker"]),
-                                  html.Td(int(w["cases"])), html.Td(f"{w['score']:.1f}")])
-                         for _, w in workers.head(10).iterrows()])],
-            className="gd-table gd-impact", id="sup-assessment",
-        )  # fmt: skip
-        table = [table, html.H4(tx["sup.assessment"]), ranked]
-        query = {"res": r, "start": start.isoformat(), "end": end.isoformat(), "filters": flt}
+        query = {"res": r, "start": start.isoformat(), "end": end.isoformat(), "filters": flt,
+                 "hot": hot_cells}  # fmt: skip
+        trend = charts.trend(series, {c: tx[f"sup.k.{c}"] for c in
+                                      ("reported", "closed", "closure", "on_time")})  # fmt: skip
         return (
             heatmap.hexagons(data[0], data[1], name),
             hide,
             summary,
             _legend(tx, hide),
-            _tiles(tx, k),
-            table,
+            _tiles(tx, k, was),
+            trend,
+            _group_table(tx, per, str(group or "district"), names),
+            _ranking(tx, workers),
             label,
             query,
+            {"display": "flex" if mode == "hot" else "none"},
         )
+
+    @app.callback(
+        Output("sup-hot-result", "children"),
+        Input("sup-hot-task", "n_clicks"),
+        State("sup-query", "data"),
+        State("sup-hot-target", "value"),
+        State("sup-hot-hours", "value"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def hot_task(_n: Any, query: Any, target: Any, hours: Any, lang: str) -> Any:
+        """The hotspot's hexagons become a patrol task for the grids that cover them."""
+        tx = i18n.t(lang)
+        try:
+            cells = [int(c) for c in (query or {}).get("hot") or []][:5000]
+            if not cells:
+                raise InvalidInput(tx["sup.hot.none"])
+            hrs = float(hours)
+            if not 1 <= hrs <= 720:
+                raise InvalidInput("The deadline must be 1-720 hours away.")
+            title = tx["sup.hot.title"].format(
+                day=dt.datetime.now(LOCAL).strftime("%m-%d %H:%M"), n=len(cells)
+            )
+            with transaction(pool(), state.actor(settings)) as conn:
+                task, n = tasks.from_cells(
+                    conn=conn, cells=cells, title=title, target=int(target),
+                    deadline=dt.datetime.now(dt.UTC) + dt.timedelta(hours=hrs),
+                    instructions=tx["sup.hot.instructions"],
+                )  # fmt: skip
+        except (TypeError, ValueError):
+            return failure(InvalidInput("The target and hours must be numbers."))
+        except Exception as exc:  # noqa: BLE001 - a safe message
+            return failure(exc)
+        return html.A(tx["sup.hot.made"].format(id=task, n=n), id="sup-hot-link",
+                      href=f"/tasks?task={task}&lang={lang}")  # fmt: skip
+
+    @app.callback(
+        Output("sup-download", "data"),
+        Input("sup-export-html", "n_clicks"),
+        Input("sup-export-xlsx", "n_clicks"),
+        State("sup-report-period", "value"),
+        State("sup-query", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def export(_h: Any, _x: Any, period: Any, query: Any, lang: str) -> Any:
+        """The day / week / month report before the window's end, as a file."""
+        fmt = "xlsx" if dash.ctx.triggered_id == "sup-export-xlsx" else "html"
+        try:
+            at = dt.datetime.fromisoformat(str((query or {})["end"]))
+            with pool().connection() as conn:
+                body, name = report.content(conn, str(period), at, fmt, lang, weights)
+        except (KeyError, ValueError):
+            return NO
+        except Exception:  # noqa: BLE001 - logged; the button simply gives no file
+            log.exception("report export failed")
+            return NO
+        return dcc.send_bytes(body, name)
 
     @app.callback(
         Output("sup-cell", "children"),

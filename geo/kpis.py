@@ -143,6 +143,26 @@ def table(f: pd.DataFrame, key: pd.Series, now: dt.datetime) -> pd.DataFrame:
     return out.rename_axis("key").sort_values(["reported"], ascending=False, kind="stable")
 
 
+def trend(
+    f: pd.DataFrame, now: dt.datetime, freq: str = "D", tz: str = "Asia/Shanghai"
+) -> pd.DataFrame:
+    """Per local day (``freq="D"``) or hour (``"h"``) of the report: cases reported and
+    closed, closure rate and on-time closure rate, for the trend chart."""
+    if freq not in ("D", "h"):
+        raise InvalidInput("The trend runs by day or by hour.")
+    closed, due, on_time = _closure(f, pd.Timestamp(now))
+    when = f["reported_at"].dt.tz_convert(tz).dt.floor(freq)
+    parts = pd.DataFrame({"closed": closed, "due": due, "on_time": on_time})
+    g = parts.groupby(when.to_numpy(), sort=True)
+    a = g.sum()
+    out = pd.DataFrame({
+        "reported": g.size(), "closed": a["closed"].astype(int),
+        "closure": 100.0 * a["closed"] / g.size(),
+        "on_time": 100.0 * a["on_time"] / a["due"].where(a["due"] > 0),
+    })  # fmt: skip
+    return out.rename_axis("at")
+
+
 GROUPS = ("district", "street", "community", "grid", "worker", "platform", "unit", "department")
 
 

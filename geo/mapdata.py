@@ -212,12 +212,16 @@ class Area:
     level: str
 
 
-def areas(*, conn: psycopg.Connection) -> list[Area]:
-    """Districts and streets (for the area filter), in tree order."""
+def areas(
+    *, conn: psycopg.Connection, levels: tuple[str, ...] = ("district", "street")
+) -> list[Area]:
+    """Admin units of ``levels`` (by default districts and streets, for the area filter),
+    in tree order."""
     with conn.cursor(row_factory=class_row(Area)) as cur:
         return cur.execute(
             "SELECT path::text AS path, name, level FROM admin_units "
-            "WHERE level IN ('district', 'street') ORDER BY path"
+            "WHERE level = ANY(%(l)s) ORDER BY path",
+            {"l": list(levels)},
         ).fetchall()
 
 

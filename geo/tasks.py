@@ -13,13 +13,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import h3
 import psycopg
 import shapely
 from psycopg.rows import dict_row
 
+from geo import analytics
 from geo.errors import Conflict, InvalidInput, NotFound
 
 MAX_GRIDS = 10_000
+KINDS = ("check", "patrol")
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    kind: str
+    title: str
+    instructions: str
+    deadline: dt.datetime
+    created_at: dt.datetime
+    created_by: str
+    grids: int
+    complete: int
+    late: int
+    completion: float  # 0-1 over the targets
 
 
 @dataclass(frozen=True)
@@ -43,9 +61,14 @@ def create(
     instructions: str = "",
     area: shapely.Geometry | None = None,
     admin_codes: Sequence[str] = (),
+    kind: str = "check",
+    cover: bool = False,
 ) -> tuple[int, int]:
-    """A task for the current grids whose point-on-surface lies in ``area`` or which belong
-    under any of ``admin_codes``; returns (task id, number of grids)."""
+    """A task for the current grids whose point-on-surface lies in ``area`` (or, with
+    ``cover``, which overlap it: the grids that cover a hotspot) or which belong under any of
+    ``admin_codes``; returns (task id, number of grids)."""
+    if kind not in KINDS:
+        raise InvalidInput(f"The task kind must be one of {', '.join(KINDS)}.")
     title = (title or "").strip()
     if not 1 <= len(title) <= 200:
         raise InvalidInput("The task needs a title (1-200 characters).")
@@ -62,20 +85,26 @@ def create(
         raise InvalidInput("The area must be a valid polygon.")
     codes = conn.execute(
         "SELECT g.code FROM grids g WHERE g.valid_to IS NULL AND ("
-        " (%(a)s::bytea IS NOT NULL AND ST_Intersects(ST_PointOnSurface(g.geom),"
-        "   ST_GeomFromWKB(%(a)s::bytea, 4326)))"
+        " (%(a)s::bytea IS NOT NULL AND ST_Intersects("
+        "   CASE WHEN %(c)s THEN g.geom ELSE ST_PointOnSurface(g.geom) END,"
+        "   ST_GeomFromWKB(%(a)s::bytea, 4326))"
+        "   AND NOT (%(c)s AND ST_Touches(g.geom, ST_GeomFromWKB(%(a)s::bytea, 4326))))"
         " OR g.path <@ ANY(SELECT path FROM admin_units WHERE code = ANY(%(u)s)))"
         " ORDER BY g.code",
-        {"a": shapely.to_wkb(area) if area is not None else None, "u": list(admin_codes)},
+        {
+            "a": shapely.to_wkb(area) if area is not None else None,
+            "u": list(admin_codes),
+            "c": cover,
+        },
     ).fetchall()
     if not codes:
         raise InvalidInput("No grid lies in the area or under those admin units.")
     if len(codes) > MAX_GRIDS:
         raise InvalidInput(f"At most {MAX_GRIDS:,} grids in one task.")
     task_id = conn.execute(
-        "INSERT INTO mass_tasks (title, instructions, deadline) VALUES (%(t)s, %(i)s, %(d)s) "
-        "RETURNING id",
-        {"t": title, "i": instructions or "", "d": deadline},
+        "INSERT INTO mass_tasks (title, instructions, deadline, kind) "
+        "VALUES (%(t)s, %(i)s, %(d)s, %(k)s) RETURNING id",
+        {"t": title, "i": instructions or "", "d": deadline, "k": kind},
     ).fetchone()[0]  # type: ignore[index]
     with conn.cursor() as cur:
         cur.executemany(
@@ -85,9 +114,36 @@ def create(
     conn.execute(
         "INSERT INTO audit_log (entity, entity_id, action, after) VALUES ('mass_task', %(i)s, "
         "'created', %(a)s)",
-        {"i": str(task_id), "a": json.dumps({"title": title, "grids": len(codes)})},
+        {"i": str(task_id), "a": json.dumps({"title": title, "kind": kind, "grids": len(codes)})},
     )
     return int(task_id), len(codes)
+
+
+def from_cells(
+    *,
+    conn: psycopg.Connection,
+    cells: Sequence[int],
+    title: str,
+    deadline: dt.datetime,
+    target: int,
+    instructions: str = "",
+) -> tuple[int, int]:
+    """A patrol task for the grids that cover the H3 ``cells`` (a hotspot's hexagons)."""
+    if not 1 <= len(cells) <= 5000:
+        raise InvalidInput("Give 1-5,000 hexagons for a patrol task.")
+    try:
+        ok = all(h3.is_valid_cell(h3.int_to_str(int(c))) for c in cells)
+    except (ValueError, TypeError, OverflowError):
+        ok = False
+    if not ok:
+        raise InvalidInput("A hexagon is not a valid H3 cell.")
+    area = shapely.union_all([shapely.Polygon(analytics.ring(int(c))) for c in cells])
+    return create(conn=conn, title=title, deadline=deadline, target=target,
+                  instructions=instructions, area=area, kind="patrol", cover=True)  # fmt: skip
+
+
+# Late: the deadline passed before the target was met (or it is still not met).
+_LATE = "coalesce(completed_at > %(dl)s, %(dl)s < now())"
 
 
 def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int) -> GridProgress:
@@ -105,19 +161,20 @@ def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int)
         raise NotFound(f"Grid {grid_code} has no part in task {task_id}.")
     if int(done) < row["done"]:
         raise Conflict(f"The count cannot go down (it is {row['done']}).")
-    conn.execute(
-        "UPDATE mass_task_grids SET done = %(d)s, updated_at = now(), updated_by = app_actor() "
-        "WHERE task_id = %(t)s AND grid_code = %(c)s",
-        {"d": int(done), "t": task_id, "c": grid_code},
-    )
-    late = int(done) < row["target"] and row["deadline"] < dt.datetime.now(dt.UTC)
-    return GridProgress(grid_code, row["target"], int(done), late)
+    late = conn.execute(
+        "UPDATE mass_task_grids SET done = %(d)s, updated_at = now(), updated_by = app_actor(), "
+        " completed_at = CASE WHEN %(d)s >= target THEN coalesce(completed_at, now()) END "
+        "WHERE task_id = %(t)s AND grid_code = %(c)s "
+        f"RETURNING {_LATE}",
+        {"d": int(done), "t": task_id, "c": grid_code, "dl": row["deadline"]},
+    ).fetchone()[0]  # type: ignore[index]
+    return GridProgress(grid_code, row["target"], int(done), bool(late))
 
 
 def progress(*, conn: psycopg.Connection, task_id: int) -> list[GridProgress]:
     """Every grid of the task: target, done, and late (deadline passed, target not met)."""
     rows = conn.execute(
-        "SELECT g.grid_code, g.target, g.done, (g.done < g.target AND t.deadline < now()) "
+        f"SELECT g.grid_code, g.target, g.done, {_LATE.replace('%(dl)s', 't.deadline')} "
         "FROM mass_task_grids g JOIN mass_tasks t ON t.id = g.task_id "
         "WHERE g.task_id = %(t)s ORDER BY g.grid_code",
         {"t": task_id},
@@ -125,6 +182,32 @@ def progress(*, conn: psycopg.Connection, task_id: int) -> list[GridProgress]:
     if not rows:
         raise NotFound(f"Task {task_id} does not exist.")
     return [GridProgress(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+
+def shapes(*, conn: psycopg.Connection, task_id: int) -> dict[str, dict[str, Any]]:
+    """The current outline of each grid of the task (GeoJSON geometry, simplified to about
+    2 m), for the completion map."""
+    rows = conn.execute(
+        "SELECT g.code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(g.geom, 0.00002), 5) "
+        "FROM mass_task_grids t JOIN grids g ON g.code = t.grid_code AND g.valid_to IS NULL "
+        "WHERE t.task_id = %(t)s",
+        {"t": task_id},
+    ).fetchall()
+    return {r[0]: json.loads(r[1]) for r in rows}
+
+
+def listing(*, conn: psycopg.Connection, limit: int = 50) -> list[Task]:
+    """The newest tasks with their completion."""
+    rows = conn.execute(
+        "SELECT t.id, t.kind, t.title, t.instructions, t.deadline, t.created_at, t.created_by, "
+        " count(*), count(*) FILTER (WHERE g.done >= g.target), "
+        f" count(*) FILTER (WHERE {_LATE.replace('%(dl)s', 't.deadline')}), "
+        " sum(least(g.done, g.target))::float / sum(g.target) "
+        "FROM mass_tasks t JOIN mass_task_grids g ON g.task_id = t.id "
+        "GROUP BY t.id ORDER BY t.created_at DESC, t.id DESC LIMIT %(n)s",
+        {"n": max(1, min(int(limit), 500))},
+    ).fetchall()
+    return [Task(*r) for r in rows]
 
 
 def summary(items: Sequence[GridProgress]) -> dict[str, Any]:

@@ -119,11 +119,13 @@ def layers_control(
     tile_url: str,
     tile_attribution: str,
     passive: frozenset[str] = frozenset(),
+    off: frozenset[str] = frozenset(),
 ) -> dl.LayersControl:
     """Layer switcher: optional base tiles, then every overlay in drawing order.
 
     ``passive``: names of layers that take no clicks on this page (e.g. the grids on the
-    dispatch desk, where a click on the map picks a point)."""
+    dispatch desk, where a click on the map picks a point); ``off``: layers this page starts
+    with unticked (e.g. the live layers over the supervision hexagons)."""
     children: list[Any] = []
     if tile_url:
         children.append(
@@ -138,7 +140,7 @@ def layers_control(
             dl.Overlay(
                 component(spec, url_for[name], passive=name in passive),
                 name=labels[f"layer.{name}"],
-                checked=spec.checked,
+                checked=spec.checked and name not in off,
             )
         )
     return dl.LayersControl(children, position="topright", collapsed=False, id="layers-control")

@@ -57,9 +57,9 @@ def map_html(data: ReportData) -> str:
         colour = COUNT_RAMP[min(len(COUNT_RAMP) - 1, int(f * len(COUNT_RAMP)))]
         return {"fillColor": colour, "fillOpacity": 0.75, "color": "#666", "weight": 0.4}
 
-    folium.GeoJson({"type": "FeatureCollection", "features": feats}, style_function=style,
-                   tooltip=folium.GeoJsonTooltip(["n"], aliases=["#"])).add_to(m)  # fmt: skip
-    if feats:
+    if feats:  # (folium refuses a tooltip over an empty layer: a quiet day has no map layer)
+        folium.GeoJson({"type": "FeatureCollection", "features": feats}, style_function=style,
+                       tooltip=folium.GeoJsonTooltip(["n"], aliases=["#"])).add_to(m)  # fmt: skip
         m.fit_bounds([[min(ys), min(xs)], [max(ys), max(xs)]])
     root = m.get_root()
     assert isinstance(root, Figure)

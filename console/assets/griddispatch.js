@@ -322,6 +322,26 @@ window.griddispatch = (function () {
       }
       window.dash_clientside.set_props("plan-drawn", { data: { geometry: g, t: Date.now() } });
     },
+    // Mass tasks: the areas drawn (and edited or deleted) so far, as one geometry.
+    taskDrawn: function (e, ctx) {
+      var kept = window.griddispatchTaskAreas = window.griddispatchTaskAreas || [];
+      if (e.type === "draw:created" && e.layer) { kept.push(e.layer); }
+      if (e.type === "draw:deleted" && e.layers) {
+        e.layers.eachLayer(function (l) { var i = kept.indexOf(l); if (i >= 0) { kept.splice(i, 1); } });
+      }
+      var polys = kept.map(function (l) { return l.toGeoJSON().geometry.coordinates; });
+      var g = polys.length ? { type: "MultiPolygon", coordinates: polys } : null;
+      window.dash_clientside.set_props("task-drawn", { data: { geometry: g, t: Date.now() } });
+    },
+    // Completion per grid: white (nothing) to green (done); late grids outlined red.
+    taskStyle: function (feature, ctx) {
+      var h = ctxHideout(ctx), p = feature.properties, ramp = h.ramp || ["#eee"];
+      var colour = ramp[Math.min(ramp.length - 1, Math.floor((p.share || 0) * (ramp.length - 1)))];
+      return {
+        fillColor: colour, fillOpacity: 0.75,
+        color: p.late ? (h.late || "#d7301f") : "#555", weight: p.late ? 3 : 0.6,
+      };
+    },
     // Supervision heatmap: count (0..top), change (-top..top) or hotspot level per hexagon.
     hexStyle: function (feature, ctx) {
       var h = ctxHideout(ctx), p = feature.properties, colour = "#f7f7f7";

@@ -395,34 +395,45 @@ def dispatches_for(
     incidents: pd.DataFrame, units: pd.DataFrame, platform_grids: pd.DataFrame
 ) -> pd.DataFrame:
     """The dispatch history of the settled cases (dispatched and resolved): one unit each,
-    released as completed when the case was resolved. Open cases get none, so no unit is
-    left busy by history."""
+    released as completed when the case was resolved. A unit is never on two cases at once,
+    as in live operations: a case goes to its agency's crews (or, red, to its platform's
+    police; else to its grid's worker), and when all of those are busy to the grid's worker
+    or the platform's police; if every one is busy it gets none. Open cases get none, so no
+    unit is left busy by history."""
     inc = incidents[incidents["dispatched_at"].notna() & incidents["resolved_at"].notna()]
     agency = inc["category"].map(AGENCY_FOR)
     agency = agency.where(agency.notna(), np.where(inc["priority"] == "red", "police", "grid"))
-    unit = pd.Series(pd.NA, index=inc.index, dtype="Int64")
-    workers = units[units["type"] == "grid_worker"].set_index("grid_code")["id"]
-    is_grid = agency == "grid"
-    unit[is_grid] = inc.loc[is_grid, "grid_code"].map(workers).astype("Int64")
-    # Police: a unit of the platform that serves the grid, spread by case id.
     plat = platform_grids.drop_duplicates("grid_code").set_index("grid_code")["platform_id"]
-    police = units[units["agency"] == "police"]
-    for p, ids in police.groupby("platform_id")["id"]:
-        pick = (agency == "police") & (inc["grid_code"].map(plat) == p)
-        ids_ = ids.to_numpy()
-        unit[pick] = ids_[inc.loc[pick, "id"].to_numpy() % len(ids_)]
-    for a, ids in units[~units["agency"].isin(["grid", "police"])].groupby("agency")["id"]:
-        pick = agency == a
-        ids_ = ids.to_numpy()
-        unit[pick] = ids_[inc.loc[pick, "id"].to_numpy() % len(ids_)]
-    has = unit.notna()
+    worker = dict(units.loc[units["type"] == "grid_worker", ["grid_code", "id"]].to_numpy())
+    police = {p: ids.to_numpy() for p, ids in
+              units[units["agency"] == "police"].groupby("platform_id")["id"]}  # fmt: skip
+    crews = {a: ids.to_numpy() for a, ids in
+             units[~units["agency"].isin(["grid", "police"])].groupby("agency")["id"]}  # fmt: skip
+    none = np.zeros(0, dtype=np.int64)
+    starts = inc["dispatched_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    ends = inc["resolved_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    case_ids, grids = inc["id"].to_numpy(), inc["grid_code"].to_numpy()
+    kinds, platforms = agency.to_numpy(), inc["grid_code"].map(plat).to_numpy()
+    free_at = np.full(int(units["id"].max()) + 1, np.iinfo(np.int64).min)
+    unit = np.full(len(inc), -1, dtype=np.int64)
+    for i in np.argsort(starts, kind="stable"):
+        own = np.array([worker[grids[i]]]) if grids[i] in worker else none
+        cops = police.get(platforms[i], none)
+        first = {"grid": own, "police": cops}.get(kinds[i], crews.get(kinds[i], none))
+        if len(first):
+            first = np.roll(first, -int(case_ids[i] % len(first)))
+        for u in (*first, *own, *cops):
+            if free_at[u] <= starts[i]:
+                free_at[u], unit[i] = ends[i], u
+                break
+    has = unit >= 0
     return pd.DataFrame(
         {
-            "incident_id": inc.loc[has, "id"].to_numpy(),
-            "unit_id": unit[has].astype(int).to_numpy(),
-            "dispatched_at": inc.loc[has, "dispatched_at"].to_numpy(),
+            "incident_id": case_ids[has],
+            "unit_id": unit[has],
+            "dispatched_at": inc["dispatched_at"].to_numpy()[has],
             "dispatched_by": "demo",
-            "released_at": inc.loc[has, "resolved_at"].to_numpy(),
+            "released_at": inc["resolved_at"].to_numpy()[has],
             "release_reason": "completed",
         }
     )

@@ -50,3 +50,45 @@ def test_filters_modes_and_slider(page, console_url: str) -> None:  # type: igno
         page.keyboard.press("ArrowRight")
     changed(page, "#sup-window", label)
     assert page.inner_text("#sup-window") != label
+
+
+def test_groups_trend_hotspot_task_and_export(  # type: ignore[no-untyped-def]
+    page, console_url: str, db_conninfo: str
+) -> None:
+    import psycopg
+
+    page.goto(f"{console_url}/supervision?lang=en")
+    page.locator("#sup-kpis .gd-kpi").first.wait_for(timeout=30_000)
+    # Each tile says how it moved against the window before.
+    assert "vs before" in page.inner_text("#sup-kpis")
+    # The trend chart is drawn (Plotly ships with Dash: no CDN).
+    page.wait_for_selector("#sup-trend .main-svg", timeout=20_000)
+    assert page.locator("#sup-trend .bars path").count() > 0
+    # KPIs by department: the agencies of the units sent.
+    page.wait_for_selector("#sup-group-table th:has-text('District')", timeout=20_000)
+    page.locator("#sup-by").click()
+    page.get_by_role("option", name="Department").click()
+    page.wait_for_selector("#sup-group-table th:has-text('Department')", timeout=20_000)
+    assert "Police" in page.inner_text("#sup-group-table")
+    # Hotspots become a patrol task for the grids under them.
+    page.locator("#sup-mode label:has-text('Hotspots')").click()
+    page.wait_for_selector("#sup-hot-box", state="visible", timeout=20_000)
+    page.click("#sup-hot-task")
+    page.wait_for_selector("#sup-hot-link", timeout=20_000)
+    task = int(page.inner_text("#sup-hot-link").split("#")[1].split()[0])
+    with psycopg.connect(db_conninfo) as c:
+        kind, grids = c.execute(
+            "SELECT t.kind, count(g.*) FROM mass_tasks t JOIN mass_task_grids g "
+            "ON g.task_id = t.id WHERE t.id = %s GROUP BY 1",
+            (task,),
+        ).fetchone()  # type: ignore[misc]
+    assert kind == "patrol" and f"for {grids} grids" in page.inner_text("#sup-hot-link")
+    # The weekly report from the page: one offline HTML file.
+    with page.expect_download(timeout=30_000) as dl:
+        page.click("#sup-export-html")
+    path = dl.value.path()
+    text = open(path, encoding="utf-8").read()  # noqa: PTH123
+    assert dl.value.suggested_filename.startswith("griddispatch-week-")
+    assert "<html" in text and "L.map(" in text
+    assert re.search(r"<script[^>]*\ssrc=", text) is None  # every script is inline
+    assert re.search(r"<link[^>]*href=[\"']?https?:", text) is None

@@ -99,6 +99,9 @@ def test_kpis_from_the_database_agree_with_sql(conn: psycopg.Connection) -> None
     # every settled demo case has the unit that was sent, and its agency
     settled = f["resolved_at"].notna()
     assert f.loc[settled, "unit"].notna().all() and f.loc[~settled, "unit"].isna().all()
+    from tests._race import double_assignments
+
+    assert double_assignments(conn) == 0  # the history never has a unit on two cases at once
     depts = kpis.table(f, kpis.group_key(f, "department"), now)
     assert depts["reported"].sum() == settled.sum() and "police" in depts.index
 

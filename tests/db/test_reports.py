@@ -64,6 +64,13 @@ def test_the_html_report_opens_offline(conn: psycopg.Connection, tmp_path: Path)
     assert "leafletjs.com" not in page.split("<script>")[0]  # no attribution link either
 
 
+def test_a_quiet_period_still_makes_a_report(conn: psycopg.Connection, tmp_path: Path) -> None:
+    """A day with no case at all: tiles of zeros, no map layer, no error."""
+    quiet = dt.datetime(2001, 1, 2, tzinfo=dt.UTC)
+    page = cli.build(conn, "day", quiet, tmp_path / "d.html", "en").read_text(encoding="utf-8")
+    assert "L.map(" in page and "Daily review" in page
+
+
 def test_xlsx_and_csv(conn: psycopg.Connection, tmp_path: Path) -> None:
     x = cli.build(conn, "month", latest(conn), tmp_path / "m.xlsx", "zh-CN")
     book = openpyxl.load_workbook(x)

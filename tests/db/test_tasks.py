@@ -9,7 +9,7 @@ import pytest
 import shapely
 from starlette.testclient import TestClient
 
-from geo import tasks
+from geo import analytics, tasks
 from geo.db import transaction
 from geo.errors import Conflict, InvalidInput, NotFound
 from tests.db.conftest import make_token
@@ -70,10 +70,46 @@ def test_progress_goes_up_and_late_grids_are_flagged(conn: psycopg.Connection) -
         tasks.report(conn=conn, task_id=task, grid_code=grid, done=1)
     with pytest.raises(NotFound):
         tasks.report(conn=conn, task_id=task, grid_code="000000000000000", done=1)
+    # the deadline passes (the first grid had finished five minutes before it)
     conn.execute("UPDATE mass_tasks SET deadline = now() - interval '1 minute' WHERE id = %s",
                  (task,))  # fmt: skip
+    conn.execute("UPDATE mass_task_grids SET completed_at = now() - interval '6 minutes' "
+                 "WHERE task_id = %s AND grid_code = %s", (task, grid))  # fmt: skip
     s = tasks.summary(tasks.progress(conn=conn, task_id=task))
     assert s["complete"] == 1 and s["late"] == n - 1
+    # a grid that reaches its target after the deadline is done, and stays late
+    other = tasks.progress(conn=conn, task_id=task)[1].grid_code
+    assert tasks.report(conn=conn, task_id=task, grid_code=other, done=5).late
+    s = tasks.summary(tasks.progress(conn=conn, task_id=task))
+    assert s["complete"] == 2 and s["late"] == n - 1
+    listed = next(t for t in tasks.listing(conn=conn) if t.id == task)
+    assert (listed.grids, listed.complete, listed.late, listed.kind) == (n, 2, n - 1, "check")
+    assert listed.completion == pytest.approx(4 / (2 * n))
+
+
+def test_a_hotspot_becomes_a_patrol_task_for_the_grids_that_cover_it(
+    conn: psycopg.Connection,
+) -> None:
+    import h3
+
+    lng, lat, code = conn.execute(
+        "SELECT ST_X(c), ST_Y(c), code FROM (SELECT ST_PointOnSurface(geom) c, code FROM grids "
+        "WHERE valid_to IS NULL ORDER BY code LIMIT 1) g"
+    ).fetchone()  # type: ignore[misc]
+    cell = h3.str_to_int(h3.latlng_to_cell(lat, lng, 9))
+    task, n = tasks.from_cells(conn=conn, cells=[cell], title="Patrol", deadline=SOON, target=2)
+    covering = conn.execute(
+        "SELECT count(*) FROM grids WHERE valid_to IS NULL AND ST_Intersects(geom, ST_SetSRID("
+        "ST_MakePolygon(ST_MakeLine(ARRAY(SELECT ST_MakePoint(x, y) FROM "
+        "unnest(%s::float8[], %s::float8[]) AS t(x, y)))), 4326))",
+        ([p[0] for p in analytics.ring(cell)], [p[1] for p in analytics.ring(cell)]),
+    ).fetchone()[0]  # type: ignore[index]
+    codes = {p.grid_code for p in tasks.progress(conn=conn, task_id=task)}
+    assert code in codes and n == len(codes) == covering >= 1
+    assert next(t for t in tasks.listing(conn=conn) if t.id == task).kind == "patrol"
+    for bad in ([], [12345], [2**70]):
+        with pytest.raises(InvalidInput):
+            tasks.from_cells(conn=conn, cells=bad, title="t", deadline=SOON, target=1)
 
 
 def test_progress_through_the_api(client: TestClient, db_conninfo: str) -> None:

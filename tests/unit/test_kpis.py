@@ -172,3 +172,17 @@ def test_group_by_unit_and_department_leaves_out_cases_without_one() -> None:
     assert t.loc["police", "closure"] == pytest.approx(100.0)
     with pytest.raises(kpis.InvalidInput):
         kpis.group_key(f, "planet")
+
+
+def test_trend_by_day_and_hour() -> None:
+    f = FIXTURE.assign(reported_at=[at(0), at(30), at(60 * 20), at(60 * 20), at(60 * 30)])
+    daily = kpis.trend(f, NOW, "D", tz="UTC")
+    # T0 is 08:00 UTC: 0 and 30 min on day 1, 20 h later is day 2 (04:00), 30 h is day 2 too
+    assert list(daily["reported"]) == [2, 3]
+    assert daily["reported"].sum() == len(f)
+    assert list(daily["closed"]) == [2, 1]
+    assert daily["on_time"].iloc[0] == pytest.approx(50.0)
+    hourly = kpis.trend(f, NOW, "h", tz="UTC")
+    assert list(hourly["reported"]) == [2, 2, 1]
+    with pytest.raises(kpis.InvalidInput):
+        kpis.trend(f, NOW, "W")
