@@ -187,6 +187,10 @@ def admin_key(f: pd.DataFrame, level: int) -> pd.Series:
     return f["path"].str.split(".").str[: level + 1].str.join(".")
 
 
+_TIMES = ("reported_at", "closed_at", "close_due", "accepted_at", "respond_due",
+          "on_scene_at", "arrive_due", "resolved_at", "report_due")  # fmt: skip
+
+
 def frame(
     *,
     conn: psycopg.Connection,
@@ -197,7 +201,10 @@ def frame(
     """The cases reported in [start, end), under the admin ``path`` if given."""
     if start.tzinfo is None or end.tzinfo is None or not start < end:
         raise InvalidInput("The time window needs a time zone and must run forwards.")
-    cols = ", ".join(c for c in COLUMNS if c not in ("overdue", "path"))
+    # Times travel as epoch seconds: building a frame from 50,000 rows of timezone-aware
+    # datetime objects took longer than the query.
+    order = [c for c in COLUMNS if c not in ("overdue", "path")]
+    cols = ", ".join(f"extract(epoch FROM {c})::float8 AS {c}" if c in _TIMES else c for c in order)
     rows = conn.execute(
         f"SELECT {cols}, path::text AS path, (status <> 'closed' AND {OVERDUE_SQL}) AS overdue, "
         "(SELECT g.worker_name FROM grids g WHERE g.id = i.grid_id) AS worker, "
@@ -211,12 +218,10 @@ def frame(
         "AND (%(p)s::text IS NULL OR path <@ %(p)s::ltree)",
         {"s": start, "e": end, "p": path},
     ).fetchall()
-    order = [c for c in COLUMNS if c not in ("overdue", "path")]
     order += ["path", "overdue", "worker", "platform", "unit", "department"]
     f = pd.DataFrame(rows, columns=order)
-    for c in ("reported_at", "closed_at", "close_due", "accepted_at", "respond_due",
-              "on_scene_at", "arrive_due", "resolved_at", "report_due"):  # fmt: skip
-        f[c] = pd.to_datetime(f[c], utc=True)
+    for c in _TIMES:
+        f[c] = pd.to_datetime(pd.to_numeric(f[c]), unit="s", utc=True)
     f["satisfaction"] = pd.to_numeric(f["satisfaction"])
     return f
 
