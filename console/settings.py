@@ -63,6 +63,12 @@ class Settings:
         "roads and water are the base map.",
     )
     tile_attribution: str = _setting("GD_TILE_ATTRIBUTION", "", "Attribution shown for the tiles.")
+    cors_origins: str = _setting(
+        "GD_CORS_ORIGINS",
+        "",
+        "Other web origins allowed to call the API from a browser, comma-separated "
+        "(https://app.example.org). Empty: none (CORS closed).",
+    )
     jurisdiction_name: str = _setting(
         "GD_JURISDICTION", "株洲市 (演示)", "Jurisdiction name shown in the top bar."
     )
