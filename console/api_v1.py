@@ -66,7 +66,10 @@ class Position(BaseModel):
 
 class DispatchIn(BaseModel):
     model_config = _STRICT
-    units: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1, max_length=20)
+    # strict: a JSON true is not unit 1
+    units: list[Annotated[int, Field(ge=1, le=2**31 - 1, strict=True)]] = Field(
+        min_length=1, max_length=20
+    )
 
 
 class UnitStatusIn(BaseModel):
@@ -173,7 +176,9 @@ def router(settings: Settings) -> APIRouter:
         _t: IncidentsRead,
         status: Annotated[list[Status] | None, Query()] = None,
         priority: Annotated[list[Priority] | None, Query()] = None,
-        category: Annotated[list[str] | None, Query(max_length=100)] = None,
+        category: Annotated[
+            list[Annotated[str, Field(pattern=r"^[a-z_]{2,40}$")]] | None, Query(max_length=100)
+        ] = None,
         grid_code: Annotated[str | None, Query(pattern=r"^[0-9]{15}$")] = None,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,

@@ -225,7 +225,11 @@ window.griddispatch = (function () {
   }
   function clockText(startIso, t) {
     var d = new Date(Date.parse(startIso) + t * 1000);
-    return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false });
+    // zero-padded (2026/12/01 07:28:00), so the clock keeps its width as the days go by
+    return d.toLocaleString("zh-CN", {
+      timeZone: "Asia/Shanghai", hour12: false, year: "numeric", month: "2-digit",
+      day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    });
   }
   function replayFrame(t, data, lang) {
     var empty = { type: "FeatureCollection", features: [] };
