@@ -35,9 +35,10 @@ def targets(db_conninfo: str, spot) -> tuple[list[Case], dict[str, str]]:  # typ
         incident = c.execute("SELECT max(id) FROM incidents WHERE status <> 'closed'").fetchone()
         unit = c.execute("SELECT min(id) FROM units WHERE status = 'available'").fetchone()
         community = c.execute("SELECT min(community_code) FROM grids").fetchone()
+        soon = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
         with transaction(c, "supervisor:corpus") as t:
-            task, _ = tasks.create(conn=t, title="corpus", target=5, admin_codes=[community[0]],
-                                   deadline=dt.datetime.now(dt.UTC) + dt.timedelta(days=1))  # fmt: skip
+            task, _ = tasks.create(conn=t, title="corpus", target=5, deadline=soon,
+                                   admin_codes=[community[0]])  # fmt: skip
     cases = corpus(spot[:2], incident[0], unit[0], task)  # type: ignore[index]
     token = make_token(db_conninfo, "incidents:read", "incidents:write", "units:read",
                        "units:write", "tasks:write", "open311")  # fmt: skip
