@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from geo import tasks
 from geo.db import connect, transaction
 from tests.db.conftest import make_token
-from tests.hostile import Case, corpus
+from tests.hostile import Case, corpus, send
 
 SNAPSHOT = (
     "SELECT (SELECT count(*) FROM incidents), (SELECT count(*) FROM incident_events), "
@@ -58,11 +58,7 @@ def test_every_bad_request_gets_a_4xx_and_writes_nothing(  # type: ignore[no-unt
     wrong: list[str] = []
     for case in cases:
         before = snapshot(db_conninfo)
-        headers = {**(token if case.auth else {}), **case.headers}
-        if case.raw is not None:
-            r = client.request(case.method, case.path, content=case.raw, headers=headers)
-        else:
-            r = client.request(case.method, case.path, json=case.json_body, headers=headers)
+        r = send(client, case, token)
         if not 400 <= r.status_code < 500:
             wrong.append(f"{case.name}: {r.status_code} {r.text[:120]}")
         elif snapshot(db_conninfo) != before:
