@@ -345,6 +345,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     )
     def refresh(back: Any, length: Any, mode: Any, res: Any, *rest: Any) -> tuple[Any, ...]:
         *fvals, group, zoom, bounds, lang = rest
+        group = str(group or "district")
         tx = i18n.t(lang)
         hot_cells: list[str] = []
         try:
@@ -378,7 +379,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             now_part = both["reported_at"] >= start
             f = both[now_part]
             k, was = kpis.compute(f, end), kpis.compute(both[~now_part], start)
-            per = kpis.table(f, kpis.group_key(f, str(group or "district")), end)
+            per = kpis.table(f, kpis.group_key(f, group), end)
             workers = kpis.assessment(f, "worker", end, weights)
             names = _names(settings)
             freq = "h" if end - start <= dt.timedelta(days=1) else "D"
@@ -402,7 +403,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             _legend(tx, hide),
             _tiles(tx, k, was),
             trend,
-            _group_table(tx, per, str(group or "district"), names),
+            _group_table(tx, per, group, names),
             _ranking(tx, workers),
             label,
             query,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -66,16 +67,33 @@ def _closure(f: pd.DataFrame, ts: pd.Timestamp) -> tuple[pd.Series, pd.Series, p
     return closed, due, on_time
 
 
+def _sla(
+    f: pd.DataFrame, at: str, deadline: str, ts: pd.Timestamp
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per case, for one SLA step: reached; deadline settled (met, or already missed); met."""
+    done = f[at].notna()
+    settled = f[deadline].notna() & (done | (f[deadline] < ts))
+    return done, settled, settled & done & (f[at] <= f[deadline])
+
+
+def _closure_rates(g: Any, a: pd.DataFrame) -> dict[str, pd.Series]:
+    """Reported, closed, closure and on-time rates per group, from the grouped closure flags
+    ``g`` and their sums ``a``."""
+    return {
+        "reported": g.size(), "closed": a["closed"].astype(int),
+        "closure": 100.0 * a["closed"] / g.size(),
+        "on_time": 100.0 * a["on_time"] / a["due"].where(a["due"] > 0),
+    }  # fmt: skip
+
+
 def compute(f: pd.DataFrame, now: dt.datetime) -> Kpis:
     """The KPIs of the cases in ``f`` (one row per case, columns ``COLUMNS``) at ``now``."""
     ts = pd.Timestamp(now)
     closed, due, on_time = _closure(f, ts)
     times = {}
     for name, at, deadline in STEPS:
-        done = f[at].notna()
+        done, settled, met = _sla(f, at, deadline, ts)
         secs = (f.loc[done, at] - f.loc[done, "reported_at"]).dt.total_seconds().to_numpy()
-        settled = f[deadline].notna() & (done | (f[deadline] < ts))
-        met = settled & done & (f[at] <= f[deadline])
         times[name] = Times(
             int(done.sum()),
             float(np.percentile(secs, 50)) if len(secs) else None,
@@ -119,17 +137,14 @@ def table(f: pd.DataFrame, key: pd.Series, now: dt.datetime) -> pd.DataFrame:
         "rating": f["satisfaction"],
     }
     for name, at, deadline in STEPS[:2]:
-        done = f[at].notna()
-        settled = f[deadline].notna() & (done | (f[deadline] < ts))
+        _, settled, met = _sla(f, at, deadline, ts)
         parts[f"{name}_s"] = (f[at] - f["reported_at"]).dt.total_seconds()
-        parts[f"{name}_met"] = settled & done & (f[at] <= f[deadline])
+        parts[f"{name}_met"] = met
         parts[f"{name}_settled"] = settled
     g = pd.DataFrame(parts).groupby(key.to_numpy(), sort=True)
     a = g.sum(numeric_only=True)
     out = pd.DataFrame({
-        "reported": g.size(), "closed": a["closed"].astype(int),
-        "closure": 100.0 * a["closed"] / g.size(),
-        "on_time": 100.0 * a["on_time"] / a["due"].where(a["due"] > 0),
+        **_closure_rates(g, a),
         "respond_p50_s": g["respond_s"].median(),
         "respond_within": 100.0 * a["respond_met"] / a["respond_settled"].where(
             a["respond_settled"] > 0),
@@ -154,13 +169,7 @@ def trend(
     when = f["reported_at"].dt.tz_convert(tz).dt.floor(freq)
     parts = pd.DataFrame({"closed": closed, "due": due, "on_time": on_time})
     g = parts.groupby(when.to_numpy(), sort=True)
-    a = g.sum()
-    out = pd.DataFrame({
-        "reported": g.size(), "closed": a["closed"].astype(int),
-        "closure": 100.0 * a["closed"] / g.size(),
-        "on_time": 100.0 * a["on_time"] / a["due"].where(a["due"] > 0),
-    })  # fmt: skip
-    return out.rename_axis("at")
+    return pd.DataFrame(_closure_rates(g, g.sum())).rename_axis("at")
 
 
 GROUPS = ("district", "street", "community", "grid", "worker", "platform", "unit", "department")
