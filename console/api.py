@@ -25,7 +25,7 @@ def router(settings: Settings) -> APIRouter:
     cache: dict[str, tuple[float, Any, bytes]] = {}
 
     def _layer_bytes(name: str) -> bytes:
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             # a saved boundary change shows at once (the version moves), the rest within 30 s
             version = conn.execute(
                 "SELECT array_agg(version ORDER BY name) FROM layer_versions"
@@ -55,17 +55,17 @@ def router(settings: Settings) -> APIRouter:
 
     @r.get("/grids/{grid_id}", summary="The card of one grid")
     def grid(grid_id: int = Path(ge=1, le=2**31 - 1)) -> dict[str, Any]:
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             return asdict(mapdata.grid_card(conn=conn, grid_id=grid_id))
 
     @r.get("/counters", summary="Live counters of the top bar")
     def counters() -> dict[str, int]:
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             return asdict(mapdata.counters(conn=conn))
 
     @r.get("/photos/{photo_id}", summary="One incident photo (JPEG, PNG or WebP)")
     def photo(photo_id: int = Path(ge=1, le=2**63 - 1)) -> Response:
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             content_type, data = photos.load(conn=conn, photo_id=photo_id)
         return Response(
             data,

@@ -9,16 +9,16 @@ import datetime as dt
 import hashlib
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from console import state
 from console.settings import Settings
-from geo import avl, incidents, places, tasks, tokens, units
+from geo import access, avl, incidents, places, tasks, units
+from geo.access import Principal, mask_phone
 from geo.coords import to_wgs84
-from geo.db import transaction
-from geo.errors import InvalidInput
+from geo.errors import Forbidden, InvalidInput, Unauthorized
 from geo.routing import nearest_units
 
 # The enums of the domain core, as the schema's choices (Literal of a tuple: its values).
@@ -86,31 +86,42 @@ class TaskProgressIn(BaseModel):
 _bearer = HTTPBearer(auto_error=False, description="API token (python -m console token)")
 
 
+def token_with(scope: str) -> Principal:
+    """The principal of the request's API token (``console.auth`` verified it before the
+    route ran), which must hold ``scope``."""
+    p = state.current()
+    if p is None or p.token_id is None:
+        raise Unauthorized("An API token is required (Authorization: Bearer ...).")
+    if scope not in p.extra:
+        raise Forbidden(f"This token may not do that (it needs the scope {scope!r}).")
+    return p
+
+
 def need(scope: str) -> Any:
-    """A dependency: the request's live token, which must hold ``scope``."""
+    """A dependency: the request's token, which must hold ``scope`` (the bearer scheme is
+    declared for the OpenAPI document)."""
 
     def check(
-        request: Request,
         cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> tokens.Token:
-        with state.pool(request.app.state.settings).connection() as conn:
-            tok = tokens.verify(conn=conn, secret=cred.credentials if cred else None)
-        tok.require(scope)
-        return tok
+    ) -> Principal:
+        return token_with(scope)
 
     return Depends(check)
 
 
-IncidentsRead = Annotated[tokens.Token, need("incidents:read")]
-IncidentsWrite = Annotated[tokens.Token, need("incidents:write")]
-UnitsRead = Annotated[tokens.Token, need("units:read")]
-UnitsWrite = Annotated[tokens.Token, need("units:write")]
-TasksWrite = Annotated[tokens.Token, need("tasks:write")]
+IncidentsRead = Annotated[Principal, need("incidents:read")]
+IncidentsWrite = Annotated[Principal, need("incidents:write")]
+UnitsRead = Annotated[Principal, need("units:read")]
+UnitsWrite = Annotated[Principal, need("units:write")]
+TasksWrite = Annotated[Principal, need("tasks:write")]
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:
-    """An incident row as the API returns it (times in ISO 8601)."""
+    """An incident row as the API returns it (times in ISO 8601; the reporter's phone
+    masked unless the token holds reporters:read)."""
     out = {k: v for k, v in row.items() if k not in ("path", "overdue", "due")}
+    if "reporter_phone" in out and not state.principal().may("see_phone"):
+        out["reporter_phone"] = mask_phone(out["reporter_phone"])
     for k, v in out.items():
         if isinstance(v, dt.datetime):
             out[k] = v.isoformat()
@@ -126,9 +137,6 @@ def page(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
 def router(settings: Settings) -> APIRouter:
     r = APIRouter(prefix="/api/v1", tags=["integration API"])
 
-    def pool():  # type: ignore[no-untyped-def]
-        return state.pool(settings)
-
     # ------------------------------------------------------------------ incidents
     @r.post("/incidents", status_code=201, summary="Open a case (retry-safe with Idempotency-Key)")
     def create_incident(
@@ -139,10 +147,10 @@ def router(settings: Settings) -> APIRouter:
     ) -> dict[str, Any]:
         lon, lat = to_wgs84(body.lon, body.lat, body.coords)
         digest = hashlib.sha256(body.model_dump_json(by_alias=True).encode()).hexdigest()
-        with transaction(pool(), actor=tok.actor) as conn:
+        with state.db(settings) as conn:
             row, opened = incidents.create_once(
                 conn=conn,
-                token_id=tok.id,
+                token_id=tok.token_id,
                 key=idempotency_key,
                 request_sha256=digest,
                 lon=lon,
@@ -168,8 +176,11 @@ def router(settings: Settings) -> APIRouter:
     def get_incident(
         _t: IncidentsRead, incident_id: int = Path(ge=1, le=2**63 - 1)
     ) -> dict[str, Any]:
-        with pool().connection() as conn:
-            return public(incidents.get(conn=conn, incident_id=incident_id))
+        with state.db(settings) as conn:
+            row = incidents.get(conn=conn, incident_id=incident_id)
+            shown = "api+phone" if row["reporter_phone"] and _t.may("see_phone") else "api"
+            access.log_view(conn=conn, entity="incident", entity_id=str(incident_id), what=shown)
+            return public(row)
 
     @r.get("/incidents", summary="Cases by filters, in pages (by id)")
     def list_incidents(
@@ -185,7 +196,7 @@ def router(settings: Settings) -> APIRouter:
         after_id: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
-        with pool().connection() as conn:
+        with state.db(settings) as conn:
             rows = incidents.listing(
                 conn=conn,
                 statuses=status,
@@ -205,7 +216,7 @@ def router(settings: Settings) -> APIRouter:
         tok: IncidentsWrite,
         incident_id: int = Path(ge=1, le=2**63 - 1),
     ) -> dict[str, Any]:
-        with transaction(pool(), actor=tok.actor) as conn:
+        with state.db(settings) as conn:
             row = incidents.transition(
                 conn=conn, incident_id=incident_id, target=body.status, note=body.note
             )
@@ -218,7 +229,7 @@ def router(settings: Settings) -> APIRouter:
         k: Annotated[int, Query(ge=1, le=20)] = 5,
         unit_type: Annotated[list[UnitType] | None, Query(alias="type")] = None,
     ) -> dict[str, Any]:
-        with pool().connection() as conn:
+        with state.db(settings) as conn:
             incidents.get(conn=conn, incident_id=incident_id)
             router, snapshot = state.router(settings, conn)
             res = nearest_units(
@@ -242,7 +253,7 @@ def router(settings: Settings) -> APIRouter:
         tok: IncidentsWrite,
         incident_id: int = Path(ge=1, le=2**63 - 1),
     ) -> dict[str, Any]:
-        with transaction(pool(), actor=tok.actor) as conn:
+        with state.db(settings) as conn:
             done = units.dispatch(conn=conn, incident_id=incident_id, unit_ids=body.units)
         return {"incident_id": done.incident_id, "units": done.unit_ids}
 
@@ -255,7 +266,7 @@ def router(settings: Settings) -> APIRouter:
         after_id: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
         limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     ) -> dict[str, Any]:
-        with pool().connection() as conn:
+        with state.db(settings) as conn:
             rows = units.listing(
                 conn=conn, statuses=status, types=unit_type, after_id=after_id, limit=limit
             )
@@ -268,7 +279,7 @@ def router(settings: Settings) -> APIRouter:
     ) -> dict[str, int]:
         if not body:
             raise InvalidInput("The batch is empty.")
-        with transaction(pool(), actor=tok.actor) as conn:
+        with state.db(settings) as conn:
             n = avl.ingest(
                 conn=conn,
                 units=[p.unit for p in body],
@@ -287,7 +298,7 @@ def router(settings: Settings) -> APIRouter:
         tok: UnitsWrite,
         unit_id: int = Path(ge=1, le=2**31 - 1),
     ) -> dict[str, Any]:
-        with transaction(pool(), actor=tok.actor) as conn:
+        with state.db(settings) as conn:
             status = units.set_status(conn=conn, unit_id=unit_id, target=body.status)
         return {"id": unit_id, "status": status}
 
@@ -300,7 +311,7 @@ def router(settings: Settings) -> APIRouter:
         tok: TasksWrite,
         task_id: int = Path(ge=1, le=2**62),
     ) -> dict[str, Any]:
-        with transaction(pool(), actor=tok.actor) as conn:
+        with state.db(settings) as conn:
             p = tasks.report(conn=conn, task_id=task_id, grid_code=body.grid, done=body.done)
         return {"task": task_id, "grid": p.grid_code, "target": p.target, "done": p.done,
                 "late": p.late}  # fmt: skip

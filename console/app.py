@@ -10,7 +10,7 @@ from dash import html
 from fastapi import APIRouter
 from starlette.middleware.gzip import GZipMiddleware
 
-from console import api, api_v1, errors, jobs, live, ogc, open311, pages, security
+from console import api, api_v1, auth, errors, jobs, live, ogc, open311, pages, security
 from console.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,8 @@ def create_app(settings: Settings) -> dash.Dash:
     server.add_middleware(GZipMiddleware, minimum_size=2048)
     errors.install(server)
     errors.log_dash_errors()
-    security.install(server, settings)
+    auth.install(server, settings)
+    security.install(server, settings)  # outermost: refusals and redirects get the headers
     server.include_router(api_v1.router(settings))
     server.include_router(open311.router(settings))
     server.include_router(ogc.router(settings))

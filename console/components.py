@@ -15,12 +15,31 @@ PAGES = (
     ("tasks", "/tasks"),
     ("replay", "/replay"),
     ("wall", "/wall"),
+    ("admin", "/admin"),
 )
+# What a role must be allowed to do (geo.access.PERMISSIONS) to open each page.
+PAGE_ACTION = {
+    "overview": "view",
+    "dispatch": "watch",
+    "planning": "plan",
+    "supervision": "supervise",
+    "tasks": "supervise",
+    "replay": "watch",
+    "wall": "view",
+    "admin": "audit",
+}
 
 
 def top_bar(
-    page: str, lang: str, tx: dict[str, str], jurisdiction: str, counters: Counters | None
+    page: str,
+    lang: str,
+    tx: dict[str, str],
+    jurisdiction: str,
+    counters: Counters | None,
+    pages: frozenset[str] | None = None,
+    user: str = "",
 ) -> html.Div:
+    """The bar on every page; ``pages``: the pages the user may open (None: all)."""
     other = "en" if lang == "zh-CN" else "zh-CN"
     path = dict(PAGES)[page]
     return html.Div(
@@ -36,6 +55,7 @@ def top_bar(
                         className="active" if name == page else "",
                     )
                     for name, href in PAGES
+                    if pages is None or name in pages
                 ],
                 className="gd-nav",
             ),
@@ -45,6 +65,19 @@ def top_bar(
                 href=f"{path}?lang={other}",
                 className="gd-lang",
                 id="lang-switch",
+            ),
+            *(
+                [
+                    html.Span(user, className="gd-user", id="user-name"),
+                    html.Form(
+                        html.Button(tx["login.signout"], id="sign-out", className="gd-signout"),
+                        method="post",
+                        action="/logout",
+                        className="gd-signout-form",
+                    ),
+                ]
+                if user
+                else []
             ),
         ],
         className="gd-topbar",

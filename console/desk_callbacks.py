@@ -22,7 +22,6 @@ from console import desk, i18n, state
 from console.errors import user_message
 from console.settings import Settings
 from geo import casefile, incidents, mapdata, photos, places, units
-from geo.db import transaction
 from geo.errors import InvalidInput
 from geo.routing import nearest_units
 from layers import routes
@@ -82,13 +81,11 @@ def _about(live: Any, sel: Any) -> bool:
 
 
 def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one function per callback
-    def pool() -> Any:
-        return state.pool(settings)
 
     def act(fn: Callable[[Any], str]) -> tuple[Any, Any]:
         """Run ``fn(conn)`` in one transaction; (new rev, message) or (no update, the error)."""
         try:
-            with transaction(pool(), state.actor(settings)) as conn:
+            with state.db(settings, need="dispatch") as conn:
                 text = fn(conn)
         except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
             return rev(), failure(exc)
@@ -131,7 +128,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         if not isinstance(text, str) or not text.strip():
             return None, None, NO, NO
         try:
-            with pool().connection() as conn:
+            with state.db(settings) as conn:
                 hits = places.locate(conn=conn, text=text, limit=8)
         except Exception as exc:  # noqa: BLE001
             return failure(exc), None, NO, NO
@@ -190,7 +187,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         if at is None:
             return HIDDEN, SHOWN, None, [], None, HIDDEN, None, routes.EMPTY
         try:
-            with pool().connection() as conn:
+            with state.db(settings) as conn:
                 pv = casefile.intake_preview(
                     conn=conn,
                     lon=at[1],
@@ -220,7 +217,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         prevent_initial_call=True,
     )
     def default_class(category: Any) -> Any:
-        with pool().connection() as conn:
+        with state.db(settings) as conn:
             klass = mapdata.default_class(conn=conn, category=str(category))
         return klass or NO
 
@@ -269,7 +266,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         if not isinstance(category, str) or not category:
             return NO, NO, NO, message(tx["intake.need_category"], ok=False), NO, NO, NO
         try:
-            with transaction(pool(), state.actor(settings)) as conn:
+            with state.db(settings, need="dispatch") as conn:
                 row = incidents.create(
                     conn=conn,
                     lon=at[1],
@@ -314,7 +311,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         tx = i18n.t(lang)
         try:
             case_id = an_id(ctx.triggered_id["id"])
-            with transaction(pool(), state.actor(settings)) as conn:
+            with state.db(settings, need="dispatch") as conn:
                 row = incidents.link_report(
                     conn=conn,
                     incident_id=case_id,
@@ -374,8 +371,13 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
             return tx["case.hint"], None, HIDDEN, routes.EMPTY, None
         wanted = tuple(t for t in (types or []) if t in desk.REC_TYPES)
         try:
-            with pool().connection() as conn:
-                cf = casefile.case_file(conn=conn, incident_id=an_id(sel))
+            with state.db(settings) as conn:
+                cf = casefile.case_file(
+                    conn=conn,
+                    incident_id=an_id(sel),
+                    see_phone=state.principal().may("see_phone"),
+                    viewed=dash.ctx.triggered_id == "desk-sel",
+                )
                 if cf.incident["status"] in ("resolved", "closed"):
                     return desk.case_body(cf, tx, lang), None, HIDDEN, routes.EMPTY, None
                 router, snapshot = state.router(settings, conn)
@@ -432,7 +434,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         """The queue; unchanged rows are not sent again (the browser ticks the clocks)."""
         tx = i18n.t(lang)
         try:
-            with pool().connection() as conn:
+            with state.db(settings) as conn:
                 rows = incidents.queue(
                     conn=conn,
                     statuses=strings(st),

@@ -22,9 +22,8 @@ def user_message(exc: BaseException) -> tuple[int, str]:
     return 500, "Internal error; it has been logged."
 
 
-def _body(request: Request, status: int, message: str, problems: list[str] | None = None) -> Any:
-    """The error body in the dialect of the API the request went to."""
-    path = request.url.path
+def body_for(path: str, status: int, message: str, problems: list[str] | None = None) -> Any:
+    """The error body in the dialect of the API the request to ``path`` went to."""
     text = message if not problems else f"{message} {'; '.join(problems)}"
     if path.startswith("/open311/"):  # GeoReport v2: a list of {code, description}
         return [{"code": status, "description": text}]
@@ -41,14 +40,18 @@ def install(server: FastAPI) -> None:
 
     @server.exception_handler(GeoError)
     async def _geo_error(request: Request, exc: GeoError) -> JSONResponse:
-        return JSONResponse(_body(request, exc.status, exc.user_message), status_code=exc.status)
+        return JSONResponse(
+            body_for(request.url.path, exc.status, exc.user_message), status_code=exc.status
+        )
 
     @server.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         # OGC API and Open311 clients expect 400 for a bad parameter; our own API says 422.
         status = 400 if request.url.path.startswith(("/ogc", "/open311/")) else 422
-        return JSONResponse(_body(request, status, "Invalid request.", problems[:20]), status)
+        return JSONResponse(
+            body_for(request.url.path, status, "Invalid request.", problems[:20]), status
+        )
 
 
 def log_dash_errors() -> None:

@@ -68,7 +68,7 @@ class EscalationRunner:
         With a connection already in a transaction the round runs in a savepoint of it (the
         advisory lock is then held until that outer transaction ends).
         """
-        with transaction(conn_or_pool, actor=ACTOR) as conn:
+        with transaction(conn_or_pool, actor=ACTOR, scope="all", role="system") as conn:
             row = conn.execute("SELECT pg_try_advisory_xact_lock(%(k)s)", {"k": LOCK_KEY})
             got = row.fetchone()
             if not (got and got[0]):

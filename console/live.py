@@ -33,6 +33,7 @@ from dash.exceptions import WebsocketDisconnected
 from console import state
 from console.settings import Settings
 from geo import live as glive
+from geo.access import SYSTEM
 from layers import live as llive
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ class Hub:
         dict[int, glive.UnitRow], dict[int, dict[str, Any]], dt.datetime, dict[str, Any] | None
     ]:
         """Read and compare (on a worker thread; the state is swapped in on the loop)."""
-        with state.pool(self.settings).connection() as conn:
+        with state.db(self.settings, SYSTEM) as conn:
             mark = glive.clock(conn=conn)
             rows = glive.units_changed(conn=conn, since=None if full_units else self._mark)
             inc_rows = glive.incidents_changed(

@@ -23,7 +23,6 @@ from console import components, i18n, state
 from console.desk_callbacks import failure, message
 from console.settings import Settings
 from geo import mapdata, tasks
-from geo.db import transaction
 from geo.errors import InvalidInput
 from layers import tasks as task_layers
 
@@ -67,7 +66,7 @@ def layout(
     tx: dict[str, str], lang: str, the_map: Any, settings: Settings, selected: Any = None
 ) -> list[Any]:
     try:
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             units = mapdata.areas(conn=conn, levels=("district", "street", "community"))
     except Exception:  # noqa: BLE001 - the page still renders, without the unit list
         units = []
@@ -147,7 +146,6 @@ def area_of(drawn: Any) -> shapely.Geometry | None:
 
 
 def register(app: dash.Dash, settings: Settings) -> None:
-    pool = lambda: state.pool(settings)  # noqa: E731
 
     @app.callback(
         Output("task-made", "children"),
@@ -173,7 +171,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             if not 5 <= mins <= 43200:
                 raise InvalidInput(tx["task.numbers"])
             codes = [str(u) for u in units][:500] if isinstance(units, list) else []
-            with transaction(pool(), state.actor(settings)) as conn:
+            with state.db(settings, need="supervise") as conn:
                 task, n = tasks.create(
                     conn=conn, title=str(title or ""), instructions=str(text or ""),
                     target=goal, area=area_of(drawn), admin_codes=codes,
@@ -224,7 +222,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         """The task list, and the selected task's grids coloured by completion."""
         tx = i18n.t(lang)
         try:
-            with pool().connection() as conn:
+            with state.db(settings) as conn:
                 items = tasks.listing(conn=conn)
                 if task_id in (None, ""):
                     return _options(tx, items), None, EMPTY, tx["task.none"], [], NO

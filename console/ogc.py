@@ -19,7 +19,8 @@ from fastapi.responses import JSONResponse
 from console import state
 from console.api_v1 import need
 from console.settings import Settings
-from geo import ogc, tokens
+from geo import ogc
+from geo.access import Principal
 from geo.errors import InvalidInput, NotFound
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -30,7 +31,7 @@ CONFORMANCE = [
 ]
 GEOJSON = "application/geo+json"
 _PARAMS = {"limit", "offset", "bbox", "bbox-crs", "datetime", "f", "crs"}
-FeaturesRead = Annotated[tokens.Token, need("features:read")]
+FeaturesRead = Annotated[Principal, need("features:read")]
 
 
 def _check_params(request: Request) -> None:
@@ -100,7 +101,7 @@ def router(settings: Settings) -> APIRouter:
 
     @r.get("/collections", summary="The collections")
     def collections(request: Request, _t: FeaturesRead) -> dict[str, Any]:
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             cols = [
                 describe(request, c, ogc.extent(conn=conn, name=c.id))
                 for c in ogc.COLLECTIONS.values()
@@ -115,7 +116,7 @@ def router(settings: Settings) -> APIRouter:
         request: Request, _t: FeaturesRead, name: str = Path(max_length=40)
     ) -> dict[str, Any]:
         c = ogc.collection(name)
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             return describe(request, c, ogc.extent(conn=conn, name=c.id))
 
     @r.get("/collections/{name}/items", summary="Features of a collection (GeoJSON, paged)")
@@ -130,7 +131,7 @@ def router(settings: Settings) -> APIRouter:
     ) -> JSONResponse:
         ogc.collection(name)
         box, when = ogc.parse_bbox(bbox), ogc.parse_datetime(datetime)
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             page = ogc.items(conn=conn, name=name, limit=limit, offset=offset, bbox=box, when=when)
         url = f"{base(request)}/collections/{name}/items"
         keep = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
@@ -161,7 +162,7 @@ def router(settings: Settings) -> APIRouter:
         name: str = Path(max_length=40),
         fid: str = Path(max_length=40),
     ) -> JSONResponse:
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             feature = ogc.item(conn=conn, name=name, fid=fid)
         url = f"{base(request)}/collections/{name}"
         feature["links"] = [

@@ -17,11 +17,11 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from console import state
+from console import api_v1, state
 from console.settings import Settings
-from geo import incidents, open311, places, tokens
+from geo import incidents, open311, places
+from geo.access import PUBLIC, Principal
 from geo.coords import to_wgs84
-from geo.db import transaction
 from geo.errors import InvalidInput, NotFound
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -29,12 +29,10 @@ MAX_BODY = 64 * 1024
 _ID = r"^[A-Za-z0-9_-]{1,40}$"
 
 
-def _token(conn: Any, request: Request, api_key: str | None) -> tokens.Token:
-    auth = request.headers.get("authorization", "")
-    secret = api_key or (auth[7:].strip() if auth.lower().startswith("bearer ") else None)
-    tok = tokens.verify(conn=conn, secret=secret)
-    tok.require("open311")
-    return tok
+def _caller() -> Principal:
+    """The token the request came with (read by ``console.auth`` from the Authorization
+    header or the api_key parameter); it must hold the ``open311`` scope."""
+    return api_v1.token_with("open311")
 
 
 async def _fields(request: Request) -> dict[str, list[str]]:
@@ -89,9 +87,6 @@ def _date(text: str | None, name: str) -> dt.datetime | None:
 def router(settings: Settings) -> APIRouter:
     r = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 
-    def pool():  # type: ignore[no-untyped-def]
-        return state.pool(settings)
-
     def root(request: Request) -> str:
         return str(request.base_url).rstrip("/")
 
@@ -114,12 +109,12 @@ def router(settings: Settings) -> APIRouter:
 
     @r.get("/services.json", summary="Services (incident categories)")
     def services() -> list[dict[str, Any]]:
-        with pool().connection() as conn:
+        with state.db(settings, PUBLIC) as conn:
             return open311.services(conn=conn, lang=settings.lang)
 
     @r.get("/services/{code}.json", summary="A service definition (its attributes)")
     def definition(code: str = Path(pattern=r"^[a-z_]{2,40}$")) -> dict[str, Any]:
-        with pool().connection() as conn:
+        with state.db(settings, PUBLIC) as conn:
             try:
                 return open311.definition(conn=conn, service_code=code)
             except InvalidInput:
@@ -143,9 +138,8 @@ def router(settings: Settings) -> APIRouter:
         idempotency_key: str | None,
         digest: str,
     ) -> list[dict[str, Any]]:
-        with pool().connection() as conn:
-            tok = _token(conn, request, api_key)
-        with transaction(pool(), actor=tok.actor) as conn:
+        tok = _caller()
+        with state.db(settings) as conn:
             bbox = places.city_bbox(conn=conn)
             if req.lon is not None and req.lat is not None:
                 lon, lat = to_wgs84(req.lon, req.lat, req.datum)
@@ -156,7 +150,7 @@ def router(settings: Settings) -> APIRouter:
                 lon, lat = hits[0].lon, hits[0].lat
             row, _ = incidents.create_once(
                 conn=conn,
-                token_id=tok.id,
+                token_id=tok.token_id,
                 key=idempotency_key,
                 request_sha256=digest,
                 lon=lon,
@@ -188,8 +182,8 @@ def router(settings: Settings) -> APIRouter:
         codes = _csv(service_code, r"^[a-z_]{2,40}$")
         statuses = _csv(status, r"^[a-z]{1,10}$")
         start, end = _date(start_date, "start_date"), _date(end_date, "end_date")
-        with pool().connection() as conn:
-            _token(conn, request, api_key)
+        _caller()
+        with state.db(settings) as conn:
             rows = open311.requests(
                 conn=conn,
                 numbers=numbers,
@@ -207,8 +201,8 @@ def router(settings: Settings) -> APIRouter:
         api_key: Annotated[str | None, Query(max_length=100)] = None,
         jurisdiction_id: Annotated[str | None, Query(max_length=100)] = None,
     ) -> list[dict[str, Any]]:
-        with pool().connection() as conn:
-            _token(conn, request, api_key)
+        _caller()
+        with state.db(settings) as conn:
             rows = open311.requests(conn=conn, numbers=[number])
         if not rows:
             raise NotFound(f"No service request {number!r}.")

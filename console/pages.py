@@ -10,6 +10,7 @@ import dash_leaflet as dl
 from dash import Input, Output, Patch, State, dcc, html
 
 from console import (
+    admin,
     components,
     desk,
     desk_callbacks,
@@ -39,9 +40,12 @@ OFF_LAYERS = {
 
 
 def _safe_counters(settings: Settings) -> tuple[mapdata.Counters | None, Any]:
+    """The counters, and the bounds of the user's jurisdiction to fit the map to."""
+    scope = state.principal().scope
     try:
-        with state.pool(settings).connection() as conn:
-            return mapdata.counters(conn=conn), mapdata.city_bounds(conn=conn)
+        with state.db(settings) as conn:
+            within = None if scope == "all" else scope
+            return mapdata.counters(conn=conn), mapdata.city_bounds(conn=conn, within=within)
     except Exception:  # the page still renders; the banner says the data is missing
         log.exception("could not read counters")
         return None, None
@@ -54,6 +58,14 @@ def shell(
     ``query``: the page's URL parameters (``/tasks?task=12`` opens that task)."""
     lang = i18n.normalise(lang, settings.lang)
     tx = i18n.t(lang)
+    who = state.principal()
+    allowed = frozenset(p for p, _ in components.PAGES if who.may(components.PAGE_ACTION[p]))
+    if page not in allowed:  # the nav does not offer it; a typed URL gets this
+        page_body: list[Any] = [html.Div(tx["page.forbidden"], className="gd-page-note",
+                                         id="page-forbidden")]  # fmt: skip
+        return _frame(page, lang, tx, settings, None, allowed, page_body, live_store=False)
+    if page == "admin":
+        return _frame(page, lang, tx, settings, None, allowed, admin.layout(tx), live_store=False)
     counters, bounds = _safe_counters(settings)
     url_for = {name: f"/api/layers/{name}.geojson" for name in LAYERS}
     # The centre is given with the bounds: dash-leaflet's viewport tracking (the map's
@@ -134,14 +146,36 @@ def shell(
                 className="gd-main",
             )
         ]
+    # The live channel (console.live); a replay shows the past, not the present.
+    return _frame(page, lang, tx, settings, counters, allowed, body, live_store=page != "replay")
+
+
+def _frame(
+    page: str,
+    lang: str,
+    tx: dict[str, str],
+    settings: Settings,
+    counters: mapdata.Counters | None,
+    allowed: frozenset[str],
+    body: list[Any],
+    *,
+    live_store: bool,
+) -> html.Div:
+    """The page root: stores, the top bar (with the pages this user may open) and ``body``."""
+    who = state.principal()
+    name = settings.jurisdiction_name
+    if who.admin_code:
+        with state.db(settings) as conn:
+            name = mapdata.admin_name(conn=conn, code=who.admin_code) or name
     return html.Div(
         [
             dcc.Store(id="lang", data=lang),
-            # The live channel (console.live); a replay shows the past, not the present.
-            *([] if page == "replay" else [dcc.Store(id="live", data=[])]),
+            *([dcc.Store(id="live", data=[])] if live_store else []),
             dcc.Store(id="live-cases"),
             dcc.Interval(id="counter-tick", interval=15_000),
-            components.top_bar(page, lang, tx, settings.jurisdiction_name, counters),
+            components.top_bar(
+                page, lang, tx, name, counters, allowed, who.name or who.actor.split(":", 1)[-1]
+            ),
             *body,
         ],
         id="gd-root",
@@ -151,7 +185,7 @@ def shell(
 
 def _desk_lists(settings: Settings) -> tuple[list[mapdata.Category], list[mapdata.Area]]:
     try:
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             return mapdata.categories(conn=conn), mapdata.areas(conn=conn)
     except Exception:  # the page still renders; the pick lists are empty
         log.exception("could not read categories and areas")
@@ -174,6 +208,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     planning.register(app, settings)
     supervision.register(app, settings)
     mass_tasks.register(app, settings)
+    admin.register(app, settings)
 
     @app.callback(
         Output("grid-card", "children"),
@@ -189,7 +224,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         except (KeyError, TypeError, ValueError):
             return tx["card.hint"], dash.no_update
         try:
-            with state.pool(settings).connection() as conn:
+            with state.db(settings) as conn:
                 card = mapdata.grid_card(conn=conn, grid_id=grid_id)
         except Exception as exc:  # noqa: BLE001 - shown as a safe message
             return html.Div(user_message(exc)[1], className="gd-error"), dash.no_update
@@ -205,7 +240,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     def refresh_counters(_n: int, _live: Any, lang: str) -> Any:
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             c = mapdata.counters(conn=conn)
         return components.counter_items(i18n.t(lang), c)
 

@@ -32,7 +32,6 @@ from console import i18n, planning_coverage, state
 from console.desk_callbacks import clicked, failure, message
 from console.settings import Settings, planning_rules
 from geo import boundaries, planning, planning_import
-from geo.db import transaction
 from geo.errors import InvalidInput
 from layers import planning as plan_layers
 
@@ -201,7 +200,7 @@ def _read_upload(contents: Any, filename: Any, settings: Settings) -> list[dict[
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("upload" + suffix)
         path.write_bytes(data)
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             return read_grids(path, conn=conn)
 
 
@@ -284,7 +283,6 @@ def _impact_table(p: planning.Preview, tx: dict[str, str]) -> Any:
 
 def register(app: dash.Dash, settings: Settings) -> None:
     rules = planning_rules(settings)
-    pool = lambda: state.pool(settings)  # noqa: E731
 
     @app.callback(
         Output("plan-sel", "data"),
@@ -344,7 +342,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             return ({"kind": "split", "code": sel}, _editor(draw="polyline"), None,
                     message(tx["plan.hint.split"]))  # fmt: skip
         try:
-            with pool().connection() as conn:
+            with state.db(settings) as conn:
                 shape = planning.grid_shape(conn=conn, code=sel)
         except Exception as exc:  # noqa: BLE001 - a safe message
             return NO, NO, NO, failure(exc)
@@ -428,7 +426,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             return blank
         data["follow"] = "follow" in (follow or [])
         try:
-            with pool().connection() as conn:
+            with state.db(settings) as conn:
                 if data["kind"] == "new":
                     edit = planning.edit_from_json(data)
                     assert edit.geom is not None
@@ -466,7 +464,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         tx = i18n.t(lang)
         try:
             rows = _read_upload(contents, filename, settings)
-            with pool().connection() as conn:
+            with state.db(settings) as conn:
                 d = planning_import.import_preview(conn=conn, grids=rows, rules=rules)
         except Exception as exc:  # noqa: BLE001 - a safe message
             return (plan_layers.EMPTY, plan_layers.EMPTY, failure(exc), None, None, True, None)
@@ -525,7 +523,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
                 isinstance(k, str) and isinstance(v, int) for k, v in base.items()
             ):
                 raise InvalidInput("The preview's versions are missing: preview again.")
-            with transaction(pool(), state.actor(settings)) as conn:
+            with state.db(settings, need="plan") as conn:
                 if "import" in pending:
                     saved = planning_import.save_import(
                         conn=conn, grids=_from_features(pending["import"]),
@@ -555,7 +553,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         if not sel:
             return html.Div(tx["plan.history_hint"], className="gd-muted")
         try:
-            with pool().connection() as conn:
+            with state.db(settings) as conn:
                 versions = planning.versions(conn=conn, code=str(sel))
                 row = conn.execute(
                     "SELECT community_code FROM grids WHERE code = %s ORDER BY version DESC "
@@ -618,7 +616,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         """Overloaded grids (in the picked grid's community, else the city) and a cut each."""
         tx = i18n.t(lang)
         try:
-            with pool().connection() as conn:
+            with state.db(settings) as conn:
                 community = None
                 if sel:
                     row = conn.execute(

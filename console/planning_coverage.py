@@ -20,7 +20,6 @@ from console import i18n, state
 from console.desk_callbacks import clicked, failure, latlng, message
 from console.settings import Settings, coverage_targets
 from geo import coverage, platforms, siting
-from geo.db import transaction
 from geo.errors import InvalidInput
 from layers import planning as plan_layers
 
@@ -34,7 +33,7 @@ def model(settings: Settings) -> tuple[coverage.Coverage, dict[str, Any]]:
     """The coverage model of the current travel graph and its hexagon layer (rebuilt with
     the graph, i.e. when roads, water, grids or admin units change)."""
     global _model
-    with state.pool(settings).connection() as conn:
+    with state.db(settings) as conn:
         router, _ = state.router(settings, conn)
         with _lock:
             if _model is None or _model[0] is not router.graph:
@@ -166,7 +165,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         if tab != "coverage" or sites is not None:
             return NO, NO, NO
         _, hexes = model(settings)
-        with state.pool(settings).connection() as conn:
+        with state.db(settings) as conn:
             now = _as_data(platforms.current(conn=conn))
         return now, now, hexes
 
@@ -239,7 +238,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             m, _ = model(settings)
             now = _sites(sites)
             if "units" in (units or []):  # the patrol cars available now, not the platforms
-                with state.pool(settings).connection() as conn:
+                with state.db(settings) as conn:
                     s = m.summary(m.field(coverage.available_units(conn=conn)))
                 was = None
             else:
@@ -339,7 +338,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     def confirm(_n: Any, sites: Any, lang: str) -> tuple[Any, ...]:
         tx = i18n.t(lang)
         try:
-            with transaction(state.pool(settings), state.actor(settings)) as conn:
+            with state.db(settings, need="plan") as conn:
                 counts = platforms.apply(conn=conn, sites=_sites(sites))
                 now = _as_data(platforms.current(conn=conn))
         except Exception as exc:  # noqa: BLE001 - a safe message

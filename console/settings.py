@@ -147,6 +147,26 @@ class Settings:
         "Monthly assessment (考核): weights of closure rate, on-time closure rate, resident "
         "rating and reports filed in each worker's and platform's score.",
     )
+    app_db_role: str = _setting(
+        "GD_APP_DB_ROLE",
+        "griddispatch_app",
+        "Database role the console connects as: it owns nothing, so row-level security "
+        "applies; created and granted by the migrations.",
+    )
+    app_db_password: str = _setting(
+        "GD_APP_DB_PASSWORD",
+        "",
+        "Password of GD_APP_DB_ROLE (set by the migrations; not needed for the embedded "
+        "cluster's socket).",
+    )
+    idle_lock_min: int = _setting(
+        "GD_IDLE_LOCK_MIN", 30, "A console idle this many minutes is locked (sign in again)."
+    )
+    cookie_secure: int = _setting(
+        "GD_COOKIE_SECURE",
+        0,
+        "1: the session cookie is sent over HTTPS only (set it behind TLS).",
+    )
     pool_max: int = _setting("GD_POOL_MAX", 8, "Largest number of database connections per worker.")
     log_level: str = _setting("GD_LOG_LEVEL", "INFO", "Python logging level.")
 
@@ -192,6 +212,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         ("GD_TARGET_KEY_S", s.target_key_s, 10, 3600),
         ("GD_TARGET_CENTRAL_S", s.target_central_s, 10, 3600),
         ("GD_TARGET_OTHER_S", s.target_other_s, 10, 3600),
+        ("GD_IDLE_LOCK_MIN", s.idle_lock_min, 1, 24 * 60),
+        ("GD_COOKIE_SECURE", s.cookie_secure, 0, 1),
     ):
         if not low <= value <= high:
             raise SettingsError(f"{name}={value}: expected {low} to {high}")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextvars
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool
 
 from console.settings import Settings, routing_config
-from geo.db import EmbeddedCluster, open_pool
+from geo.access import Principal
+from geo.db import EmbeddedCluster, open_pool, transaction
+from geo.errors import Unauthorized
 from geo.routing import GraphCache, Router, UnitCache, UnitSnapshot
 
 _lock = threading.Lock()
@@ -22,6 +28,15 @@ def conninfo(settings: Settings) -> str:
     return cluster(settings).conninfo(settings.db_name)
 
 
+def app_conninfo(settings: Settings) -> str:
+    """The same database as the application role (which owns nothing): what the console's
+    pool uses, so row-level security applies to every request."""
+    if not settings.app_db_role:
+        return conninfo(settings)
+    extra = {"password": settings.app_db_password} if settings.app_db_password else {}
+    return make_conninfo(conninfo(settings), user=settings.app_db_role, **extra)
+
+
 def cluster(settings: Settings) -> EmbeddedCluster:
     return EmbeddedCluster(settings.var_dir / "pg", settings.pg_bindir, settings.pg_port)
 
@@ -31,7 +46,7 @@ def pool(settings: Settings) -> ConnectionPool:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = open_pool(conninfo(settings), max_size=settings.pool_max)
+            _pool = open_pool(app_conninfo(settings), max_size=settings.pool_max)
         return _pool
 
 
@@ -44,7 +59,7 @@ def close() -> None:
 
 
 _graphs: GraphCache | None = None
-_units = UnitCache()
+_units: dict[str, UnitCache] = {}  # one per jurisdiction: each sees only its own units
 
 
 def router(settings: Settings, conn: psycopg.Connection) -> tuple[Router, UnitSnapshot]:
@@ -55,11 +70,49 @@ def router(settings: Settings, conn: psycopg.Connection) -> tuple[Router, UnitSn
         if _graphs is None:
             _graphs = GraphCache(routing_config(settings))
         graphs = _graphs
+        units = _units.setdefault(principal().scope, UnitCache())
     graph = graphs.get(conn)
-    return Router(graph), _units.get(conn, graph)
+    return Router(graph), units.get(conn, graph)
 
 
-def actor(settings: Settings) -> str:
-    """Who the console acts for. Sign-in comes with issue 8; until then every console action
-    is written to the audit tables as the desk operator."""
-    return "operator:console"
+_principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
+    "griddispatch_principal", default=None
+)
+
+
+def current() -> Principal | None:
+    """Who the current request acts for, if anyone."""
+    return _principal.get()
+
+
+def principal() -> Principal:
+    """Who the current request acts for (set by ``console.auth`` from the session cookie or
+    the API token); refused when nobody signed in."""
+    p = _principal.get()
+    if p is None:
+        raise Unauthorized("Please sign in.")
+    return p
+
+
+@contextmanager
+def acting(p: Principal) -> Iterator[Principal]:
+    """Act as ``p`` inside the block (requests, background jobs, tests)."""
+    token = _principal.set(p)
+    try:
+        yield p
+    finally:
+        _principal.reset(token)
+
+
+@contextmanager
+def db(
+    settings: Settings, who: Principal | None = None, *, need: str | None = None
+) -> Iterator[psycopg.Connection]:
+    """One transaction on a pooled connection on behalf of ``who`` (default: the current
+    principal), its jurisdiction set for row-level security; ``need``: an action its role
+    must be allowed (``geo.access.PERMISSIONS``), refused with 403 before anything runs."""
+    p = who or principal()
+    if need:
+        p.require(need)
+    with transaction(pool(settings), p.actor, scope=p.scope, role=p.role) as conn:
+        yield conn

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from geo import incidents, mapdata, photos, places, units
+from geo import access, incidents, mapdata, photos, places, units
 from geo.coords import check_lonlat
 
 log = logging.getLogger(__name__)
@@ -33,15 +33,25 @@ class CaseFile:
     now: dt.datetime
 
 
-def case_file(*, conn: psycopg.Connection, incident_id: int) -> CaseFile:
+def case_file(
+    *, conn: psycopg.Connection, incident_id: int, see_phone: bool = True, viewed: bool = False
+) -> CaseFile:
     """The case, its category, the units sent, the latest steps and its photos.
+
+    ``see_phone``: False masks the reporter's phone number. ``viewed``: a person opened the
+    case, so the view is written to the access log (with whether the phone was shown).
 
     Raises
     ------
     NotFound
-        No such incident.
+        No such incident (or not one the transaction's jurisdiction may see).
     """
     row = incidents.get(conn=conn, incident_id=incident_id)
+    if not see_phone:
+        row["reporter_phone"] = access.mask_phone(row["reporter_phone"])
+    if viewed:
+        shown = "case+phone" if see_phone and row["reporter_phone"] else "case"
+        access.log_view(conn=conn, entity="incident", entity_id=str(incident_id), what=shown)
     cat = conn.execute(
         "SELECT name_zh, name_en, domain = 'disputes', now() FROM categories WHERE code = %(c)s",
         {"c": row["category"]},

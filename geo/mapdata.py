@@ -169,15 +169,23 @@ def counters(*, conn: psycopg.Connection) -> Counters:
     return Counters(*row)
 
 
-def city_bounds(*, conn: psycopg.Connection) -> list[list[float]] | None:
-    """[[south, west], [north, east]] of the city, or None when nothing is loaded."""
+def city_bounds(*, conn: psycopg.Connection, within: str | None = None) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of the city (or of the grids under the ltree path
+    ``within``), or None when nothing is loaded."""
     row = conn.execute(
-        "SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e) "
-        "FROM (SELECT ST_Extent(geom) AS e FROM grids WHERE valid_to IS NULL) x"
+        "SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e) FROM (SELECT ST_Extent(geom) AS e "
+        "FROM grids WHERE valid_to IS NULL AND (%(w)s::ltree IS NULL OR path <@ %(w)s::ltree)) x",
+        {"w": within},
     ).fetchone()
     if row is None or row[0] is None:
         return None
     return [[row[0], row[1]], [row[2], row[3]]]
+
+
+def admin_name(*, conn: psycopg.Connection, code: str) -> str | None:
+    """The name of an admin unit (city, district, street, community)."""
+    row = conn.execute("SELECT name FROM admin_units WHERE code = %(c)s", {"c": code}).fetchone()
+    return row[0] if row else None
 
 
 @dataclass(frozen=True)

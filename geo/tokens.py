@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from geo.access import Principal, scope_of
 from geo.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
 SCOPES = (
@@ -18,6 +19,7 @@ SCOPES = (
     "open311",
     "features:read",
     "tasks:write",
+    "reporters:read",
 )
 PREFIX = "gd_"
 
@@ -27,6 +29,7 @@ class Token:
     id: int
     name: str
     scopes: tuple[str, ...]
+    jurisdiction: str = "all"  # the ltree path of its admin unit (the city's when none)
 
     @property
     def actor(self) -> str:
@@ -37,22 +40,39 @@ class Token:
         if scope not in self.scopes:
             raise Forbidden(f"This token may not do that (it needs the scope {scope!r}).")
 
+    @property
+    def principal(self) -> Principal:
+        extra = set(self.scopes) | ({"see_phone"} if "reporters:read" in self.scopes else set())
+        return Principal(
+            actor=self.actor,
+            role="api",
+            scope=self.jurisdiction,
+            extra=frozenset(extra),
+            token_id=self.id,
+        )
+
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create(*, conn: psycopg.Connection, name: str, scopes: list[str]) -> str:
-    """A new token for integration ``name``; the secret is returned once, never stored."""
+def create(
+    *, conn: psycopg.Connection, name: str, scopes: list[str], admin_code: str | None = None
+) -> str:
+    """A new token for integration ``name``, acting in the admin unit ``admin_code`` (the
+    whole city when None); the secret is returned once, never stored."""
     bad = sorted(set(scopes) - set(SCOPES))
     if bad or not scopes:
         raise InvalidInput(f"Unknown or missing scopes {bad}; known: {', '.join(SCOPES)}.")
+    if admin_code is not None and scope_of(conn=conn, admin_code=admin_code) is None:
+        raise InvalidInput(f"No admin unit {admin_code!r}.")
     secret = PREFIX + secrets.token_urlsafe(32)
     try:
         with conn.transaction():
             conn.execute(
-                "INSERT INTO api_tokens (name, token_sha256, scopes) VALUES (%(n)s, %(d)s, %(s)s)",
-                {"n": name, "d": _digest(secret), "s": sorted(set(scopes))},
+                "INSERT INTO api_tokens (name, token_sha256, scopes, admin_code) "
+                "VALUES (%(n)s, %(d)s, %(s)s, %(a)s)",
+                {"n": name, "d": _digest(secret), "s": sorted(set(scopes)), "a": admin_code},
             )
     except psycopg.errors.UniqueViolation:
         raise Conflict(f"A token named {name!r} exists already.") from None
@@ -68,12 +88,17 @@ def verify(*, conn: psycopg.Connection, secret: str | None) -> Token:
     if not secret.startswith(PREFIX) or len(secret) > 100:
         raise Unauthorized("Unknown or revoked API token.")
     row = conn.execute(
-        "SELECT id, name, scopes FROM api_tokens WHERE token_sha256 = %(d)s AND revoked_at IS NULL",
+        "SELECT t.id, t.name, t.scopes, a.path::text FROM api_tokens t "
+        "LEFT JOIN admin_units a ON a.code = t.admin_code "
+        "WHERE t.token_sha256 = %(d)s AND t.revoked_at IS NULL",
         {"d": _digest(secret)},
     ).fetchone()
     if row is None:
         raise Unauthorized("Unknown or revoked API token.")
-    return Token(row[0], row[1], tuple(row[2]))
+    scope = row[3] or scope_of(conn=conn, admin_code=None)
+    if scope is None:
+        raise Unauthorized("This token's jurisdiction no longer exists.")
+    return Token(row[0], row[1], tuple(row[2]), scope)
 
 
 def revoke(*, conn: psycopg.Connection, name: str) -> None:

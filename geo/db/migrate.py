@@ -10,6 +10,8 @@ from pathlib import Path
 
 import psycopg
 
+from geo.db.roles import APP_ROLE, ensure_app_role
+
 log = logging.getLogger(__name__)
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -68,11 +70,18 @@ def pending_migrations(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> lis
     return [m for m in all_migrations(sql_dir) if m.version not in applied]
 
 
-def migrate(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[int]:
+def migrate(
+    conn: psycopg.Connection,
+    sql_dir: Path = SQL_DIR,
+    *,
+    app_role: str | None = APP_ROLE,
+    app_password: str | None = None,
+) -> list[int]:
     """Apply pending migrations in one transaction (all or nothing); return the versions applied.
 
     An applied migration whose file has changed since is reported as an error rather than
-    silently ignored: migrations are append-only.
+    silently ignored: migrations are append-only. Then the application role ``app_role``
+    (None: none) is created if missing and granted rows, never tables, in every table.
     """
     applied_now: list[int] = []
     with conn.transaction():
@@ -96,4 +105,6 @@ def migrate(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[int]:
                     {"v": m.version, "n": m.name, "c": m.checksum},
                 )
             applied_now.append(m.version)
+        if app_role:
+            ensure_app_role(conn, app_role, app_password)
     return applied_now

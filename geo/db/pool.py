@@ -51,21 +51,34 @@ def connect(conninfo: str, *, autocommit: bool = False) -> psycopg.Connection:
 
 @contextmanager
 def transaction(
-    pool_or_conn: ConnectionPool | psycopg.Connection, actor: str
+    pool_or_conn: ConnectionPool | psycopg.Connection,
+    actor: str,
+    *,
+    scope: str | None = None,
+    role: str | None = None,
 ) -> Iterator[psycopg.Connection]:
     """One transaction on behalf of ``actor``: committed on success, rolled back on error.
 
-    The actor is written to ``app.actor`` for the transaction, where audit triggers and
-    (later) row-level security read it.
+    The actor, its ``role`` and its jurisdiction ``scope`` (an admin unit's ltree path, or
+    ``'all'``) are set as ``app.actor``, ``app.role`` and ``app.scope`` for the transaction:
+    audit triggers write the actor, row-level security reads the scope. On the application
+    role an unset scope sees nothing.
     """
     if not actor or len(actor) > 100:
         raise ValueError("an actor (1-100 characters) is required for every transaction")
+    params = {"a": actor, "s": scope or "", "r": role or ""}
     if isinstance(pool_or_conn, ConnectionPool):
         with pool_or_conn.connection() as conn, conn.transaction():
-            conn.execute("SELECT set_config('app.actor', %(a)s, true)", {"a": actor})
+            conn.execute(_SET, params)
             yield conn
     else:
         conn = pool_or_conn
         with conn.transaction():
-            conn.execute("SELECT set_config('app.actor', %(a)s, true)", {"a": actor})
+            conn.execute(_SET, params)
             yield conn
+
+
+_SET = (
+    "SELECT set_config('app.actor', %(a)s, true), set_config('app.scope', %(s)s, true), "
+    "set_config('app.role', %(r)s, true)"
+)

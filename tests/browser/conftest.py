@@ -92,8 +92,13 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture()
-def page(browser):  # type: ignore[no-untyped-def]
+def page(browser, console_url: str, db_conninfo: str):  # type: ignore[no-untyped-def]
+    """A new browser page signed in as an admin of the whole city."""
+    from console.auth import COOKIE
+    from tests._auth import session_for
+
     ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    ctx.add_cookies([{"name": COOKIE, "value": session_for(db_conninfo), "url": console_url}])
     pg = ctx.new_page()
     yield pg
     ctx.close()

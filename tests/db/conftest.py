@@ -14,6 +14,7 @@ from console import state
 from console.app import create_app
 from geo import tokens
 from geo.db import connect
+from tests._auth import signed_in
 from tests.browser.conftest import console_url  # noqa: F401 - a real console, shared
 
 
@@ -22,7 +23,7 @@ def client(db_conninfo: str) -> Iterator[TestClient]:
     state.close()
     cfg = settings_mod.replace(settings_mod.load(), database_url=db_conninfo)
     with TestClient(create_app(cfg).server) as c:
-        yield c
+        yield signed_in(c, db_conninfo)
     state.close()
 
 

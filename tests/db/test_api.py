@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from console import settings as settings_mod
 from console import state
 from console.app import create_app
+from tests._auth import signed_in
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +17,7 @@ def client(db_conninfo: str):  # type: ignore[no-untyped-def]
     cfg = settings_mod.replace(settings_mod.load(), database_url=db_conninfo)
     app = create_app(cfg)
     with TestClient(app.server) as c:
-        yield c
+        yield signed_in(c, db_conninfo)
     state.close()
 
 
@@ -64,6 +65,7 @@ def test_first_visit_to_a_page_gets_the_assets(db_conninfo: str) -> None:
     state.close()
     cfg = settings_mod.replace(settings_mod.load(), database_url=db_conninfo)
     with TestClient(create_app(cfg).server) as fresh:
+        signed_in(fresh, db_conninfo)
         first = fresh.get("/dispatch").text
         fresh.get("/_dash-layout")
         later = fresh.get("/dispatch").text

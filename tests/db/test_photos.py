@@ -18,6 +18,7 @@ from console.app import create_app
 from geo import photos
 from geo.db import connect, transaction
 from geo.errors import InvalidInput, NotFound
+from tests._auth import signed_in
 
 
 def png_1x1() -> bytes:
@@ -180,7 +181,7 @@ def client(db_conninfo: str) -> Iterator[TestClient]:
     state.close()
     cfg = settings_mod.replace(settings_mod.load(), database_url=db_conninfo, escalation_every_s=0)
     with TestClient(create_app(cfg).server) as c:
-        yield c
+        yield signed_in(c, db_conninfo)
     state.close()
 
 
