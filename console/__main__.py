@@ -7,25 +7,43 @@ run             start the embedded PostGIS (unless DATABASE_URL), migrate, load 
 init-db         the same set-up without serving.
 stop-db         stop the embedded cluster.
 demo            load a fresh demo city: demo [--size tiny|city|province] [--replace].
+token           API tokens: token create NAME [--area CODE] SCOPE... | revoke NAME | list.
+user            users: user add NAME ROLE [--area CODE] [--totp] (password from
+                GD_NEW_PASSWORD or asked) | password NAME | list.
 settings-table  print the README settings table.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
+import os
+import secrets
 import subprocess
 import sys
 import time
 
+import psycopg
+
 from console import settings as settings_mod
 from console import state
 from console.settings import Settings
-from geo import tokens
+from geo import auth, tokens
+from geo.access import ROLES
 from geo.db import connect, migrate
 from geo.errors import GeoError
 
 log = logging.getLogger("console")
+
+
+def _migrate(conn: psycopg.Connection, settings: Settings) -> list[int]:
+    """Migrate, then create and grant the application role the console connects as."""
+    applied = migrate(
+        conn, app_role=settings.app_db_role or None, app_password=settings.app_db_password or None
+    )
+    conn.commit()
+    return applied
 
 
 def init_db(settings: Settings) -> None:
@@ -35,8 +53,7 @@ def init_db(settings: Settings) -> None:
         cluster.start()
         cluster.ensure_database(settings.db_name)
     with connect(state.conninfo(settings)) as conn:
-        applied = migrate(conn)
-        conn.commit()
+        applied = _migrate(conn, settings)
         if applied:
             print(f"applied migrations: {applied}", flush=True)
         from data.demo.load import database_is_empty
@@ -50,6 +67,86 @@ def init_db(settings: Settings) -> None:
             city = generate(settings.demo_size, settings.demo_seed)
             print(f"  generated in {time.perf_counter() - t0:.1f} s", flush=True)
             load(conn, city, progress=lambda m: print("  " + m, flush=True))
+        demo_users(conn, settings)
+
+
+# The demo city's users: one per role at city level, and an operator of the first street.
+DEMO_USERS = (
+    ("admin", "admin", None),
+    ("operator", "operator", None),
+    ("planner", "planner", None),
+    ("supervisor", "supervisor", None),
+    ("worker", "grid_worker", None),
+    ("street.operator", "operator", "street"),
+)
+
+
+def demo_users(conn: psycopg.Connection, settings: Settings) -> None:
+    """When nobody can sign in yet, make the demo users with one new random password,
+    printed once and kept in GD_VAR_DIR/demo-users.txt (readable by the owner only)."""
+    row = conn.execute("SELECT count(*) FROM users").fetchone()
+    if row and row[0]:
+        return
+    city = conn.execute("SELECT code FROM admin_units WHERE level = 'city'").fetchone()
+    street = conn.execute(
+        "SELECT code FROM admin_units WHERE level = 'street' ORDER BY code LIMIT 1"
+    ).fetchone()
+    if city is None or street is None:
+        return
+    password = secrets.token_urlsafe(12)
+    for name, role, level in DEMO_USERS:
+        code = street[0] if level == "street" else city[0]
+        auth.create_user(conn=conn, username=name, password=password, role=role, admin_code=code)
+    conn.commit()
+    path = settings.var_dir / "demo-users.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text("".join(f"{n}\t{r}\t{password}\n" for n, r, _ in DEMO_USERS), encoding="utf-8")
+    names = ", ".join(n for n, _, _ in DEMO_USERS)
+    print(f"demo users ({names}), password: {password}  (kept in {path})", flush=True)
+
+
+def user_command(settings: Settings, args: list[str], area: str | None, totp: bool) -> int:
+    """Users: add NAME ROLE, password NAME, list."""
+    with connect(state.conninfo(settings)) as conn:
+        try:
+            if len(args) == 3 and args[0] == "add":
+                secret = auth.create_user(
+                    conn=conn,
+                    username=args[1],
+                    password=_new_password(),
+                    role=args[2],
+                    admin_code=area or _city(conn),
+                    with_totp=totp,
+                )
+                if secret:
+                    print(f"TOTP secret (enter it in the authenticator app): {secret}")
+            elif len(args) == 2 and args[0] == "password":
+                auth.set_password(conn=conn, username=args[1], password=_new_password())
+            elif args == ["list"]:
+                for u in auth.listing(conn=conn):
+                    print("\t".join(str(u[k]) for k in ("username", "role", "admin_code",
+                                                         "totp", "disabled")))  # fmt: skip
+            else:
+                print("usage: user add NAME ROLE [--area CODE] [--totp] | password NAME | list; "
+                      f"roles: {' '.join(ROLES)}", file=sys.stderr)  # fmt: skip
+                return 2
+        except GeoError as exc:
+            print(f"error: {exc.user_message}", file=sys.stderr)
+            return 1
+        conn.commit()
+    return 0
+
+
+def _new_password() -> str:
+    return os.environ.get("GD_NEW_PASSWORD") or getpass.getpass("new password: ")
+
+
+def _city(conn: psycopg.Connection) -> str:
+    row = conn.execute("SELECT code FROM admin_units WHERE level = 'city'").fetchone()
+    if row is None:
+        raise GeoError("No city is loaded yet.")
+    return str(row[0])
 
 
 def load_demo(settings: Settings, size: str, replace: bool) -> int:
@@ -61,8 +158,7 @@ def load_demo(settings: Settings, size: str, replace: bool) -> int:
         state.cluster(settings).start()
         state.cluster(settings).ensure_database(settings.db_name)
     with connect(state.conninfo(settings)) as conn:
-        migrate(conn)
-        conn.commit()
+        _migrate(conn, settings)
         t0 = time.perf_counter()
         city = generate(size, settings.demo_seed)
         print(f"generated the {size} demo city in {time.perf_counter() - t0:.1f} s", flush=True)
@@ -71,6 +167,7 @@ def load_demo(settings: Settings, size: str, replace: bool) -> int:
         except RuntimeError as exc:
             print(f"error: {exc} (make demo replaces it)", file=sys.stderr)
             return 2
+        demo_users(conn, settings)
     return 0
 
 
@@ -97,12 +194,12 @@ def simulator(settings: Settings) -> subprocess.Popen[bytes]:
     )
 
 
-def token_command(settings: Settings, args: list[str]) -> int:
+def token_command(settings: Settings, args: list[str], area: str | None = None) -> int:
     """API tokens: create NAME SCOPE... (prints the secret once), revoke NAME, list."""
     with connect(state.conninfo(settings)) as conn:
         try:
             if len(args) >= 3 and args[0] == "create":
-                print(tokens.create(conn=conn, name=args[1], scopes=args[2:]))
+                print(tokens.create(conn=conn, name=args[1], scopes=args[2:], admin_code=area))
             elif len(args) == 2 and args[0] == "revoke":
                 tokens.revoke(conn=conn, name=args[1])
             elif args == ["list"]:
@@ -110,7 +207,7 @@ def token_command(settings: Settings, args: list[str]) -> int:
                     print(f"{name}\t{' '.join(scopes)}\t{created}\t{revoked or 'live'}")
             else:
                 print(
-                    f"usage: token create NAME SCOPE... | revoke NAME | list; "
+                    f"usage: token create NAME [--area CODE] SCOPE... | revoke NAME | list; "
                     f"scopes: {' '.join(tokens.SCOPES)}",
                     file=sys.stderr,
                 )
@@ -130,8 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "command",
-        choices=["run", "init-db", "stop-db", "settings-table", "demo", "token"],
+        choices=["run", "init-db", "stop-db", "settings-table", "demo", "token", "user"],
     )
+    parser.add_argument("--area", help="token, user: the admin unit (code) it belongs to")
+    parser.add_argument("--totp", action="store_true", help="user add: with a TOTP second factor")
     parser.add_argument("--size", choices=["tiny", "city", "province"], help="demo: city size")
     parser.add_argument("--replace", action="store_true", help="demo: wipe existing data first")
     parser.add_argument(
@@ -144,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         "token_args",
         nargs="*",
         metavar="ARG",
-        help="token: 'create NAME SCOPE...', 'revoke NAME' or 'list'",
+        help="token: 'create NAME SCOPE...', 'revoke NAME' or 'list'; user: see above",
     )
     args = parser.parse_args(argv)
     try:
@@ -174,7 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "init-db":
         return 0
     if args.command == "token":
-        return token_command(settings, args.token_args)
+        return token_command(settings, args.token_args, args.area)
+    if args.command == "user":
+        return user_command(settings, args.token_args, args.area, args.totp)
     sim = simulator(settings) if args.simulate else None
     try:
         serve(settings)

@@ -237,7 +237,7 @@ def login_page(lang: str, message: str = "", next_url: str = "/dispatch", status
 <html lang="{html.escape(lang)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(tx["login.title"])} · griddispatch</title>
-<link rel="stylesheet" href="/assets/login.css"></head>
+<link rel="stylesheet" href="/assets/style.css"></head>
 <body class="gd-login"><form method="post" action="/login" class="gd-login-form">
 <h1>{html.escape(tx["app.title"])}</h1>{msg}
 <input type="hidden" name="next" value="{html.escape(next_url)}">

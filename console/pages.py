@@ -65,7 +65,9 @@ def shell(
                                          id="page-forbidden")]  # fmt: skip
         return _frame(page, lang, tx, settings, None, allowed, page_body, live_store=False)
     if page == "admin":
-        return _frame(page, lang, tx, settings, None, allowed, admin.layout(tx), live_store=False)
+        counters = _safe_counters(settings)[0]
+        body = admin.layout(tx)
+        return _frame(page, lang, tx, settings, counters, allowed, body, live_store=False)
     counters, bounds = _safe_counters(settings)
     url_for = {name: f"/api/layers/{name}.geojson" for name in LAYERS}
     # The centre is given with the bounds: dash-leaflet's viewport tracking (the map's

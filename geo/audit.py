@@ -38,7 +38,8 @@ class Entry:
 def recent(
     *, conn: psycopg.Connection, kind: str = "all", actor: str = "", limit: int = 200
 ) -> list[Entry]:
-    """The latest ``limit`` entries of ``kind``, of actors whose name contains ``actor``."""
+    """The latest ``limit`` entries of ``kind`` whose actor or object id contains ``actor``
+    (so a user's sign-ins, written by the sign-in form, show with what they did)."""
     if kind not in KINDS:
         raise InvalidInput(f"Unknown kind {kind!r}; kinds: {', '.join(KINDS)}.")
     if len(actor) > 100 or not 1 <= limit <= 1000:
@@ -46,7 +47,8 @@ def recent(
     parts = [q for k, q in _SOURCES.items() if kind in ("all", k)]
     # each part sorted and limited on its own (each has an index on time), then merged
     union = " UNION ALL ".join(
-        f"(SELECT * FROM ({q}) s WHERE actor ILIKE %(a)s ORDER BY at DESC LIMIT %(n)s)"
+        f"(SELECT * FROM ({q}) s WHERE actor ILIKE %(a)s OR entity_id ILIKE %(a)s "
+        "ORDER BY at DESC LIMIT %(n)s)"
         for q in parts
     )
     pattern = "%" + actor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -18,7 +18,7 @@ import pytest
 from console import settings as settings_mod
 from geo.db import EmbeddedCluster, connect, migrate
 
-TEST_DB = "griddispatch_test"
+TEST_DB = os.environ.get("GD_TEST_DB_NAME", "griddispatch_test")  # another for a parallel run
 TEST_NOW = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
 TEST_SEED = 7
 

@@ -10,7 +10,7 @@ APP_ROLE = "griddispatch_app"
 
 # The audit trail is append-only for the application: no UPDATE, DELETE or TRUNCATE at all
 # (the triggers refuse them for everyone else too).
-APPEND_ONLY = ("audit_log", "incident_events", "access_log")
+APPEND_ONLY = ("audit_log", "incident_events", "access_log", "incident_photos")
 
 
 def ensure_app_role(conn: psycopg.Connection, role: str, password: str | None = None) -> None:

@@ -36,7 +36,7 @@ def start_console(conninfo: str, port: int, lang: str = "zh-CN") -> subprocess.P
         "DATABASE_URL": conninfo,
         "GD_PORT": str(port),
         "GD_LANG": lang,
-        "GD_LOG_LEVEL": "WARNING",
+        "GD_LOG_LEVEL": os.environ.get("GD_TEST_LOG_LEVEL", "WARNING"),
     }
     proc = subprocess.Popen(
         [
@@ -91,14 +91,21 @@ def browser():  # type: ignore[no-untyped-def]
         b.close()
 
 
-@pytest.fixture()
-def page(browser, console_url: str, db_conninfo: str):  # type: ignore[no-untyped-def]
-    """A new browser page signed in as an admin of the whole city."""
+def signed_in_context(browser, console_url: str, db_conninfo: str, **kwargs):  # type: ignore[no-untyped-def]
+    """A new browser context signed in as an admin of the whole city."""
     from console.auth import COOKIE
     from tests._auth import session_for
 
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    ctx = browser.new_context(**kwargs)
     ctx.add_cookies([{"name": COOKIE, "value": session_for(db_conninfo), "url": console_url}])
+    return ctx
+
+
+@pytest.fixture()
+def page(browser, console_url: str, db_conninfo: str):  # type: ignore[no-untyped-def]
+    ctx = signed_in_context(
+        browser, console_url, db_conninfo, viewport={"width": 1400, "height": 900}
+    )
     pg = ctx.new_page()
     yield pg
     ctx.close()

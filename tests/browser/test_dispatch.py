@@ -152,7 +152,7 @@ def test_whole_closed_loop(page, console_url: str, db_conninfo: str) -> None:  #
             "resolved",
             "closed",
         ]
-        assert {a for a, _ in steps} == {"operator:console"}
+        assert {a for a, _ in steps} == {"user:admin"}  # who signed in
         unit_steps = c.execute(
             "SELECT after->>'status' FROM audit_log WHERE entity = 'unit' AND entity_id = %s "
             "ORDER BY id",

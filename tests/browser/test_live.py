@@ -13,7 +13,7 @@ import psycopg
 
 from geo import incidents, tokens
 from geo.db import connect, transaction
-from tests.browser.conftest import free_port, start_console
+from tests.browser.conftest import free_port, signed_in_context, start_console
 
 
 def api(url: str, path: str, body: object, token: str) -> dict:  # type: ignore[type-arg]
@@ -67,7 +67,9 @@ def new_case(url: str, secret: str, lon: float, lat: float) -> dict:  # type: ig
 
 def test_api_changes_reach_open_pages(browser, console_url: str, db_conninfo: str) -> None:  # type: ignore[no-untyped-def]
     secret = token(db_conninfo)
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    ctx = signed_in_context(
+        browser, console_url, db_conninfo, viewport={"width": 1400, "height": 900}
+    )
     overview, desk = ctx.new_page(), ctx.new_page()
     overview.goto(f"{console_url}/?lang=en")
     desk.goto(f"{console_url}/dispatch?lang=en")
@@ -133,7 +135,7 @@ def test_a_dropped_connection_catches_up(browser, db_conninfo: str) -> None:  # 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = start_console(db_conninfo, port, lang="en")
-    ctx = browser.new_context(viewport={"width": 1200, "height": 800})
+    ctx = signed_in_context(browser, url, db_conninfo, viewport={"width": 1200, "height": 800})
     page = ctx.new_page()
     try:
         page.goto(f"{url}/?lang=en")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
+from tests.browser.conftest import signed_in_context
 from tests.browser.test_live import api, connected, new_case, spot, token
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -18,7 +19,9 @@ SHOTS = "console/assets/readme"
 
 
 def test_the_big_screen_follows_the_city(browser, console_url: str, db_conninfo: str) -> None:  # type: ignore[no-untyped-def]
-    ctx = browser.new_context(viewport={"width": 1600, "height": 900})
+    ctx = signed_in_context(
+        browser, console_url, db_conninfo, viewport={"width": 1600, "height": 900}
+    )
     wall = ctx.new_page()
     wall.goto(f"{console_url}/wall?lang=en")
     connected(wall)

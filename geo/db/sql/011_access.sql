@@ -98,11 +98,12 @@ CREATE POLICY jurisdiction ON incident_events
 
 ALTER TABLE dispatches ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dispatches FORCE ROW LEVEL SECURITY;
+-- (which units may be sent is decided on units: geo.units.dispatch claims the unit with an
+-- UPDATE that a unit outside the jurisdiction's reach never matches)
 CREATE POLICY jurisdiction ON dispatches
     USING ((SELECT app_scope()) = '' OR EXISTS (SELECT 1 FROM incidents i WHERE i.id = incident_id))
     WITH CHECK ((SELECT app_scope()) = ''
-                OR (EXISTS (SELECT 1 FROM incidents i WHERE i.id = incident_id)
-                    AND EXISTS (SELECT 1 FROM units u WHERE u.id = unit_id)));
+                OR EXISTS (SELECT 1 FROM incidents i WHERE i.id = incident_id));
 
 ALTER TABLE incident_photos ENABLE ROW LEVEL SECURITY;
 ALTER TABLE incident_photos FORCE ROW LEVEL SECURITY;
