@@ -10,7 +10,7 @@ POSTGIS := /usr/share/postgresql/15/extension/postgis.control
 PG_CTL := /usr/lib/postgresql/15/bin/pg_ctl
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lint sysdeps browserdeps venv demo clean
+.PHONY: run test bench faults load lint sysdeps browserdeps venv demo clean
 
 run: sysdeps venv
 	$(BIN)/python -m console run $(if $(SIMULATE),--simulate)
@@ -20,6 +20,14 @@ test: sysdeps browserdeps venv lint
 
 bench: sysdeps venv
 	$(BIN)/python -m tests.bench
+
+# The console under failure (kill -9 during intake, PostgreSQL restarted under a desk) and
+# under load (50 operators, 5,000 positions/s); the figures go to .var/bench/results.json.
+faults: sysdeps browserdeps venv
+	$(BIN)/python -m tests.bench.faults
+
+load: sysdeps venv
+	$(BIN)/python -m tests.bench.load $(SECONDS)
 
 lint: venv
 	$(BIN)/ruff check console geo layers data tests

@@ -1,0 +1,73 @@
+"""PostgreSQL restarted under a live desk (see tests/bench/faults.py): the page shows its
+"reconnecting" banner while the database is away and recovers by itself."""
+
+from __future__ import annotations
+
+import time
+
+from tests.bench._harness import Context, Result
+from tests.bench.faults import _post, _spots, _token
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_console
+
+DOWN_S = 3.0  # how long PostgreSQL stays down
+
+
+def run(ctx: Context) -> list[Result]:
+    from playwright.sync_api import sync_playwright
+
+    from console.auth import COOKIE
+    from tests._auth import session_for
+
+    assert ctx.cluster is not None, "the restart drill needs the embedded cluster"
+    secret = _token(ctx.conninfo, "incidents:write")
+    lon, lat = _spots(ctx.conninfo, 1)[0]
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start_console(ctx.conninfo, port, lang="en")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page_ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+            page_ctx.add_cookies([{"name": COOKIE, "value": session_for(ctx.conninfo),
+                                   "url": url}])  # fmt: skip
+            page = page_ctx.new_page()
+            page.goto(f"{url}/dispatch?lang=en")
+            page.wait_for_function("() => window.griddispatch.liveSeq >= 0", timeout=60_000)
+            ctx.cluster.stop()
+            banner = False
+            deadline = time.monotonic() + DOWN_S
+            while time.monotonic() < deadline:
+                banner = banner or page.evaluate(
+                    "() => { const b = document.getElementById('db-banner');"
+                    " return !!b && b.offsetParent !== null; }"
+                )
+                time.sleep(0.2)
+            ctx.cluster.start()
+            t_up = time.monotonic()
+            body = {"lon": lon, "lat": lat, "category": "noise", "priority": "red",
+                    "source": "sensor", "description": "after the restart"}  # fmt: skip
+            number = None
+            while number is None and time.monotonic() - t_up < 30:
+                try:
+                    status, data = _post(url, "/api/v1/incidents", body, secret, f"r{t_up}")
+                    number = data["number"] if status in (200, 201) else None
+                except OSError:
+                    pass
+                if number is None:
+                    time.sleep(0.2)
+            page.wait_for_function(
+                "n => window.griddispatch.shown[n] !== undefined && "
+                "(document.getElementById('db-banner') || {}).offsetParent == null",
+                arg=number,
+                timeout=30_000,
+            )
+            recover = time.monotonic() - t_up
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    note = f"PostgreSQL down {DOWN_S:.0f} s (fast shutdown), one desk open, a case opened after"
+    return [
+        Result("db_recover_s", round(recover, 2), "s", "<= 10", recover <= 10,
+               {"banner_shown": float(banner)}, note),
+    ]  # fmt: skip

@@ -1,0 +1,254 @@
+"""``make load`` (``python -m tests.bench.load [seconds]``): 50 operators and the trackers of a
+city on one console over loopback, for 5 minutes by default; the figures go to the same
+results file as ``make bench``.
+
+Each operator is signed in with its own session and works the desk through the same Dash
+callbacks as the browser: every 1.5-2.5 s it opens an open case (the case file, the five
+nearest units by travel time and their routes), and one time in ten dispatches the first
+recommended unit. Beside them, trackers post 5,000 positions per second in batches through
+/api/v1/units/positions. ``load_p95_ms``: the 95th percentile of the operators' callback
+times (target <= 300); ``load_errors``: failed requests (target 0; a unit already taken by
+another operator is an answer, not an error); ``double_dispatches_under_load``: units on two
+cases at once afterwards (target 0). Baselines: p50, requests, positions per second reached.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import psycopg
+
+from tests._auth import session_for
+from tests._race import double_assignments
+from tests.bench._harness import Context, Result, close, make_context, merge_results
+from tests.bench.faults import _token
+from tests.browser.conftest import ROOT, free_port
+
+OPERATORS = 50
+POSITIONS_PER_S = 5000
+BATCH = 1000
+THINK_S = (1.5, 2.5)
+DISPATCH_SHARE = 0.1
+WORKERS = int(os.environ.get("GD_LOAD_WORKERS", "2"))
+
+CASE_OUT = ("..case-body.children...case-recs.children...case-rec-box.style..."
+            "layer-routes.data...desk-etas.data..")  # fmt: skip
+
+
+def _outputs(spec: str) -> list[dict[str, str]]:
+    return [{"id": i, "property": p} for i, p in
+            (o.rsplit(".", 1) for o in spec.strip(".").split("..."))]  # fmt: skip
+
+
+def start(conninfo: str, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": conninfo, "GD_LOG_LEVEL": "WARNING",
+           "GD_ESCALATION_EVERY_S": "0"}  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "console.asgi:app", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", "/healthz")
+            if c.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("the console did not start")
+
+
+class Operator(threading.Thread):
+    def __init__(self, n: int, port: int, cookie: str, cases: list[int], dispatch_cb: str,
+                 stop: threading.Event) -> None:  # fmt: skip
+        super().__init__(daemon=True)
+        self.port, self.cookie, self.cases, self.stop_ = port, cookie, cases, stop
+        self.dispatch_cb = dispatch_cb
+        self.rnd = random.Random(n)
+        self.times: list[float] = []
+        self.errors: list[str] = []
+        self.dispatched = 0
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        payload = json.dumps(body)
+        headers = {"Content-Type": "application/json", "Cookie": f"gd_session={self.cookie}"}
+        t0 = time.perf_counter()
+        try:
+            self.conn.request("POST", "/_dash-update-component", payload, headers)
+            r = self.conn.getresponse()
+            text = r.read()
+        except (OSError, http.client.HTTPException) as exc:
+            self.errors.append(type(exc).__name__)
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            return None
+        self.times.append(time.perf_counter() - t0)
+        if r.status != 200:
+            self.errors.append(f"{r.status}: {text[:100]!r}")
+            return None
+        out: dict[str, Any] = json.loads(text).get("response", {})
+        return out
+
+    def run(self) -> None:
+        while not self.stop_.is_set():
+            time.sleep(self.rnd.uniform(*THINK_S))
+            case = self.rnd.choice(self.cases)
+            got = self.call({
+                "output": CASE_OUT, "outputs": _outputs(CASE_OUT),
+                "inputs": [{"id": "desk-sel", "property": "data", "value": case},
+                           {"id": "desk-rev", "property": "data", "value": None},
+                           {"id": "case-types", "property": "value", "value": []},
+                           {"id": "live-cases", "property": "data", "value": None}],
+                "state": [{"id": "lang", "property": "data", "value": "en"}],
+                "changedPropIds": ["desk-sel.data"]})  # fmt: skip
+            if got is None:
+                continue
+            etas = (got.get("desk-etas") or {}).get("data") or {}
+            if "gd-error" in json.dumps(got.get("case-body", {})):
+                self.errors.append("case file error")
+            if not etas or self.rnd.random() > DISPATCH_SHARE:
+                continue
+            unit = int(next(iter(etas)))
+            got = self.call({
+                "output": self.dispatch_cb, "outputs": _outputs(self.dispatch_cb),
+                "inputs": [[], {"id": "case-dispatch-checked", "property": "n_clicks",
+                                "value": 1}],
+                "state": [[{"id": {"type": "rec-check", "unit": str(unit)}, "property": "value",
+                            "value": [unit]}],
+                          {"id": "desk-sel", "property": "data", "value": case},
+                          {"id": "desk-etas", "property": "data", "value": etas},
+                          {"id": "lang", "property": "data", "value": "en"}],
+                "changedPropIds": ["case-dispatch-checked.n_clicks"]})  # fmt: skip
+            if got is not None and "gd-msg-err" not in json.dumps(got):
+                self.dispatched += 1
+
+
+class Trackers(threading.Thread):
+    """POSITIONS_PER_S fixes a second, in batches, for units near where they are."""
+
+    def __init__(self, port: int, secret: str, units: list[tuple[int, float, float]],
+                 stop: threading.Event) -> None:  # fmt: skip
+        super().__init__(daemon=True)
+        self.port, self.secret, self.units, self.stop_ = port, secret, units, stop
+        self.sent = 0
+        self.errors: list[str] = []
+        self.elapsed = 0.0
+
+    def run(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        rnd = np.random.default_rng(5)
+        every = BATCH / POSITIONS_PER_S
+        t0 = time.perf_counter()
+        k = 0
+        while not self.stop_.is_set():
+            pick = rnd.integers(0, len(self.units), BATCH)
+            now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+            body = json.dumps([
+                {"unit": self.units[i][0], "lon": self.units[i][1] + float(rnd.normal(0, 2e-4)),
+                 "lat": self.units[i][2] + float(rnd.normal(0, 2e-4)), "time": now}
+                for i in pick])  # fmt: skip
+            try:
+                conn.request("POST", "/api/v1/units/positions", body,
+                             {"Authorization": f"Bearer {self.secret}",
+                              "Content-Type": "application/json"})  # fmt: skip
+                r = conn.getresponse()
+                r.read()
+                if r.status == 200:
+                    self.sent += BATCH
+                else:
+                    self.errors.append(str(r.status))
+            except (OSError, http.client.HTTPException) as exc:
+                self.errors.append(type(exc).__name__)
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            k += 1
+            lag = t0 + k * every - time.perf_counter()
+            if lag > 0:
+                time.sleep(lag)
+        self.elapsed = time.perf_counter() - t0
+
+
+def run(ctx: Context, seconds: float = 300.0) -> list[Result]:
+    with psycopg.connect(ctx.conninfo) as c:
+        cases = [r[0] for r in c.execute(
+            "SELECT id FROM incidents WHERE status NOT IN ('resolved', 'closed') "
+            "ORDER BY id DESC LIMIT 2000")]  # fmt: skip
+        units = [(r[0], r[1], r[2]) for r in c.execute(
+            "SELECT id, ST_X(geom), ST_Y(geom) FROM units WHERE geom IS NOT NULL")]  # fmt: skip
+        before = double_assignments(c)
+    assert len(cases) >= 50 and len(units) >= 100
+    secret = _token(ctx.conninfo, "units:write")
+    cookies = [session_for(ctx.conninfo, f"load.op{i:02d}", "operator") for i in range(OPERATORS)]
+    port = free_port()
+    proc = start(ctx.conninfo, port)
+    stop = threading.Event()
+    try:
+        dep = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        dep.request("GET", "/_dash-dependencies", headers={"Cookie": f"gd_session={cookies[0]}"})
+        deps = json.loads(dep.getresponse().read())
+        dispatch_cb = next(
+            d["output"]
+            for d in deps
+            if any(i["id"] == "case-dispatch-checked" for i in d["inputs"])
+        )
+        ops = [Operator(i, port, cookies[i], cases, dispatch_cb, stop) for i in range(OPERATORS)]
+        trackers = Trackers(port, secret, units, stop)
+        trackers.start()
+        for o in ops:
+            o.start()
+        time.sleep(seconds)
+        stop.set()
+        for o in ops:
+            o.join(timeout=60)
+        trackers.join(timeout=60)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    with psycopg.connect(ctx.conninfo) as c:
+        doubles = double_assignments(c) - before
+    times = np.array([t for o in ops for t in o.times]) * 1000
+    errors = [e for o in ops for e in o.errors] + trackers.errors
+    p95, p50 = float(np.percentile(times, 95)), float(np.percentile(times, 50))
+    rate = trackers.sent / trackers.elapsed if trackers.elapsed else 0.0
+    note = (f"{OPERATORS} operators, {len(times)} callbacks, {sum(o.dispatched for o in ops)} "
+            f"dispatches, {trackers.sent:,} positions in {seconds:.0f} s, {WORKERS} workers; "
+            f"first errors: {errors[:3]}")  # fmt: skip
+    return [
+        Result("load_p95_ms", round(p95, 1), "ms", "<= 300", p95 <= 300,
+               {"load_p50_ms": round(p50, 1), "callbacks": len(times),
+                "positions_per_s": round(rate)}, note),
+        Result("load_errors", len(errors), "count", "== 0", not errors, {}, note),
+        Result("double_dispatches_under_load", doubles, "count", "== 0", doubles == 0, {}, note),
+    ]  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING)
+    seconds = float(argv[0]) if argv else 300.0
+    ctx = make_context("city")
+    try:
+        results = run(ctx, seconds)
+        merge_results(ctx.settings, results)
+    finally:
+        close(ctx)
+    for r in results:
+        verdict = "met" if r.meets_target else "MISSED"
+        print(f"{r.name:30} {r.value:>10.4g} {r.unit:6} {r.target:8} {verdict:7} {r.baselines}")
+    print(results[0].notes)
+    return 0 if all(r.meets_target for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
