@@ -21,15 +21,17 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import anyio
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from psycopg_pool import PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console import errors, i18n, state
 from console.settings import Settings
 from geo import auth, tokens
 from geo.access import Principal
-from geo.errors import GeoError, Unauthorized
+from geo.errors import DatabaseUnavailable, GeoError, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +102,9 @@ class AuthMiddleware:
                     who = await self._session(scope, touch=True)
         except GeoError as exc:
             await self._refuse(scope, receive, send, exc)
+            return
+        except (psycopg.OperationalError, PoolTimeout):
+            await self._refuse(scope, receive, send, DatabaseUnavailable(errors.DB_AWAY))
             return
         if who is None:  # an open integration route (Open311 reads): the route decides
             await self.app(scope, receive, send)

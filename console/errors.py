@@ -5,19 +5,27 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 
 from geo.errors import GeoError
 
 log = logging.getLogger(__name__)
 
 
+DB_AWAY = "The database cannot be reached; reconnecting."
+
+
 def user_message(exc: BaseException) -> tuple[int, str]:
     """(HTTP status, safe message) for any exception; unexpected ones are logged, not shown."""
     if isinstance(exc, GeoError):
         return exc.status, exc.user_message
+    if isinstance(exc, psycopg.OperationalError | PoolTimeout):
+        log.warning("database unreachable: %s", exc)
+        return 503, DB_AWAY
     log.exception("unexpected error", exc_info=exc)
     return 500, "Internal error; it has been logged."
 
@@ -43,6 +51,12 @@ def install(server: FastAPI) -> None:
         return JSONResponse(
             body_for(request.url.path, exc.status, exc.user_message), status_code=exc.status
         )
+
+    @server.exception_handler(psycopg.OperationalError)
+    @server.exception_handler(PoolTimeout)
+    async def _db_away(request: Request, exc: Exception) -> JSONResponse:
+        status, message = user_message(exc)
+        return JSONResponse(body_for(request.url.path, status, message), status_code=status)
 
     @server.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

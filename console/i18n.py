@@ -257,6 +257,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "counter.units": ("可用力量", "Units available"),
     "lang.switch": ("English", "中文"),
     "nav.admin": ("管理", "Admin"),
+    "db.reconnecting": (
+        "数据库连接中断，正在重新连接…",
+        "The database is unreachable: reconnecting…",
+    ),
     "login.title": ("登录", "Sign in"),
     "login.user": ("用户名", "User name"),
     "login.password": ("密码", "Password"),

@@ -33,7 +33,7 @@ from dash.exceptions import WebsocketDisconnected
 from console import state
 from console.settings import Settings
 from geo import live as glive
-from geo.access import SYSTEM
+from geo.access import Principal
 from layers import live as llive
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,13 @@ KEEP_IN_STORE = 8  # messages kept in a page's live store
 
 
 class Hub:
-    """The current live state of one process and the recent ticks."""
+    """The current live state of one process and the recent ticks, for one jurisdiction
+    (``scope``): its reads run under row-level security like its pages' own requests."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, scope: str = "all") -> None:
         self.settings = settings
+        self.reader = Principal(actor="system:live", role="system", scope=scope)
+        self.db_up = True
         self.units: dict[int, glive.UnitRow] = {}
         self.incidents: dict[int, dict[str, Any]] = {}
         self.seq = 0
@@ -78,7 +81,7 @@ class Hub:
                 await task
 
     async def _run(self) -> None:
-        conninfo = state.conninfo(self.settings)
+        conninfo = state.app_conninfo(self.settings)
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
@@ -86,6 +89,7 @@ class Hub:
                     await conn.execute("LISTEN incidents")
                     # Listening now: read everything, so nothing before this is missed.
                     await self._read(units=True, incidents=True, ids=())
+                    self._status(up=True)
                     assert self._ready is not None
                     self._ready.set()
                     while True:
@@ -94,9 +98,23 @@ class Hub:
                         await self._read(units=False, incidents=ids is None, ids=ids or ())
             except asyncio.CancelledError:
                 raise
-            except Exception:  # the database went away: try again, then read everything
-                log.exception("live channel lost; reconnecting in 1 s")
+            except Exception as exc:  # the database went away: try again, then read everything
+                log.warning("live channel lost (%s); reconnecting in 1 s", exc)
+                self._status(up=False)
+                assert self._ready is not None
+                self._ready.set()  # pages connect meanwhile and show the banner
                 await asyncio.sleep(1.0)
+
+    def _status(self, *, up: bool) -> None:
+        """A tick telling the pages whether the database is reachable (they show a banner)."""
+        if up == self.db_up:
+            return
+        self.db_up = up
+        self.seq += 1
+        self.log.append({"seq": self.seq, "db": "up" if up else "down"})
+        assert self._tick is not None
+        fired, self._tick = self._tick, asyncio.Event()
+        fired.set()
 
     async def _wait(self, conn: psycopg.AsyncConnection[Any]) -> set[int] | None:
         """Block until a notification, gather the burst: the incident ids named in it.
@@ -138,7 +156,7 @@ class Hub:
         dict[int, glive.UnitRow], dict[int, dict[str, Any]], dt.datetime, dict[str, Any] | None
     ]:
         """Read and compare (on a worker thread; the state is swapped in on the loop)."""
-        with state.db(self.settings, SYSTEM) as conn:
+        with state.db(self.settings, self.reader) as conn:
             mark = glive.clock(conn=conn)
             rows = glive.units_changed(conn=conn, since=None if full_units else self._mark)
             inc_rows = glive.incidents_changed(
@@ -193,7 +211,9 @@ class Hub:
 
     # ------------------------------------------------------------------ pages
     def full(self) -> dict[str, Any]:
-        return llive.full(self.seq, self.units.values(), self.incidents.values())
+        msg = llive.full(self.seq, self.units.values(), self.incidents.values())
+        msg["db"] = "up" if self.db_up else "down"
+        return msg
 
     async def after(self, seq: int, timeout: float) -> list[dict[str, Any]] | None:
         """Ticks after ``seq`` (waiting up to ``timeout`` for one); None when the page fell
@@ -209,15 +229,16 @@ class Hub:
         return [m for m in self.log if m["seq"] > seq]
 
 
-_hubs: dict[int, Hub] = {}
+_hubs: dict[tuple[int, str], Hub] = {}
 
 
-def hub(settings: Settings) -> Hub:
-    """This process's hub for ``settings`` (one per event loop)."""
-    key = id(asyncio.get_running_loop())
+def hub(settings: Settings, scope: str = "all") -> Hub:
+    """This process's hub for the jurisdiction ``scope`` (one per event loop and scope: a
+    street's desk never receives another street's cases)."""
+    key = (id(asyncio.get_running_loop()), scope)
     h = _hubs.get(key)
     if h is None:
-        h = _hubs[key] = Hub(settings)
+        h = _hubs[key] = Hub(settings, scope)
     return h
 
 
@@ -240,7 +261,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         ws = dash.ctx.websocket
         if ws is None:  # no WebSocket: the page refreshes by its timers only
             return
-        h = hub(settings)
+        h = hub(settings, state.principal().scope)
         await h.start()
         # The callback starts with the app shell, before the page (and its store) is drawn:
         # what is sent before would be dropped. Wait until the page has the store.

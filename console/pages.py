@@ -167,8 +167,11 @@ def _frame(
     who = state.principal()
     name = settings.jurisdiction_name
     if who.admin_code:
-        with state.db(settings) as conn:
-            name = mapdata.admin_name(conn=conn, code=who.admin_code) or name
+        try:
+            with state.db(settings) as conn:
+                name = mapdata.admin_name(conn=conn, code=who.admin_code) or name
+        except Exception:  # the page still renders (its banner says the database is away)
+            log.exception("could not read the jurisdiction's name")
     return html.Div(
         [
             dcc.Store(id="lang", data=lang),
@@ -178,6 +181,12 @@ def _frame(
             components.top_bar(
                 page, lang, tx, name, counters, allowed, who.name or who.actor.split(":", 1)[-1]
             ),
+            html.Div(
+                tx["db.reconnecting"],
+                id="db-banner",
+                className="gd-db-banner",
+                style={"display": "none"},
+            ),  # fmt: skip
             *body,
         ],
         id="gd-root",

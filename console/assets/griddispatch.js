@@ -138,6 +138,13 @@ window.griddispatch = (function () {
     for (var i = 0; i < f.length; i++) { idx[f[i].id] = i; }
     return idx;
   }
+  // The "reconnecting" banner: shown while the database is away (the live channel says so,
+  // or a request was answered 503), hidden when it is back.
+  function dbBanner(down) {
+    var b = document.getElementById("db-banner");
+    if (b) { b.style.display = down ? "block" : "none"; }
+  }
+
   function liveApply(msgs, units, incidents) {
     NU = window.dash_clientside.no_update;
     if (!msgs || !msgs.length) { return [NU, NU, NU]; }
@@ -145,6 +152,7 @@ window.griddispatch = (function () {
     msgs.forEach(function (m) {
       if (liveDone.has(m)) { return; }
       liveDone.add(m);
+      if (m.db) { dbBanner(m.db === "down"); }
       if (m.full) {
         full = m; liveSeq = m.seq; uf = m.units.features.slice();
         inc = m.incidents.features.slice(); touched = true; return;
@@ -422,6 +430,7 @@ window.griddispatch = (function () {
     tickNow: function () { tick(); return ""; },
     queueRender: queueRender,
     liveApply: liveApply,
+    dbBanner: dbBanner,
     replayFrame: replayFrame,
     liveSeq: -1,
     tickBytes: [],

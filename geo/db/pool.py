@@ -19,13 +19,23 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.commit()
 
 
-def open_pool(conninfo: str, *, max_size: int = 8, min_size: int = 1) -> ConnectionPool:
-    """Open a connection pool and wait until the first connection works."""
+def open_pool(
+    conninfo: str, *, max_size: int = 8, min_size: int = 1, timeout: float = 5.0
+) -> ConnectionPool:
+    """Open a connection pool and wait until the first connection works.
+
+    A connection is checked before it is lent (one round trip), so after a database restart
+    the broken ones are replaced instead of failing a request; a request waits at most
+    ``timeout`` seconds for a connection, then gets ``DatabaseUnavailable`` (503).
+    """
     pool = ConnectionPool(
         conninfo,
         min_size=min_size,
         max_size=max_size,
         configure=_configure,
+        check=ConnectionPool.check_connection,
+        timeout=timeout,
+        reconnect_timeout=24 * 3600,  # keep trying: the database comes back
         open=False,
         name="griddispatch",
     )

@@ -39,6 +39,18 @@ def test_a_street_operator_signs_in_to_their_street(
         assert page.locator("#jurisdiction").inner_text() == street
         nav = page.locator(".gd-nav a").all_inner_texts()
         assert "Dispatch" in nav and "Planning" not in nav and "Admin" not in nav
+        # the live channel sends this desk its street's open cases and no other
+        page.wait_for_function("() => window.griddispatch.liveSeq >= 0", timeout=30_000)
+        shown = set(page.evaluate("(window.griddispatch.liveIncidents || []).map(f => f.id)"))
+        with psycopg.connect(db_conninfo) as c:
+            ours = {r[0] for r in c.execute(
+                "SELECT id FROM incidents WHERE status <> 'closed' "
+                "AND path <@ '430200.430202.430202001'")}  # fmt: skip
+            others = c.execute(
+                "SELECT count(*) FROM incidents WHERE status <> 'closed' "
+                "AND NOT path <@ '430200.430202.430202001'"
+            ).fetchone()[0]
+        assert shown == ours and others > 0
         cookie = next(c for c in ctx.cookies() if c["name"] == "gd_session")
         assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
         assert page.evaluate("document.cookie").find("gd_session") == -1  # not readable by JS
