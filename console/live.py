@@ -99,7 +99,9 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database went away: try again, then read everything
-                log.warning("live channel lost (%s); reconnecting in 1 s", exc)
+                (log.warning if self.db_up else log.debug)(
+                    "live channel lost (%s); reconnecting every 1 s", exc
+                )
                 self._status(up=False)
                 assert self._ready is not None
                 self._ready.set()  # pages connect meanwhile and show the banner

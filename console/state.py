@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import contextvars
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
 from psycopg.conninfo import make_conninfo
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
+from console.errors import DB_AWAY
 from console.settings import Settings, routing_config
 from geo.access import Principal
 from geo.db import EmbeddedCluster, open_pool, transaction
-from geo.errors import Unauthorized
+from geo.errors import DatabaseUnavailable, Unauthorized
 from geo.routing import GraphCache, Router, UnitCache, UnitSnapshot
 
 _lock = threading.Lock()
@@ -75,6 +77,9 @@ def router(settings: Settings, conn: psycopg.Connection) -> tuple[Router, UnitSn
     return Router(graph), units.get(conn, graph)
 
 
+AWAY_RETRY_S = 1.0  # after a failure, requests are refused this long before trying again
+_away_until = 0.0
+
 _principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
     "griddispatch_principal", default=None
 )
@@ -111,8 +116,17 @@ def db(
     """One transaction on a pooled connection on behalf of ``who`` (default: the current
     principal), its jurisdiction set for row-level security; ``need``: an action its role
     must be allowed (``geo.access.PERMISSIONS``), refused with 403 before anything runs."""
+    global _away_until
     p = who or principal()
     if need:
         p.require(need)
-    with transaction(pool(settings), p.actor, scope=p.scope, role=p.role) as conn:
-        yield conn
+    # Dash runs callbacks on the event loop: while the database is away, answer at once
+    # rather than have every callback wait for the pool (the live channel would stall too).
+    if time.monotonic() < _away_until:
+        raise DatabaseUnavailable(DB_AWAY)
+    try:
+        with transaction(pool(settings), p.actor, scope=p.scope, role=p.role) as conn:
+            yield conn
+    except (psycopg.OperationalError, PoolTimeout) as exc:
+        _away_until = time.monotonic() + AWAY_RETRY_S
+        raise DatabaseUnavailable(DB_AWAY, detail=str(exc)) from exc

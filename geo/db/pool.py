@@ -20,7 +20,7 @@ def _configure(conn: psycopg.Connection) -> None:
 
 
 def open_pool(
-    conninfo: str, *, max_size: int = 8, min_size: int = 1, timeout: float = 5.0
+    conninfo: str, *, max_size: int = 8, min_size: int = 1, timeout: float = 2.0
 ) -> ConnectionPool:
     """Open a connection pool and wait until the first connection works.
 

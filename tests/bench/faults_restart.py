@@ -10,6 +10,10 @@ from tests.bench.faults import _post, _spots, _token
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_console
 
 DOWN_S = 3.0  # how long PostgreSQL stays down
+BANNER_SHOWN = (
+    "() => { const b = document.getElementById('db-banner');"
+    " return !!b && getComputedStyle(b).display !== 'none'; }"
+)
 
 
 def run(ctx: Context) -> list[Result]:
@@ -37,10 +41,7 @@ def run(ctx: Context) -> list[Result]:
             banner = False
             deadline = time.monotonic() + DOWN_S
             while time.monotonic() < deadline:
-                banner = banner or page.evaluate(
-                    "() => { const b = document.getElementById('db-banner');"
-                    " return !!b && b.offsetParent !== null; }"
-                )
+                banner = banner or page.evaluate(BANNER_SHOWN)
                 time.sleep(0.2)
             ctx.cluster.start()
             t_up = time.monotonic()
@@ -56,8 +57,7 @@ def run(ctx: Context) -> list[Result]:
                 if number is None:
                     time.sleep(0.2)
             page.wait_for_function(
-                "n => window.griddispatch.shown[n] !== undefined && "
-                "(document.getElementById('db-banner') || {}).offsetParent == null",
+                f"n => window.griddispatch.shown[n] !== undefined && !({BANNER_SHOWN})()",
                 arg=number,
                 timeout=30_000,
             )
