@@ -31,7 +31,7 @@ from console import errors, i18n, state
 from console.settings import Settings
 from geo import auth, tokens
 from geo.access import Principal
-from geo.errors import DatabaseUnavailable, GeoError, Unauthorized
+from geo.errors import DatabaseUnavailable, GeoError, InvalidInput, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,32 @@ def _header(scope: Scope, name: bytes) -> str:
         if k == name:
             return str(v.decode("latin-1"))
     return ""
+
+
+def _check_callback(body: bytes) -> None:
+    """Refuse (400) a callback request that is not shaped as Dash sends one, or that gives the
+    pages router something other than text: both would fail inside Dash itself."""
+    bad = InvalidInput("Malformed callback request.")
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise bad from None
+    if not isinstance(data, dict) or not isinstance(data.get("output"), str):
+        raise bad
+    items = data.get("inputs", []), data.get("state", [])
+    if not all(isinstance(x, list) for x in items):
+        raise bad
+    for item in (i for group in items for i in group):
+        if isinstance(item, list):  # a pattern-matching group
+            continue
+        if not isinstance(item, dict) or "id" not in item or "property" not in item:
+            raise bad
+        if item["id"] == "_pages_location":  # the router: text, a path from the root
+            value = item.get("value")
+            if not isinstance(value, str | None) or (
+                item["property"] == "pathname" and value is not None and not value.startswith("/")
+            ):
+                raise bad
 
 
 def _passive(body: bytes) -> bool:
@@ -98,6 +124,7 @@ class AuthMiddleware:
                 if path == "/_dash-update-component" and scope["type"] == "http":
                     body, receive = await _buffer(receive)
                     who = await self._session(scope, touch=not _passive(body))
+                    _check_callback(body)
                 else:
                     who = await self._session(scope, touch=True)
         except GeoError as exc:

@@ -111,7 +111,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
                 return NO
             at = latlng(centre)
         else:
-            at = latlng((click or {}).get("latlng"))
+            at = latlng(click.get("latlng") if isinstance(click, dict) else None)
         return None if at is None else {"lat": at[0], "lng": at[1]}
 
     @app.callback(
@@ -369,7 +369,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
             return NO, NO, NO, NO, NO
         if sel is None:
             return tx["case.hint"], None, HIDDEN, routes.EMPTY, None
-        wanted = tuple(t for t in (types or []) if t in desk.REC_TYPES)
+        wanted = tuple(t for t in (types if isinstance(types, list) else []) if t in desk.REC_TYPES)
         try:
             with state.db(settings) as conn:
                 cf = casefile.case_file(

@@ -475,8 +475,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
 _DICTS = {lang: {k: v[i] for k, v in _PAIRS.items()} for i, lang in enumerate(LANGS)}
 
 
-def normalise(lang: str | None, default: str = "zh-CN") -> str:
-    """A supported language code (unknown values fall back to ``default``)."""
+def normalise(lang: object, default: str = "zh-CN") -> str:
+    """A supported language code (unknown values, of any type, fall back to ``default``)."""
+    if not isinstance(lang, str):
+        return default
     if lang in _DICTS:
         return str(lang)
     if lang and lang.lower().startswith("en"):
@@ -486,6 +488,6 @@ def normalise(lang: str | None, default: str = "zh-CN") -> str:
     return default
 
 
-def t(lang: str) -> dict[str, str]:
+def t(lang: object) -> dict[str, str]:
     """All texts of ``lang``."""
     return _DICTS[normalise(lang)]

@@ -368,11 +368,13 @@ def register(app: dash.Dash, settings: Settings) -> None:
     )
     def mode_note(mode: Any, lang: str) -> Any:
         tx = i18n.t(lang)
-        if not isinstance(mode, dict):
+        kind = mode.get("kind") if isinstance(mode, dict) else None
+        if not isinstance(mode, dict) or f"plan.mode.{kind}" not in tx:
             return tx["plan.mode.none"]
-        if mode.get("kind") == "merge":
-            return tx["plan.mode.merge"].format(codes=", ".join(mode.get("codes") or []))
-        return tx[f"plan.mode.{mode.get('kind')}"].format(code=mode.get("code") or "")
+        if kind == "merge":
+            codes = mode.get("codes") if isinstance(mode.get("codes"), list) else []
+            return tx["plan.mode.merge"].format(codes=", ".join(str(c) for c in codes))
+        return tx[f"plan.mode.{kind}"].format(code=str(mode.get("code") or ""))
 
     @app.callback(
         Output("plan-edit", "editToolbar", allow_duplicate=True),

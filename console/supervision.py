@@ -459,7 +459,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             at = dt.datetime.fromisoformat(str((query or {})["end"]))
             with state.db(settings) as conn:
                 body, name = report.content(conn, str(period), at, fmt, lang, weights)
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, TypeError, AttributeError):  # not a window: no file
             return NO
         except Exception:  # noqa: BLE001 - logged; the button simply gives no file
             log.exception("report export failed")
