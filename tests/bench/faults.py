@@ -149,10 +149,11 @@ def kill9(ctx: Context) -> list[Result]:
     with psycopg.connect(ctx.conninfo) as c:
         found = {r[0] for r in c.execute(
             "SELECT number FROM incidents WHERE number = ANY(%(n)s)", {"n": numbers})}  # fmt: skip
-        drill = c.execute(
-            "SELECT count(*) FROM incidents WHERE description = 'fault drill' "
-            "AND reported_at > now() - %(d)s * interval '1 second'",
-            {"d": time.perf_counter() - t0 + 60},
+        stored = c.execute(  # every case this drill's token opened (one per key)
+            "SELECT count(*) FROM idempotency_keys k JOIN api_tokens t ON t.id = k.token_id "
+            "WHERE t.token_sha256 = encode(sha256(convert_to(%(s)s, 'UTF8')), 'hex') "
+            "AND k.incident_id IS NOT NULL",
+            {"s": secret},
         ).fetchone()
     lost = len(set(numbers) - found)
     note = (f"{kills} kills in {time.perf_counter() - t0:.0f} s, {CLIENTS} clients, "
@@ -160,7 +161,7 @@ def kill9(ctx: Context) -> list[Result]:
     return [
         Result("acked_lost", lost, "count", "== 0", lost == 0,
                {"acked": len(numbers), "kills": kills,
-                "unacked_but_stored": (drill[0] if drill else 0) - len(found)}, note),
+                "stored_by_drill": stored[0] if stored else 0}, note),
     ]  # fmt: skip
 
 
