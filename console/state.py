@@ -61,6 +61,7 @@ def close() -> None:
 
 
 _graphs: GraphCache | None = None
+UNITS_FRESH_S = 1.0  # the unit snapshot is read again at most once a second
 _units: dict[str, UnitCache] = {}  # one per jurisdiction: each sees only its own units
 
 
@@ -72,7 +73,7 @@ def router(settings: Settings, conn: psycopg.Connection) -> tuple[Router, UnitSn
         if _graphs is None:
             _graphs = GraphCache(routing_config(settings))
         graphs = _graphs
-        units = _units.setdefault(principal().scope, UnitCache())
+        units = _units.setdefault(principal().scope, UnitCache(fresh_s=UNITS_FRESH_S))
     graph = graphs.get(conn)
     return Router(graph), units.get(conn, graph)
 

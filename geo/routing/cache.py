@@ -56,19 +56,30 @@ class UnitCache:
     little later is still caught), and joins to the graph only the units that moved. Every
     ``full_every_s`` (and when units were added or removed) everything is read again, which
     also picks up edits that change no time (call signs, types).
+
+    ``fresh_s``: a snapshot younger than this is returned without asking the database (under
+    thousands of tracker fixes a second every unit moves between two requests; rankings a
+    second old are good enough, the dispatch itself claims the unit in the database).
     """
 
-    def __init__(self, overlap_s: float = 60.0, full_every_s: float = 60.0) -> None:
+    def __init__(
+        self, overlap_s: float = 60.0, full_every_s: float = 60.0, fresh_s: float = 0.0
+    ) -> None:
         self.overlap_s = overlap_s
         self.full_every_s = full_every_s
+        self.fresh_s = fresh_s
         self._lock = threading.Lock()
         # graph, snapshot, newest change seen (epoch s), monotonic time of the last full read
         self._last: tuple[TravelGraph, UnitSnapshot, float, float] | None = None
+        self._read_at = 0.0  # monotonic time of the last read
 
     def get(self, conn: psycopg.Connection, graph: TravelGraph) -> UnitSnapshot:
         with self._lock:
             last = self._last
         clock = time.monotonic()
+        if last is not None and last[0] is graph and clock - self._read_at < self.fresh_s:
+            return last[1]
+        self._read_at = clock
         if last is None or last[0] is not graph:
             snap, newest = load_units(conn=conn, graph=graph)
             full_at = clock
