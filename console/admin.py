@@ -66,8 +66,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     def show(kind: str | None, actor: str | None, lang: str) -> tuple[Any, Any]:
         tx = i18n.t(lang)
         try:
-            state.principal().require("audit")
-            with state.db(settings) as conn:
+            with state.db(settings, need="audit") as conn:
                 entries = audit.recent(conn=conn, kind=str(kind or "all"), actor=str(actor or ""))
                 users = auth.listing(conn=conn)
         except Exception as exc:  # noqa: BLE001 - shown as a safe message

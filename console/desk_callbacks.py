@@ -128,7 +128,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         if not isinstance(text, str) or not text.strip():
             return None, None, NO, NO
         try:
-            with state.db(settings) as conn:
+            with state.db(settings, need="watch") as conn:
                 hits = places.locate(conn=conn, text=text, limit=8)
         except Exception as exc:  # noqa: BLE001
             return failure(exc), None, NO, NO
@@ -187,7 +187,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         if at is None:
             return HIDDEN, SHOWN, None, [], None, HIDDEN, None, routes.EMPTY
         try:
-            with state.db(settings) as conn:
+            with state.db(settings, need="watch") as conn:
                 pv = casefile.intake_preview(
                     conn=conn,
                     lon=at[1],
@@ -217,7 +217,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         prevent_initial_call=True,
     )
     def default_class(category: Any) -> Any:
-        with state.db(settings) as conn:
+        with state.db(settings, need="watch") as conn:
             klass = mapdata.default_class(conn=conn, category=str(category))
         return klass or NO
 
@@ -371,7 +371,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
             return tx["case.hint"], None, HIDDEN, routes.EMPTY, None
         wanted = tuple(t for t in (types if isinstance(types, list) else []) if t in desk.REC_TYPES)
         try:
-            with state.db(settings) as conn:
+            with state.db(settings, need="watch") as conn:
                 cf = casefile.case_file(
                     conn=conn,
                     incident_id=an_id(sel),
@@ -434,7 +434,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         """The queue; unchanged rows are not sent again (the browser ticks the clocks)."""
         tx = i18n.t(lang)
         try:
-            with state.db(settings) as conn:
+            with state.db(settings, need="watch") as conn:
                 rows = incidents.queue(
                     conn=conn,
                     statuses=strings(st),

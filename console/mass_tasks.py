@@ -66,7 +66,7 @@ def layout(
     tx: dict[str, str], lang: str, the_map: Any, settings: Settings, selected: Any = None
 ) -> list[Any]:
     try:
-        with state.db(settings) as conn:
+        with state.db(settings, need="supervise") as conn:
             units = mapdata.areas(conn=conn, levels=("district", "street", "community"))
     except Exception:  # noqa: BLE001 - the page still renders, without the unit list
         units = []
@@ -222,7 +222,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         """The task list, and the selected task's grids coloured by completion."""
         tx = i18n.t(lang)
         try:
-            with state.db(settings) as conn:
+            with state.db(settings, need="supervise") as conn:
                 items = tasks.listing(conn=conn)
                 if task_id in (None, ""):
                     return _options(tx, items), None, EMPTY, tx["task.none"], [], NO

@@ -200,7 +200,7 @@ def _read_upload(contents: Any, filename: Any, settings: Settings) -> list[dict[
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("upload" + suffix)
         path.write_bytes(data)
-        with state.db(settings) as conn:
+        with state.db(settings, need="plan") as conn:
             return read_grids(path, conn=conn)
 
 
@@ -342,7 +342,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             return ({"kind": "split", "code": sel}, _editor(draw="polyline"), None,
                     message(tx["plan.hint.split"]))  # fmt: skip
         try:
-            with state.db(settings) as conn:
+            with state.db(settings, need="plan") as conn:
                 shape = planning.grid_shape(conn=conn, code=sel)
         except Exception as exc:  # noqa: BLE001 - a safe message
             return NO, NO, NO, failure(exc)
@@ -428,7 +428,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             return blank
         data["follow"] = "follow" in (follow or [])
         try:
-            with state.db(settings) as conn:
+            with state.db(settings, need="plan") as conn:
                 if data["kind"] == "new":
                     edit = planning.edit_from_json(data)
                     assert edit.geom is not None
@@ -466,7 +466,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         tx = i18n.t(lang)
         try:
             rows = _read_upload(contents, filename, settings)
-            with state.db(settings) as conn:
+            with state.db(settings, need="plan") as conn:
                 d = planning_import.import_preview(conn=conn, grids=rows, rules=rules)
         except Exception as exc:  # noqa: BLE001 - a safe message
             return (plan_layers.EMPTY, plan_layers.EMPTY, failure(exc), None, None, True, None)
@@ -555,7 +555,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         if not sel:
             return html.Div(tx["plan.history_hint"], className="gd-muted")
         try:
-            with state.db(settings) as conn:
+            with state.db(settings, need="plan") as conn:
                 versions = planning.versions(conn=conn, code=str(sel))
                 row = conn.execute(
                     "SELECT community_code FROM grids WHERE code = %s ORDER BY version DESC "
@@ -618,7 +618,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         """Overloaded grids (in the picked grid's community, else the city) and a cut each."""
         tx = i18n.t(lang)
         try:
-            with state.db(settings) as conn:
+            with state.db(settings, need="plan") as conn:
                 community = None
                 if sel:
                     row = conn.execute(

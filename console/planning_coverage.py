@@ -33,7 +33,7 @@ def model(settings: Settings) -> tuple[coverage.Coverage, dict[str, Any]]:
     """The coverage model of the current travel graph and its hexagon layer (rebuilt with
     the graph, i.e. when roads, water, grids or admin units change)."""
     global _model
-    with state.db(settings) as conn:
+    with state.db(settings, need="plan") as conn:
         router, _ = state.router(settings, conn)
         with _lock:
             if _model is None or _model[0] is not router.graph:
@@ -165,7 +165,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         if tab != "coverage" or sites is not None:
             return NO, NO, NO
         _, hexes = model(settings)
-        with state.db(settings) as conn:
+        with state.db(settings, need="plan") as conn:
             now = _as_data(platforms.current(conn=conn))
         return now, now, hexes
 
@@ -238,7 +238,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             m, _ = model(settings)
             now = _sites(sites)
             if "units" in (units or []):  # the patrol cars available now, not the platforms
-                with state.db(settings) as conn:
+                with state.db(settings, need="plan") as conn:
                     s = m.summary(m.field(coverage.available_units(conn=conn)))
                 was = None
             else:

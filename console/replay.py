@@ -121,7 +121,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         tx = i18n.t(lang)
         try:
             w = replay.window(_local(start, "start"), _local(end, "end"))
-            with state.db(settings) as conn:
+            with state.db(settings, need="watch") as conn:
                 data = replay.load(conn=conn, w=w)
         except Exception as exc:  # noqa: BLE001 - shown as a safe message
             no = dash.no_update

@@ -57,7 +57,7 @@ def overlays() -> list[Any]:
 
 def layout(tx: dict[str, str], lang: str, the_map: Any, settings: Settings) -> list[Any]:
     try:
-        with state.db(settings) as conn:
+        with state.db(settings, need="supervise") as conn:
             cats = mapdata.categories(conn=conn)
     except Exception:  # noqa: BLE001 - the page still renders, without the category list
         cats = []
@@ -194,7 +194,7 @@ def _universe(settings: Settings, res: int) -> np.ndarray:
     """Every cell of the city at ``res``: the study area of the hotspot test."""
     with _lock:
         if res not in _areas:
-            with state.db(settings) as conn:
+            with state.db(settings, need="supervise") as conn:
                 row = conn.execute(
                     "SELECT ST_AsBinary(ST_Union(geom)) FROM admin_units WHERE level = 'city'"
                 ).fetchone()
@@ -221,7 +221,7 @@ def _names(settings: Settings) -> dict[str, str]:
     """Display names of admin units (by code) and platforms (by code)."""
     with _lock:
         if not _labels:
-            with state.db(settings) as conn:
+            with state.db(settings, need="supervise") as conn:
                 _labels.update(conn.execute(
                     "SELECT code, name FROM admin_units UNION ALL SELECT code, name FROM platforms"
                 ).fetchall())  # fmt: skip
@@ -356,7 +356,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
                 (s, w), (n, e) = bounds
                 box = (float(w), float(s), float(e), float(n))
             before = start - (end - start)
-            with state.db(settings) as conn:
+            with state.db(settings, need="supervise") as conn:
                 h = analytics.hexbins(conn=conn, res=r, start=start, end=end, filters=flt,
                                       bbox=box)  # fmt: skip
                 if mode == "diff":
@@ -457,7 +457,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         fmt = "xlsx" if dash.ctx.triggered_id == "sup-export-xlsx" else "html"
         try:
             at = dt.datetime.fromisoformat(str((query or {})["end"]))
-            with state.db(settings) as conn:
+            with state.db(settings, need="supervise") as conn:
                 body, name = report.content(conn, str(period), at, fmt, lang, weights)
         except (KeyError, ValueError, TypeError, AttributeError):  # not a window: no file
             return NO
@@ -480,7 +480,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             q = query if isinstance(query, dict) else {}
             start = dt.datetime.fromisoformat(str(q["start"]))
             end = dt.datetime.fromisoformat(str(q["end"]))
-            with state.db(settings) as conn:
+            with state.db(settings, need="supervise") as conn:
                 rows = analytics.incidents_in_cell(
                     conn=conn, cell=c, res=int(q["res"]), start=start, end=end,
                     filters=q.get("filters") or None,

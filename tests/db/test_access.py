@@ -227,20 +227,21 @@ def test_forged_callbacks_outside_the_jurisdiction_get_nothing(
         "..case-body.children...case-recs.children...case-rec-box.style..."
         "layer-routes.data...desk-etas.data.."
     )
-    r = _callback(
-        app_client,
-        out,
-        [
-            {"id": "desk-sel", "property": "data", "value": theirs},
-            {"id": "desk-rev", "property": "data", "value": None},
-            {"id": "case-types", "property": "value", "value": []},
-            {"id": "live-cases", "property": "data", "value": None},
-        ],
-        [{"id": "lang", "property": "data", "value": "en"}],
-    )
+    inputs = [
+        {"id": "desk-sel", "property": "data", "value": theirs},
+        {"id": "desk-rev", "property": "data", "value": None},
+        {"id": "case-types", "property": "value", "value": []},
+        {"id": "live-cases", "property": "data", "value": None},
+    ]
+    states = [{"id": "lang", "property": "data", "value": "en"}]
+    r = _callback(app_client, out, inputs, states)
     assert r["status"] == 200
     assert number not in r["text"] and (not phone or phone not in r["text"])
     assert "not exist" in r["text"]  # the same answer as for a case that does not exist
+    # a planner has no business on the desk: the same request is refused by role
+    signed_in(app_client, db_conninfo, "planner.city", "planner")
+    r = _callback(app_client, out, inputs, states)
+    assert r["status"] == 200 and "may not" in r["text"] and number not in r["text"]
     # dispatching by a forged request: a planner may not; a street's operator may not send
     # a unit to another street's case (nor see that case)
     with psycopg.connect(db_conninfo) as c:
