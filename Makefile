@@ -27,7 +27,7 @@ faults: sysdeps browserdeps venv
 	$(BIN)/python -m tests.bench.faults
 
 load: sysdeps venv
-	$(BIN)/python -m tests.bench.load $(SECONDS)
+	$(BIN)/python -m tests.bench.load $(LOAD_S)
 
 lint: venv
 	$(BIN)/ruff check console geo layers data tests

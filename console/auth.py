@@ -62,9 +62,9 @@ def _header(scope: Scope, name: bytes) -> str:
     return ""
 
 
-def _check_callback(body: bytes) -> None:
-    """Refuse (400) a callback request that is not shaped as Dash sends one, or that gives the
-    pages router something other than text: both would fail inside Dash itself."""
+def _callback_body(body: bytes) -> dict[str, Any]:
+    """A callback request as Dash sends one; refused (400) when it is not shaped so, or when
+    it gives the pages router something other than a path: both would fail inside Dash."""
     bad = InvalidInput("Malformed callback request.")
     try:
         data = json.loads(body)
@@ -86,15 +86,15 @@ def _check_callback(body: bytes) -> None:
                 item["property"] == "pathname" and value is not None and not value.startswith("/")
             ):
                 raise bad
+    return data
 
 
-def _passive(body: bytes) -> bool:
-    """Whether a Dash callback request was fired by timers only (not by the person)."""
-    try:
-        changed = json.loads(body).get("changedPropIds") or []
-    except (ValueError, AttributeError):
+def _passive(data: dict[str, Any]) -> bool:
+    """Whether a callback was fired by timers or the live channel only (not by the person)."""
+    changed = data.get("changedPropIds")
+    if not isinstance(changed, list) or not changed:
         return False
-    return bool(changed) and all(str(c).endswith(".n_intervals") for c in changed)
+    return all(str(c).endswith(".n_intervals") or str(c).startswith("live") for c in changed)
 
 
 class AuthMiddleware:
@@ -104,7 +104,8 @@ class AuthMiddleware:
         self.app = app
         self.settings = settings
         self.idle = dt.timedelta(minutes=settings.idle_lock_min)
-        self._cache: dict[str, tuple[float, Principal]] = {}
+        # session -> (when checked, principal, whether that check counted as activity)
+        self._cache: dict[str, tuple[float, Principal, bool]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -123,8 +124,8 @@ class AuthMiddleware:
             else:
                 if path == "/_dash-update-component" and scope["type"] == "http":
                     body, receive = await _buffer(receive)
-                    who = await self._session(scope, touch=not _passive(body))
-                    _check_callback(body)
+                    data = _callback_body(body)
+                    who = await self._session(scope, touch=not _passive(data))
                 else:
                     who = await self._session(scope, touch=True)
         except GeoError as exc:
@@ -159,7 +160,7 @@ class AuthMiddleware:
             raise Unauthorized("Please sign in.")
         hit = self._cache.get(secret)
         now = time.monotonic()
-        if hit and now - hit[0] < _CACHE_S:
+        if hit and now - hit[0] < _CACHE_S and (hit[2] or not touch):
             return hit[1]
 
         def check() -> Principal:
@@ -173,7 +174,7 @@ class AuthMiddleware:
             raise
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[secret] = (now, who)
+        self._cache[secret] = (now, who, touch)
         return who
 
     def forget(self, secret: str | None) -> None:
