@@ -21,7 +21,7 @@ from tests.browser.conftest import console_url  # noqa: F401 - a real console, s
 @pytest.fixture(scope="module")
 def client(db_conninfo: str) -> Iterator[TestClient]:
     state.close()
-    cfg = settings_mod.replace(settings_mod.load(), database_url=db_conninfo)
+    cfg = settings_mod.replace(settings_mod.load(), database_url=db_conninfo, escalation_every_s=0)
     with TestClient(create_app(cfg).server) as c:
         yield signed_in(c, db_conninfo)
     state.close()
