@@ -124,8 +124,13 @@ class AuthMiddleware:
             else:
                 if path == "/_dash-update-component" and scope["type"] == "http":
                     body, receive = await _buffer(receive)
-                    data = _callback_body(body)
-                    who = await self._session(scope, touch=not _passive(data))
+                    try:
+                        data: dict[str, Any] | None = _callback_body(body)
+                    except InvalidInput:
+                        data = None  # refused below, once the session is known (401 first)
+                    who = await self._session(scope, touch=data is None or not _passive(data))
+                    if data is None:
+                        raise InvalidInput("Malformed callback request.")
                 else:
                     who = await self._session(scope, touch=True)
         except GeoError as exc:
