@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from geo.errors import Forbidden, NotFound
+from geo.errors import Forbidden
 
 ROLES = ("operator", "planner", "supervisor", "grid_worker", "admin")
 
@@ -61,11 +61,6 @@ class Principal:
         if not path:
             return False
         return path == self.scope or path.startswith(self.scope + ".")
-
-    def require_path(self, path: str | None, what: str = "That") -> None:
-        """Refuse (as not found, so nothing leaks) what lies outside the jurisdiction."""
-        if not self.covers(path):
-            raise NotFound(f"{what} is not in your jurisdiction.")
 
 
 SYSTEM = Principal(actor="system:console", role="system", scope="all", name="system")

@@ -9,7 +9,7 @@ import pytest
 
 from console.auth import _callback_body, _passive, _safe_next
 from geo.access import SYSTEM, Principal, mask_phone
-from geo.errors import Forbidden, InvalidInput, NotFound
+from geo.errors import Forbidden, InvalidInput
 
 
 def test_roles_and_jurisdiction() -> None:
@@ -18,8 +18,6 @@ def test_roles_and_jurisdiction() -> None:
     assert street.covers("430200.430202.430202001.430202001003")
     assert not street.covers("430200.430202.430202002") and not street.covers("430200.430202")
     assert not street.covers("430200.430202.4302020010")  # a prefix is not a parent
-    with pytest.raises(NotFound):
-        street.require_path("430200.430211.430211001")
     with pytest.raises(Forbidden):
         Principal("user:p", "planner", "430200").require("dispatch")
     assert Principal("user:s", "supervisor", "430200").may("watch")
