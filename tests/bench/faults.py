@@ -5,11 +5,13 @@ failure, on the bench city; the figures go to the same results file as ``make be
   Idempotency-Key, retried with the same key until answered) while the console is killed with
   SIGKILL at a random moment and started again, ``KILLS`` times. ``acked_lost``: cases whose
   creation was acknowledged (201/200) but are not in the database afterwards (target 0);
-  baselines: cases acknowledged, kills, duplicate cases from retried keys.
+  baselines: cases acknowledged, kills, cases the drill's token stored (equal: none stored
+  without an answer, none twice).
 - ``restart``: a signed-in desk is open in Chromium while cases arrive; PostgreSQL is
   restarted (fast shutdown). ``db_recover_s``: from PostgreSQL accepting connections again to
   the page having dropped its "reconnecting" banner and drawn a case opened after the restart
-  (target <= 10); baseline: whether the banner was shown during the outage.
+  (target <= 10); baselines: seconds from the shutdown to the banner (-1: never), and the
+  load test's p95 and double dispatches over the minute the restart falls in.
 """
 
 from __future__ import annotations
