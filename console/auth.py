@@ -97,15 +97,18 @@ def _passive(data: dict[str, Any]) -> bool:
     return all(str(c).endswith(".n_intervals") or str(c).startswith("live") for c in changed)
 
 
+# session cookie -> (when checked, principal, whether that check counted as activity)
+SessionCache = dict[str, tuple[float, Principal, bool]]
+
+
 class AuthMiddleware:
     """Pure ASGI: sets the principal of each HTTP request and WebSocket, or refuses it."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, cache: SessionCache) -> None:
         self.app = app
         self.settings = settings
         self.idle = dt.timedelta(minutes=settings.idle_lock_min)
-        # session -> (when checked, principal, whether that check counted as activity)
-        self._cache: dict[str, tuple[float, Principal, bool]] = {}
+        self._cache = cache  # shared with /logout, which forgets a session at once
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -181,10 +184,6 @@ class AuthMiddleware:
             self._cache.clear()
         self._cache[secret] = (now, who, touch)
         return who
-
-    def forget(self, secret: str | None) -> None:
-        if secret:
-            self._cache.pop(secret, None)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, exc: GeoError) -> None:
         if scope["type"] == "websocket":
@@ -294,14 +293,8 @@ def login_page(lang: str, message: str = "", next_url: str = "/dispatch", status
 
 def install(server: FastAPI, settings: Settings) -> None:
     """The middleware, /login (GET, POST) and /logout (POST)."""
-    mw: dict[str, AuthMiddleware] = {}
-
-    class _Auth(AuthMiddleware):
-        def __init__(self, app: ASGIApp) -> None:
-            super().__init__(app, settings)
-            mw["it"] = self
-
-    server.add_middleware(_Auth)
+    cache: SessionCache = {}
+    server.add_middleware(AuthMiddleware, settings=settings, cache=cache)
 
     def lang_of(request: Request) -> str:
         return i18n.normalise(request.query_params.get("lang"), settings.lang)
@@ -351,8 +344,7 @@ def install(server: FastAPI, settings: Settings) -> None:
         secret = request.cookies.get(COOKIE)
         with state.pool(settings).connection() as conn:
             auth.sign_out(conn=conn, secret=secret)
-        if "it" in mw:
-            mw["it"].forget(secret)
+        cache.pop(secret or "", None)
         reply = RedirectResponse("/login", status_code=303)
         reply.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
         return reply
