@@ -165,13 +165,7 @@ def _frame(
 ) -> html.Div:
     """The page root: stores, the top bar (with the pages this user may open) and ``body``."""
     who = state.principal()
-    name = settings.jurisdiction_name
-    if who.admin_code:
-        try:
-            with state.db(settings) as conn:
-                name = mapdata.admin_name(conn=conn, code=who.admin_code) or name
-        except Exception:  # the page still renders (its banner says the database is away)
-            log.exception("could not read the jurisdiction's name")
+    name = who.area or settings.jurisdiction_name
     return html.Div(
         [
             dcc.Store(id="lang", data=lang),

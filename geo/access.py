@@ -23,7 +23,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "watch": frozenset({"operator", "supervisor"}),  # the dispatch desk, replay, big screen
     "plan": frozenset({"planner"}),  # grid boundaries, platforms, coverage what-ifs
     "supervise": frozenset({"supervisor"}),  # heatmaps, KPIs, reports, mass tasks
-    "report": frozenset({"grid_worker", "operator"}),  # report cases and task progress
     "see_phone": frozenset({"operator"}),  # reporters' phone numbers unmasked
     "audit": frozenset(),  # the audit viewer and users: admins only
     "view": frozenset({"operator", "planner", "supervisor"}),  # the overview, the big screen
@@ -42,6 +41,7 @@ class Principal:
     scope: str
     admin_code: str | None = None
     name: str = ""
+    area: str = ""  # the name of its admin unit, for the top bar
     extra: frozenset[str] = field(default_factory=frozenset)  # API token scopes
     token_id: int | None = None  # the API token acting, if one is
 

@@ -179,8 +179,10 @@ def sign_in(
         if refusal is None:
             assert row is not None
             uid, hashed, _, _, _, _, role, admin_code, name = row
-            scope = scope_of(conn=conn, admin_code=admin_code)
-            if scope is None:
+            place = conn.execute(
+                "SELECT path::text, name FROM admin_units WHERE code = %(c)s", {"c": admin_code}
+            ).fetchone()
+            if place is None:
                 raise Unauthorized("Your jurisdiction no longer exists; ask an administrator.")
             if _hasher.check_needs_rehash(hashed):
                 conn.execute(
@@ -198,7 +200,8 @@ def sign_in(
                 {"d": _digest(secret), "u": uid, "n": now},
             )
             _audit(conn, username, "sign_in")
-            signed = SignIn(secret, _principal(username, role, scope, admin_code, name))
+            who = _principal(username, role, place[0], admin_code, name, place[1])
+            signed = SignIn(secret, who)
     if refusal is not None or signed is None:
         raise refusal or bad
     return signed
@@ -248,9 +251,16 @@ def _verify(hashed: str, password: str) -> bool:
         return False
 
 
-def _principal(username: str, role: str, scope: str, admin_code: str, name: str) -> Principal:
+def _principal(
+    username: str, role: str, scope: str, admin_code: str, name: str, area: str
+) -> Principal:
     return Principal(
-        actor=f"user:{username}", role=role, scope=scope, admin_code=admin_code, name=name
+        actor=f"user:{username}",
+        role=role,
+        scope=scope,
+        admin_code=admin_code,
+        name=name,
+        area=area,
     )
 
 
@@ -271,13 +281,13 @@ def session(
     digest = _digest(secret)
     row = conn.execute(
         "SELECT s.last_seen, s.ended_at, u.username, u.role, u.admin_code, u.display_name, "
-        "u.disabled, a.path::text FROM sessions s JOIN users u ON u.id = s.user_id "
+        "u.disabled, a.path::text, a.name FROM sessions s JOIN users u ON u.id = s.user_id "
         "LEFT JOIN admin_units a ON a.code = u.admin_code WHERE s.id_sha256 = %(d)s",
         {"d": digest},
     ).fetchone()
     if row is None or row[1] is not None:
         raise Unauthorized("Please sign in.")
-    last_seen, _, username, role, admin_code, name, disabled, scope = row
+    last_seen, _, username, role, admin_code, name, disabled, scope, area = row
     if disabled or scope is None:
         _end(conn, digest, "disabled")
         raise Unauthorized("This account is disabled.")
@@ -291,7 +301,7 @@ def session(
             "UPDATE sessions SET last_seen = %(n)s WHERE id_sha256 = %(d)s",
             {"n": now, "d": digest},
         )
-    return _principal(username, role, scope, admin_code, name)
+    return _principal(username, role, scope, admin_code, name, area)
 
 
 def _end(conn: psycopg.Connection, digest: str, reason: str) -> None:

@@ -182,12 +182,6 @@ def city_bounds(*, conn: psycopg.Connection, within: str | None = None) -> list[
     return [[row[0], row[1]], [row[2], row[3]]]
 
 
-def admin_name(*, conn: psycopg.Connection, code: str) -> str | None:
-    """The name of an admin unit (city, district, street, community)."""
-    row = conn.execute("SELECT name FROM admin_units WHERE code = %(c)s", {"c": code}).fetchone()
-    return row[0] if row else None
-
-
 @dataclass(frozen=True)
 class Category:
     code: str
