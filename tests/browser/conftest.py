@@ -102,10 +102,15 @@ def signed_in_context(browser, console_url: str, db_conninfo: str, **kwargs):  #
 
 
 @pytest.fixture()
-def page(browser, console_url: str, db_conninfo: str):  # type: ignore[no-untyped-def]
-    ctx = signed_in_context(
-        browser, console_url, db_conninfo, viewport={"width": 1400, "height": 900}
-    )
+def console_target(console_url: str, db_conninfo: str) -> tuple[str, str]:
+    """The console a ``page`` signs in to, and its database (a module may override it)."""
+    return console_url, db_conninfo
+
+
+@pytest.fixture()
+def page(browser, console_target: tuple[str, str]):  # type: ignore[no-untyped-def]
+    url, conninfo = console_target
+    ctx = signed_in_context(browser, url, conninfo, viewport={"width": 1400, "height": 900})
     pg = ctx.new_page()
     yield pg
     ctx.close()

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 import shapely
 
-from tests.browser.conftest import free_port, signed_in_context, start_console
+from tests.browser.conftest import free_port, start_console
 from tests.browser.test_dispatch import click_at
 from tests.conftest import fresh_database
 
@@ -85,14 +85,9 @@ def pixel(page, code: str, lat: float, lon: float) -> tuple[float, float]:  # ty
 
 
 @pytest.fixture()
-def page(browser, planning_url: str, planning_db: str):  # type: ignore[no-untyped-def]
-    """A page signed in to the planning console (its own database)."""
-    ctx = signed_in_context(
-        browser, planning_url, planning_db, viewport={"width": 1400, "height": 900}
-    )
-    pg = ctx.new_page()
-    yield pg
-    ctx.close()
+def console_target(planning_url: str, planning_db: str) -> tuple[str, str]:
+    """Pages sign in to the planning console (its own database)."""
+    return planning_url, planning_db
 
 
 def test_drag_a_vertex_preview_save_and_restore(page, planning_url: str, planning_db: str) -> None:  # type: ignore[no-untyped-def]
