@@ -18,16 +18,18 @@ run: sysdeps venv
 test: sysdeps browserdeps venv lint
 	$(BIN)/python -m pytest -m "not bench" $(PYTEST_ARGS)
 
-bench: sysdeps venv
-	$(BIN)/python -m tests.bench
+# Every benchmark module on a fresh copy of the bench city; each run is stamped and kept in
+# .var/bench/runs/, a complete one becomes .var/bench/results.json. QUICK=1: the subset.
+bench: sysdeps browserdeps venv
+	$(BIN)/python -m tests.bench $(if $(QUICK),--quick)
 
-# The console under failure (kill -9 during intake, PostgreSQL restarted under a desk) and
-# under load (50 operators, 5,000 positions/s); the figures go to .var/bench/results.json.
+# One module alone: the console under failure (kill -9 during intake, PostgreSQL restarted
+# under a desk), and under load (50 operators, 5,000 positions/s; LOAD_S seconds).
 faults: sysdeps browserdeps venv
-	$(BIN)/python -m tests.bench.faults
+	$(BIN)/python -m tests.bench faults
 
 load: sysdeps venv
-	$(BIN)/python -m tests.bench.load $(LOAD_S)
+	GD_LOAD_S=$(or $(LOAD_S),300) $(BIN)/python -m tests.bench load
 
 lint: venv
 	$(BIN)/ruff check console geo layers data tests

@@ -162,7 +162,9 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         try:
             hit = data[int(ctx.triggered_id["i"])]
             lat, lng = float(hit["lat"]), float(hit["lng"])
-        except (KeyError, IndexError, TypeError, ValueError):
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError):
+            return NO, NO, NO
+        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
             return NO, NO, NO
         return {"lat": lat, "lng": lng}, fly(lat, lng), None
 
@@ -480,7 +482,8 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         tx = i18n.t(lang)
         trig = ctx.triggered_id
         if trig == "case-dispatch-checked":
-            picked = [v for vals in (checks or []) for v in (vals or [])]
+            picked = [v for vals in (checks if isinstance(checks, list) else [])
+                      for v in (vals if isinstance(vals, list) else [])]  # fmt: skip
             if not picked:
                 return NO, message(tx["msg.none_checked"], ok=False)
         elif clicked(_one):
@@ -490,7 +493,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
 
         def run(conn: Any) -> str:
             ids = [an_id(u) for u in picked]
-            eta = {int(k): float(v) for k, v in (etas or {}).items() if int(k) in ids}
+            eta = {u: s for u, s in shown_etas(etas).items() if u in ids}
             done = units.dispatch(conn=conn, incident_id=an_id(sel), unit_ids=ids, etas=eta)
             names = units.call_signs(conn=conn, unit_ids=done.unit_ids)
             return tx["msg.dispatched"].format(units=", ".join(names))
@@ -607,6 +610,16 @@ def text(value: Any) -> str:
     if not isinstance(value, str):
         raise InvalidInput("A text field holds something that is not text.")
     return value.strip()
+
+
+def shown_etas(value: Any) -> dict[int, float]:
+    """The ETAs (seconds by unit id) the desk showed; anything malformed is left out."""
+    out: dict[int, float] = {}
+    for k, v in (value.items() if isinstance(value, dict) else ()):
+        if isinstance(k, str) and k.isdigit() and len(k) < 19 and isinstance(v, int | float) \
+                and not isinstance(v, bool) and 0 <= v <= 86_400:  # fmt: skip
+            out[int(k)] = float(v)
+    return out
 
 
 def strings(value: Any) -> list[str] | None:

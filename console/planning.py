@@ -333,7 +333,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             return None, _editor(cancel=drawing), None, NO
         if which == "new":
             return {"kind": "new"}, _editor(draw="polygon"), None, message(tx["plan.hint.new"])
-        if not sel:
+        if not isinstance(sel, str) or not sel:
             return NO, NO, NO, message(tx["plan.pick_first"], ok=False)
         if which == "merge":
             return ({"kind": "merge", "codes": [sel]}, _editor(cancel=drawing), None,
@@ -426,7 +426,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
                     return blank
         else:
             return blank
-        data["follow"] = "follow" in (follow or [])
+        data["follow"] = isinstance(follow, list) and "follow" in follow
         try:
             with state.db(settings, need="plan") as conn:
                 if data["kind"] == "new":

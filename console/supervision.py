@@ -181,6 +181,19 @@ def window(
     return end - dt.timedelta(days=n), end
 
 
+def resolution(res: Any, zoom: Any) -> int:
+    """The hexagon resolution picked (one of ``analytics.HEX_RES``), or the one for the map's
+    zoom ("auto")."""
+    if res == "auto":
+        z = zoom if isinstance(zoom, int | float) and not isinstance(zoom, bool) else 12
+        return analytics.resolution_for_zoom(float(min(max(z, 0), 22)))
+    if isinstance(res, str) and res.isdigit():
+        res = int(res)
+    if not isinstance(res, int) or isinstance(res, bool) or res not in analytics.HEX_RES:
+        raise InvalidInput("The hexagon size is not valid.")
+    return res
+
+
 def filters_of(*values: Any) -> dict[str, list[str]]:
     keys = ("category", *FILTER_VALUES)
     out = {}
@@ -349,8 +362,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         try:
             start, end = window(back, length)
             flt = filters_of(*fvals)
-            r = (analytics.resolution_for_zoom(float(zoom or 12)) if res == "auto"
-                 else int(res))  # fmt: skip
+            r = resolution(res, zoom)
             box = None
             if r >= 9 and isinstance(bounds, list) and len(bounds) == 2:
                 (s, w), (n, e) = bounds
@@ -421,7 +433,10 @@ def register(app: dash.Dash, settings: Settings) -> None:
         """The hotspot's hexagons become a patrol task for the grids that cover them."""
         tx = i18n.t(lang)
         try:
-            cells = [int(c) for c in (query or {}).get("hot") or []][:5000]
+            hot = query.get("hot") if isinstance(query, dict) else None
+            hot = hot if isinstance(hot, list) else []
+            cells = [int(c) for c in hot
+                     if isinstance(c, str) and c.isdigit() and 0 < int(c) < 2**64][:5000]
             if not cells:
                 raise InvalidInput(tx["sup.hot.none"])
             hrs = float(hours)

@@ -531,6 +531,10 @@ def edit_from_json(data: Any) -> Edit:
         xy = shapely.get_coordinates(geom)
         if len(xy) > 20_000 or not np.isfinite(xy).all():
             raise InvalidGeometry("The drawn shape has too many or non-finite points.")
+        if not geom.is_valid:  # a bow-tie, a hole outside its shell, ...
+            raise InvalidGeometry(
+                f"The drawn shape is not valid ({shapely.is_valid_reason(geom)}); redraw it."
+            )
     codes = data.get("codes") or []
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
         raise InvalidInput("Grid codes must be a list of strings.")

@@ -6,7 +6,8 @@
 - ``live_tick_kb``: the largest tick message (JSON) a page receives for one update in which
   10,000 units moved (extra units are added to reach 10,000 and removed after).
 - ``intake_to_screen_p95_ms``: from sending POST /api/v1/incidents to the case being drawn
-  on each of 10 open dispatch desks (headless Chromium); baseline ``api_post_p95_ms``.
+  on each of 10 open dispatch desks (headless Chromium, each signed in as an operator of its
+  own); baseline ``api_post_p95_ms``.
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-import uuid
 from typing import Any
 from unittest import mock
 
 import httpx2
 import numpy as np
 
-from geo import places, tokens
+from geo import places
 from geo.db import connect
+from tests._auth import session_for
+from tests.bench._city import token
 from tests.bench._harness import Context, Result
+
+NAMES = ("avl_ingest_per_s", "intake_to_screen_p95_ms", "live_tick_kb")
+QUICK = False
 
 BATCH = 2_000
 INGEST_BATCHES = 40  # 80,000 fixes
@@ -41,15 +46,14 @@ def _console(ctx: Context) -> tuple[Any, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-def _token(ctx: Context) -> str:
-    with connect(ctx.conninfo) as c:
-        secret = tokens.create(
-            conn=c,
-            name=f"bench-{uuid.uuid4().hex[:8]}",
-            scopes=["incidents:write", "units:write"],
-        )
-        c.commit()
-    return secret
+def _desk(browser: Any, ctx: Context, url: str, user: str, **kwargs: Any) -> Any:
+    """A new page in a context signed in as operator ``user``."""
+    from console.auth import COOKIE
+
+    bc = browser.new_context(**kwargs)
+    bc.add_cookies([{"name": COOKIE, "value": session_for(ctx.conninfo, user, "operator"),
+                     "url": url}])  # fmt: skip
+    return bc.new_page()
 
 
 def _units(ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -153,63 +157,52 @@ def _ingest(ctx: Context, url: str, secret: str) -> Result:
     )
 
 
-def _add_units(ctx: Context, need: int) -> list[int]:
-    """Extra units so that ``need`` exist (removed by :func:`_drop_units`)."""
+def _add_units(ctx: Context, need: int) -> None:
+    """Extra units so that ``need`` exist (the next module starts from a fresh copy)."""
     with connect(ctx.conninfo) as c:
         have = c.execute("SELECT count(*) FROM units WHERE geom IS NOT NULL").fetchone()[0]  # type: ignore[index]
         extra = max(0, need - have)
-        rows = c.execute(
+        c.execute(
             "INSERT INTO units (call_sign, type, agency, status, geom, h3, position_time, path) "
             "SELECT 'BENCH-' || g, 'foot_patrol', 'police', 'available', u.geom, u.h3, now(), "
             "u.path FROM generate_series(1, %(n)s) g "
             "CROSS JOIN LATERAL (SELECT geom, h3, path FROM units WHERE geom IS NOT NULL "
-            "ORDER BY id OFFSET (g %% 1000) LIMIT 1) u RETURNING id",
+            "ORDER BY id OFFSET (g %% 1000) LIMIT 1) u",
             {"n": extra},
-        ).fetchall()
-        c.commit()
-    return [r[0] for r in rows]
-
-
-def _drop_units(ctx: Context, ids: list[int]) -> None:
-    with connect(ctx.conninfo) as c:
-        c.execute("DELETE FROM unit_positions WHERE unit_id = ANY(%s)", (ids,))
-        c.execute("DELETE FROM units WHERE id = ANY(%s)", (ids,))
+        )
         c.commit()
 
 
 def _tick(ctx: Context, browser: Any, secret: str) -> Result:
-    extra = _add_units(ctx, MOVING)
+    _add_units(ctx, MOVING)
+    proc, url = _console(ctx)  # a fresh console: its hub starts with every unit
     try:
-        proc, url = _console(ctx)  # a fresh console: its hub starts with every unit
-        try:
-            page = browser.new_context().new_page()
-            page.goto(f"{url}/?lang=en")
-            page.wait_for_function("() => window.griddispatch.liveSeq >= 0", timeout=60_000)
-            page.wait_for_timeout(2_000)
-            ids, x, y = _units(ctx)
-            assert ids.size >= MOVING
-            mx, my = _moved(ctx, x, y, np.random.default_rng(9))
-            t = dt.datetime.now(dt.UTC).isoformat()
-            fixes = [
-                {"unit": int(u), "lon": float(mx[i]), "lat": float(my[i]), "time": t}
-                for i, u in enumerate(ids[:MOVING])
-            ]
-            page.evaluate("() => { window.griddispatch.tickBytes.length = 0; }")
-            with httpx2.Client(
-                base_url=url, headers={"Authorization": f"Bearer {secret}"}, timeout=120
-            ) as client:
-                r = client.post("/api/v1/units/positions", json=fixes)
-                assert r.status_code == 200, r.text[:300]
-            seq0 = page.evaluate("() => window.griddispatch.liveSeq")
-            page.wait_for_function(f"() => window.griddispatch.liveSeq > {seq0}", timeout=30_000)
-            page.wait_for_timeout(1_000)
-            sizes = page.evaluate("() => window.griddispatch.tickBytes")
-            page.context.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+        page = _desk(browser, ctx, url, "bench.tick")
+        page.goto(f"{url}/?lang=en")
+        page.wait_for_function("() => window.griddispatch.liveSeq >= 0", timeout=60_000)
+        page.wait_for_timeout(2_000)
+        ids, x, y = _units(ctx)
+        assert ids.size >= MOVING
+        mx, my = _moved(ctx, x, y, np.random.default_rng(9))
+        t = dt.datetime.now(dt.UTC).isoformat()
+        fixes = [
+            {"unit": int(u), "lon": float(mx[i]), "lat": float(my[i]), "time": t}
+            for i, u in enumerate(ids[:MOVING])
+        ]
+        page.evaluate("() => { window.griddispatch.tickBytes.length = 0; }")
+        with httpx2.Client(
+            base_url=url, headers={"Authorization": f"Bearer {secret}"}, timeout=120
+        ) as client:
+            r = client.post("/api/v1/units/positions", json=fixes)
+            assert r.status_code == 200, r.text[:300]
+        seq0 = page.evaluate("() => window.griddispatch.liveSeq")
+        page.wait_for_function(f"() => window.griddispatch.liveSeq > {seq0}", timeout=30_000)
+        page.wait_for_timeout(1_000)
+        sizes = page.evaluate("() => window.griddispatch.tickBytes")
+        page.context.close()
     finally:
-        _drop_units(ctx, extra)
+        proc.terminate()
+        proc.wait(timeout=15)
     kb = max(sizes) / 1024
     return Result(
         "live_tick_kb",
@@ -250,8 +243,8 @@ def _intake(ctx: Context, browser: Any, url: str, secret: str) -> Result:
             (CASES,),
         ).fetchall()
     pages = []
-    for _ in range(PAGES):  # one after the other: ten first loads at once starve 2 cores
-        pg = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    for n in range(PAGES):  # one after the other: ten first loads at once starve 2 cores
+        pg = _desk(browser, ctx, url, f"bench.desk{n:02d}", viewport={"width": 1400, "height": 900})
         pg.goto(f"{url}/dispatch?lang=en", timeout=180_000)
         pg.wait_for_function("() => window.griddispatch.liveSeq >= 0", timeout=180_000)
         pages.append(pg)
@@ -285,9 +278,6 @@ def _intake(ctx: Context, browser: Any, url: str, secret: str) -> Result:
             time.sleep(0.3)
     for pg in pages:
         pg.context.close()
-    with connect(ctx.conninfo) as c:
-        c.execute("UPDATE incidents SET status = 'closed' WHERE id = ANY(%s)", (numbers,))
-        c.commit()
     p95 = float(np.percentile(lat_ms, 95))
     return Result(
         "intake_to_screen_p95_ms",
@@ -308,7 +298,7 @@ def run(ctx: Context) -> list[Result]:
 
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
-    secret = _token(ctx)
+    secret = token(ctx.conninfo, "incidents:write", "units:write")
     out: list[Result] = []
     proc, url = _console(ctx)
     try:

@@ -1,5 +1,5 @@
-"""``make faults`` (``python -m tests.bench.faults [kill] [restart]``): the console under
-failure, on the bench city; the figures go to the same results file as ``make bench``.
+"""The console under failure, on the bench city (``tests/bench/bench_faults.py``; alone:
+``make faults``).
 
 - ``kill``: four clients open cases through the API without pause (each with an
   Idempotency-Key, retried with the same key until answered) while the console is killed with
@@ -17,11 +17,9 @@ failure, on the bench city; the figures go to the same results file as ``make be
 from __future__ import annotations
 
 import json
-import logging
 import os
 import random
 import signal
-import sys
 import threading
 import time
 import urllib.error
@@ -31,30 +29,12 @@ from typing import Any
 
 import psycopg
 
-from geo import tokens
-from geo.db import connect
-from tests.bench._harness import Context, Result, close, make_context, merge_results
+from tests.bench._city import spots, token
+from tests.bench._harness import Context, Result
 from tests.browser.conftest import free_port, start_console
 
 KILLS = int(os.environ.get("GD_FAULT_KILLS", "100"))
 CLIENTS = 4
-
-
-def _token(conninfo: str, *scopes: str) -> str:
-    with connect(conninfo) as c:
-        secret = tokens.create(conn=c, name=f"fault-{uuid.uuid4().hex[:10]}", scopes=list(scopes))
-        c.commit()
-    return secret
-
-
-def _spots(conninfo: str, n: int = 200) -> list[tuple[float, float]]:
-    with psycopg.connect(conninfo) as c:
-        rows = c.execute(
-            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids "
-            "WHERE valid_to IS NULL ORDER BY random() LIMIT %(n)s) g",
-            {"n": n},
-        ).fetchall()
-    return [(float(x), float(y)) for x, y in rows]
 
 
 def _post(url: str, path: str, body: dict[str, Any], secret: str, key: str) -> tuple[int, Any]:
@@ -123,12 +103,12 @@ class Intake:
 
 
 def kill9(ctx: Context) -> list[Result]:
-    secret = _token(ctx.conninfo, "incidents:write")
-    spots = _spots(ctx.conninfo)
+    secret = token(ctx.conninfo, "incidents:write")
+    places = spots(ctx.conninfo)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = start_console(ctx.conninfo, port)
-    intake = Intake(url, secret, spots)
+    intake = Intake(url, secret, places)
     intake.start()
     rnd = random.Random(8)
     kills = 0
@@ -165,33 +145,3 @@ def kill9(ctx: Context) -> list[Result]:
                {"acked": len(numbers), "kills": kills,
                 "stored_by_drill": stored[0] if stored else 0}, note),
     ]  # fmt: skip
-
-
-def main(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.WARNING)
-    wanted = argv or ["kill", "restart"]
-    ctx = make_context("city")
-    results: list[Result] = []
-    try:
-        for name, fn in (("kill", kill9), ("restart", _restart)):
-            if name in wanted:
-                got = fn(ctx)
-                results.extend(got)
-                merge_results(ctx.settings, got)
-    finally:
-        close(ctx)
-    for r in results:
-        verdict = "report" if r.meets_target is None else ("met" if r.meets_target else "MISSED")
-        print(f"{r.name:24} {r.value:>10.3g} {r.unit:6} {r.target or '-':10} {verdict:7} "
-              f"{r.baselines}  {r.notes}")  # fmt: skip
-    return 0 if all(r.meets_target is not False for r in results) else 1
-
-
-def _restart(ctx: Context) -> list[Result]:
-    from tests.bench.faults_restart import run
-
-    return run(ctx)
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

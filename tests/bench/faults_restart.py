@@ -8,8 +8,9 @@ from __future__ import annotations
 import threading
 import time
 
+from tests.bench._city import spots, token
 from tests.bench._harness import Context, Result
-from tests.bench.faults import _post, _spots, _token
+from tests.bench.faults import _post
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, start_console
 
 DOWN_S = 5.0  # how long PostgreSQL stays down
@@ -47,8 +48,8 @@ def _drill(ctx: Context) -> Result:
     from tests._auth import session_for
 
     assert ctx.cluster is not None, "the restart drill needs the embedded cluster"
-    secret = _token(ctx.conninfo, "incidents:write")
-    lon, lat = _spots(ctx.conninfo, 1)[0]
+    secret = token(ctx.conninfo, "incidents:write")
+    lon, lat = spots(ctx.conninfo, 1)[0]
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = start_console(ctx.conninfo, port, lang="en")

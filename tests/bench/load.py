@@ -1,6 +1,5 @@
-"""``make load`` (``python -m tests.bench.load [seconds]``): 50 operators and the trackers of a
-city on one console over loopback, for 5 minutes by default; the figures go to the same
-results file as ``make bench``.
+"""50 operators and the trackers of a city on one console over loopback (the benchmark
+module is ``tests/bench/bench_load.py``; alone: ``make load``).
 
 Each operator is signed in with its own session and works the desk through the same Dash
 callbacks as the browser: every 1.5-2.5 s it opens an open case (the case file, the five
@@ -16,7 +15,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import logging
 import os
 import random
 import subprocess
@@ -30,8 +28,8 @@ import psycopg
 
 from tests._auth import session_for
 from tests._race import double_assignments
-from tests.bench._harness import Context, Result, close, make_context, merge_results
-from tests.bench.faults import _token
+from tests.bench._city import token, tracked_units
+from tests.bench._harness import Context, Result
 from tests.browser.conftest import ROOT, free_port
 
 OPERATORS = 50
@@ -190,14 +188,10 @@ def run(ctx: Context, seconds: float = 300.0) -> list[Result]:
         cases = [r[0] for r in c.execute(
             "SELECT id FROM incidents WHERE status NOT IN ('resolved', 'closed') "
             "ORDER BY id DESC LIMIT 2000")]  # fmt: skip
-        # units stay well inside the city (a fix outside it is refused, rightly)
-        units = [(r[0], r[1], r[2]) for r in c.execute(
-            "SELECT u.id, ST_X(u.geom), ST_Y(u.geom) FROM units u JOIN admin_units a "
-            "ON a.level = 'city' WHERE u.geom IS NOT NULL "
-            "AND ST_Within(u.geom, ST_Buffer(a.geom, -0.005))")]  # fmt: skip
         before = double_assignments(c)
+    units = tracked_units(ctx.conninfo)
     assert len(cases) >= 50 and len(units) >= 100
-    secret = _token(ctx.conninfo, "units:write")
+    secret = token(ctx.conninfo, "units:write")
     cookies = [session_for(ctx.conninfo, f"load.op{i:02d}", "operator") for i in range(OPERATORS)]
     port = free_port()
     proc = start(ctx.conninfo, port)
@@ -247,23 +241,3 @@ def run(ctx: Context, seconds: float = 300.0) -> list[Result]:
         Result("load_errors", len(errors), "count", "== 0", not errors, {}, note),
         Result("double_dispatches_under_load", doubles, "count", "== 0", doubles == 0, {}, note),
     ]  # fmt: skip
-
-
-def main(argv: list[str]) -> int:
-    logging.basicConfig(level=logging.WARNING)
-    seconds = float(argv[0]) if argv else 300.0
-    ctx = make_context("city")
-    try:
-        results = run(ctx, seconds)
-        merge_results(ctx.settings, results)
-    finally:
-        close(ctx)
-    for r in results:
-        verdict = "met" if r.meets_target else "MISSED"
-        print(f"{r.name:30} {r.value:>10.4g} {r.unit:6} {r.target:8} {verdict:7} {r.baselines}")
-    print(results[0].notes)
-    return 0 if all(r.meets_target for r in results) else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
