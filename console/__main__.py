@@ -11,6 +11,8 @@ token           API tokens: token create NAME [--area CODE] SCOPE... | revoke NA
 user            users: user add NAME ROLE [--area CODE] [--totp] (password from
                 GD_NEW_PASSWORD or asked) | password NAME | list.
 settings-table  print the README settings table.
+report          a report to a file: report --period day|week|month --out FILE.html|.xlsx|.csv
+                [--at TIME] [--lang zh-CN|en].
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ import time
 import psycopg
 
 from console import settings as settings_mod
-from console import state
+from console.pages import report
+from console.server import state
 from console.settings import Settings
-from geo import auth, tokens
+from geo import auth, places, tokens
 from geo.access import ROLES
 from geo.db import connect, migrate
 from geo.errors import GeoError
@@ -84,18 +87,15 @@ DEMO_USERS = (
 def demo_users(conn: psycopg.Connection, settings: Settings) -> None:
     """When nobody can sign in yet, make the demo users with one new random password,
     printed once and kept in GD_VAR_DIR/demo-users.txt (readable by the owner only)."""
-    row = conn.execute("SELECT count(*) FROM users").fetchone()
-    if row and row[0]:
+    if auth.has_users(conn=conn):
         return
-    city = conn.execute("SELECT code FROM admin_units WHERE level = 'city'").fetchone()
-    street = conn.execute(
-        "SELECT code FROM admin_units WHERE level = 'street' ORDER BY code LIMIT 1"
-    ).fetchone()
-    if city is None or street is None:
+    city = places.admin_codes(conn=conn, level="city")
+    streets = places.admin_codes(conn=conn, level="street")
+    if not city or not streets:
         return
     password = secrets.token_urlsafe(12)
     for name, role, level in DEMO_USERS:
-        code = street[0] if level == "street" else city[0]
+        code = streets[0] if level == "street" else city[0]
         auth.create_user(conn=conn, username=name, password=password, role=role, admin_code=code)
     conn.commit()
     path = settings.var_dir / "demo-users.txt"
@@ -143,10 +143,10 @@ def _new_password() -> str:
 
 
 def _city(conn: psycopg.Connection) -> str:
-    row = conn.execute("SELECT code FROM admin_units WHERE level = 'city'").fetchone()
-    if row is None:
+    city = places.admin_codes(conn=conn, level="city")
+    if not city:
         raise GeoError("No city is loaded yet.")
-    return str(row[0])
+    return city[0]
 
 
 def load_demo(settings: Settings, size: str, replace: bool) -> int:
@@ -219,63 +219,48 @@ def token_command(settings: Settings, args: list[str], area: str | None = None) 
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    """The command line: one sub-command each."""
+    top = argparse.ArgumentParser(
         prog="python -m console",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "command",
-        choices=["run", "init-db", "stop-db", "settings-table", "demo", "token", "user"],
-    )
-    parser.add_argument("--area", help="token, user: the admin unit (code) it belongs to")
-    parser.add_argument("--totp", action="store_true", help="user add: with a TOTP second factor")
-    parser.add_argument("--size", choices=["tiny", "city", "province"], help="demo: city size")
-    parser.add_argument("--replace", action="store_true", help="demo: wipe existing data first")
-    parser.add_argument(
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="set up and serve the console")
+    run.add_argument(
         "--simulate",
         action="store_true",
-        help="run: the city simulator beside the console (units move, cases come and are "
-        "handled by themselves; python -m data.simulate --help)",
+        help="the city simulator beside the console (units move, cases come and are handled "
+        "by themselves; python -m data.simulate --help)",
     )
-    parser.add_argument(
-        "token_args",
-        nargs="*",
-        metavar="ARG",
-        help="token: 'create NAME SCOPE...', 'revoke NAME' or 'list'; user: see above",
-    )
-    args = parser.parse_args(argv)
-    try:
-        settings = settings_mod.load()
-    except settings_mod.SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    if args.command == "settings-table":
-        print(settings_mod.markdown_table())
-        return 0
-    if args.command == "stop-db":
-        if settings.embedded:
-            state.cluster(settings).stop()
-        return 0
-    if args.command == "demo":
-        return load_demo(settings, args.size or settings.demo_size, args.replace)
-    try:
-        init_db(settings)
-    except GeoError as exc:
-        print(f"error: {exc.user_message}", file=sys.stderr)
-        if exc.detail:
-            print(exc.detail, file=sys.stderr)
-        return 1
-    if args.command == "init-db":
-        return 0
-    if args.command == "token":
-        return token_command(settings, args.token_args, args.area)
-    if args.command == "user":
-        return user_command(settings, args.token_args, args.area, args.totp)
+    sub.add_parser("init-db", help="the set-up of run, without serving")
+    sub.add_parser("stop-db", help="stop the embedded cluster")
+    sub.add_parser("settings-table", help="print the README settings table")
+    demo = sub.add_parser("demo", help="load a fresh demo city")
+    demo.add_argument("--size", choices=["tiny", "city", "province"], help="city size")
+    demo.add_argument("--replace", action="store_true", help="wipe existing data first")
+    tok = sub.add_parser("token", help="API tokens")
+    tok.add_argument("token_args", nargs="+", metavar="ARG",
+                     help="create NAME SCOPE... | revoke NAME | list")  # fmt: skip
+    tok.add_argument("--area", help="the admin unit (code) it belongs to")
+    usr = sub.add_parser("user", help="users")
+    usr.add_argument("token_args", nargs="+", metavar="ARG",
+                     help="add NAME ROLE | password NAME | list")  # fmt: skip
+    usr.add_argument("--area", help="the admin unit (code) the user belongs to")
+    usr.add_argument("--totp", action="store_true", help="add: with a TOTP second factor")
+    rep = sub.add_parser("report", help="a day, week or month report to a file")
+    report.arguments(rep)
+    return top
+
+
+def _stop_db(settings: Settings, _args: argparse.Namespace) -> int:
+    if settings.embedded:
+        state.cluster(settings).stop()
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
     sim = simulator(settings) if args.simulate else None
     try:
         serve(settings)
@@ -289,6 +274,49 @@ def main(argv: list[str] | None = None) -> int:
             state.cluster(settings).stop()
             print("embedded PostgreSQL stopped", flush=True)
     return 0
+
+
+# Commands that need no set-up, and those that run after it (migrations, the demo city).
+_WITHOUT_SETUP = {
+    "settings-table": lambda s, a: print(settings_mod.markdown_table()) or 0,
+    "stop-db": _stop_db,
+    "demo": lambda s, a: load_demo(s, a.size or s.demo_size, a.replace),
+    "report": lambda s, a: report.command(s, a),
+}
+_AFTER_SETUP = {
+    "init-db": lambda s, a: 0,
+    "token": lambda s, a: token_command(s, a.token_args, a.area),
+    "user": lambda s, a: user_command(s, a.token_args, a.area, a.totp),
+    "run": _serve,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    top = parser()
+    # ``token create NAME --area CODE SCOPE...``: words after an option are still arguments
+    args, extra = top.parse_known_args(argv)
+    if extra and (args.command not in ("token", "user") or any(e.startswith("-") for e in extra)):
+        top.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.token_args += extra
+    try:
+        settings = settings_mod.load()
+    except settings_mod.SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command in _WITHOUT_SETUP:
+        return int(_WITHOUT_SETUP[args.command](settings, args))
+    try:
+        init_db(settings)
+    except GeoError as exc:
+        print(f"error: {exc.user_message}", file=sys.stderr)
+        if exc.detail:
+            print(exc.detail, file=sys.stderr)
+        return 1
+    return int(_AFTER_SETUP[args.command](settings, args))
 
 
 if __name__ == "__main__":

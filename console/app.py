@@ -10,7 +10,9 @@ from dash import html
 from fastapi import APIRouter
 from starlette.middleware.gzip import GZipMiddleware
 
-from console import api, api_v1, auth, errors, jobs, live, ogc, open311, pages, security
+from console.api import layers, ogc, open311, v1
+from console.pages import shell
+from console.server import auth, errors, jobs, live, security
 from console.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,16 +44,16 @@ def create_app(settings: Settings) -> dash.Dash:
     errors.log_dash_errors()
     auth.install(server, settings)
     security.install(server, settings)  # outermost: refusals and redirects get the headers
-    server.include_router(api_v1.router(settings))
+    server.include_router(v1.router(settings))
     server.include_router(open311.router(settings))
     server.include_router(ogc.router(settings))
-    server.include_router(api.router(settings))
-    server.include_router(api.health_router(settings))
+    server.include_router(layers.router(settings))
+    server.include_router(layers.health_router(settings))
     runner = jobs.EscalationRunner(settings)
     server.state.escalation_runner = runner
     server.include_router(APIRouter(lifespan=jobs.lifespan(runner)))
     server.include_router(APIRouter(lifespan=live.lifespan))
-    pages.register(app, settings)
+    shell.register(app, settings)
     app.layout = html.Div([dash.page_container])
     # Dash sets itself up (assets, scripts, callback map, the pages router and its clientside
     # callback) in hooks run before a request that reaches its own routes; a first visit

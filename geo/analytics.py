@@ -18,6 +18,7 @@ import h3
 import numpy as np
 import numpy.typing as npt
 import psycopg
+import shapely
 from psycopg import sql
 from psycopg.rows import dict_row
 from scipy.sparse import csr_matrix
@@ -174,6 +175,22 @@ def area_cells(area: object, res: int) -> npt.NDArray[np.int64]:
     (Multi)Polygon in EPSG:4326): the study area of a hotspot analysis."""
     cells = h3.h3shape_to_cells(h3.geo_to_h3shape(area), res)
     return np.array([h3.str_to_int(c) for c in cells], dtype=np.uint64).view(np.int64)
+
+
+def city_cells(*, conn: psycopg.Connection, res: int) -> npt.NDArray[np.int64]:
+    """Every H3 cell of resolution ``res`` in the city's boundary (:func:`area_cells`).
+
+    Raises
+    ------
+    InvalidInput
+        When the city has no boundary.
+    """
+    row = conn.execute(
+        "SELECT ST_AsBinary(ST_Union(geom)) FROM admin_units WHERE level = 'city'"
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise InvalidInput("The city has no boundary.")
+    return area_cells(shapely.from_wkb(row[0]), res)
 
 
 def incidents_in_cell(

@@ -8,19 +8,23 @@ import json
 from dataclasses import dataclass
 
 import psycopg
+from psycopg import sql
 
 from geo.errors import InvalidInput
 
 KINDS = ("all", "change", "incident", "view", "signin")
 _SOURCES = {
-    "change": "SELECT at, actor, 'change' AS kind, entity, entity_id, action, "
-    "coalesce(after, before) AS detail FROM audit_log WHERE entity <> 'user'",
-    "signin": "SELECT at, actor, 'signin' AS kind, entity, entity_id, action, "
-    "after AS detail FROM audit_log WHERE entity = 'user'",
-    "incident": "SELECT at, actor, 'incident' AS kind, 'incident' AS entity, "
-    "incident_id::text AS entity_id, action, after AS detail FROM incident_events",
-    "view": "SELECT at, actor, 'view' AS kind, entity, entity_id, what AS action, "
-    "NULL::jsonb AS detail FROM access_log",
+    kind: sql.SQL(q)
+    for kind, q in {
+        "change": "SELECT at, actor, 'change' AS kind, entity, entity_id, action, "
+        "coalesce(after, before) AS detail FROM audit_log WHERE entity <> 'user'",
+        "signin": "SELECT at, actor, 'signin' AS kind, entity, entity_id, action, "
+        "after AS detail FROM audit_log WHERE entity = 'user'",
+        "incident": "SELECT at, actor, 'incident' AS kind, 'incident' AS entity, "
+        "incident_id::text AS entity_id, action, after AS detail FROM incident_events",
+        "view": "SELECT at, actor, 'view' AS kind, entity, entity_id, what AS action, "
+        "NULL::jsonb AS detail FROM access_log",
+    }.items()
 }
 
 
@@ -46,15 +50,17 @@ def recent(
         raise InvalidInput("The actor filter has at most 100 characters, the limit 1-1000.")
     parts = [q for k, q in _SOURCES.items() if kind in ("all", k)]
     # each part sorted and limited on its own (each has an index on time), then merged
-    union = " UNION ALL ".join(
-        f"(SELECT * FROM ({q}) s WHERE actor ILIKE %(a)s OR entity_id ILIKE %(a)s "
-        "ORDER BY at DESC LIMIT %(n)s)"
+    union = sql.SQL(" UNION ALL ").join(
+        sql.SQL("(SELECT * FROM ({q}) s WHERE actor ILIKE %(a)s OR entity_id ILIKE %(a)s "
+                "ORDER BY at DESC LIMIT %(n)s)").format(q=q)
         for q in parts
-    )
+    )  # fmt: skip
     pattern = "%" + actor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = conn.execute(
-        f"SELECT to_char(at, 'YYYY-MM-DD HH24:MI:SS'), actor, kind, entity, entity_id, action, "  # noqa: S608 - fixed parts
-        f"detail FROM ({union}) u ORDER BY at DESC LIMIT %(n)s",
+        sql.SQL(
+            "SELECT to_char(at, 'YYYY-MM-DD HH24:MI:SS'), actor, kind, entity, entity_id, "
+            "action, detail FROM ({union}) u ORDER BY at DESC LIMIT %(n)s"
+        ).format(union=union),
         {"a": pattern, "n": limit},
     ).fetchall()
     return [

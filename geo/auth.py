@@ -117,6 +117,11 @@ def create_user(
     return secret
 
 
+def has_users(*, conn: psycopg.Connection) -> bool:
+    """Whether anybody can sign in yet."""
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM users)").fetchone() == (True,)
+
+
 def set_password(*, conn: psycopg.Connection, username: str, password: str) -> None:
     if len(password) < MIN_PASSWORD or len(password) > 200:
         raise InvalidInput(f"A password has {MIN_PASSWORD} to 200 characters.")

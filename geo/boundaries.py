@@ -283,7 +283,7 @@ def _invalid(code: str, g: Geom) -> Problem:
     return Problem("invalid", (code,), f"Grid {code} is not a valid polygon: {text}.", where)
 
 
-def check(
+def check(  # noqa: C901 - one independent check after the other
     proposal: Proposal,
     before: Mapping[str, Geom],
     neighbours: Mapping[str, Geom],

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from geo.coords import check_lonlat
@@ -120,7 +121,7 @@ def escalation_target(row: dict[str, Any], now: dt.datetime, steps_s: Sequence[i
 
 # A case is overdue once any step missed its deadline; it stays overdue (and on top of the
 # queue) until it is closed (挂单销号).
-OVERDUE_SQL = (
+OVERDUE_SQL = sql.SQL(
     "(coalesce(respond_due < coalesce(dispatched_at, now()), false)"
     " OR coalesce(arrive_due < coalesce(on_scene_at, now()), false)"
     " OR coalesce(report_due < coalesce(resolved_at, now()), false)"
@@ -142,7 +143,7 @@ def is_overdue(row: dict[str, Any], now: dt.datetime) -> bool:
 
 
 # ---------------------------------------------------------------------------- database
-_COLUMNS = (
+_COLUMNS = sql.SQL(
     "id, number, reported_at, source, category, class, priority, description, "
     "reporter_name, reporter_phone, ST_X(geom) AS lon, ST_Y(geom) AS lat, grid_code, "
     "status, dispatched_at, accepted_at, on_scene_at, resolved_at, closed_at, "
@@ -153,9 +154,11 @@ _COLUMNS = (
 
 
 def get(*, conn: psycopg.Connection, incident_id: int, lock: bool = False) -> dict[str, Any]:
-    sql = f"SELECT {_COLUMNS} FROM incidents WHERE id = %(id)s" + (" FOR UPDATE" if lock else "")
+    query = sql.SQL("SELECT {cols} FROM incidents WHERE id = %(id)s{lock}").format(
+        cols=_COLUMNS, lock=sql.SQL(" FOR UPDATE" if lock else "")
+    )
     with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(sql, {"id": incident_id}).fetchone()  # noqa: S608 - fixed columns
+        row = cur.execute(query, {"id": incident_id}).fetchone()
     if row is None:
         raise NotFound(f"Incident {incident_id} does not exist.")
     return row
@@ -327,13 +330,15 @@ def transition(
         raise InvalidInput("Resolving a case needs a resolution note.")
     if note is not None and len(note) > 4000:
         raise InvalidInput("The note is too long.")
-    sets = ["status = %(t)s", "updated_at = now()"]
+    sets: list[sql.Composable] = [sql.SQL("status = %(t)s, updated_at = now()")]
     if target in _STAMP:
-        sets.append(f"{_STAMP[target]} = coalesce({_STAMP[target]}, now())")
+        sets.append(sql.SQL("{c} = coalesce({c}, now())").format(c=sql.Identifier(_STAMP[target])))
     if target == "resolved":
-        sets += ["resolution_note = %(note)s", "resolution_photo = %(photo)s"]
+        sets.append(sql.SQL("resolution_note = %(note)s, resolution_photo = %(photo)s"))
     conn.execute(
-        f"UPDATE incidents SET {', '.join(sets)} WHERE id = %(id)s",  # noqa: S608
+        sql.SQL("UPDATE incidents SET {sets} WHERE id = %(id)s").format(
+            sets=sql.SQL(", ").join(sets)
+        ),
         {"t": target, "id": incident_id, "note": note, "photo": photo},
     )
     _event(
@@ -513,20 +518,22 @@ def queue(
         raise InvalidInput("Unknown area in the filter.")
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            f"SELECT {_COLUMNS}, due, {OVERDUE_SQL} AS overdue, "  # noqa: S608
-            "c.name_zh AS category_zh, c.name_en AS category_en FROM ("
-            " SELECT *, CASE status WHEN 'reported' THEN coalesce(respond_due, close_due)"
-            "  WHEN 'dispatched' THEN coalesce(arrive_due, close_due)"
-            "  WHEN 'accepted' THEN coalesce(arrive_due, close_due)"
-            "  WHEN 'on_scene' THEN coalesce(report_due, close_due) ELSE close_due END AS due"
-            " FROM incidents WHERE status <> 'closed'"
-            "  AND (%(st)s::text[] IS NULL OR status = ANY(%(st)s))"
-            "  AND (%(pr)s::text[] IS NULL OR priority = ANY(%(pr)s))"
-            "  AND (%(ca)s::text[] IS NULL OR category = ANY(%(ca)s))"
-            "  AND (%(path)s::ltree IS NULL OR path <@ %(path)s::ltree)) q "
-            "JOIN categories c ON c.code = q.category "
-            "ORDER BY overdue DESC, array_position(ARRAY['red','yellow','blue'], priority), "
-            "due LIMIT %(lim)s",
+            sql.SQL(
+                "SELECT {cols}, due, {overdue} AS overdue, "
+                "c.name_zh AS category_zh, c.name_en AS category_en FROM ("
+                " SELECT *, CASE status WHEN 'reported' THEN coalesce(respond_due, close_due)"
+                "  WHEN 'dispatched' THEN coalesce(arrive_due, close_due)"
+                "  WHEN 'accepted' THEN coalesce(arrive_due, close_due)"
+                "  WHEN 'on_scene' THEN coalesce(report_due, close_due) ELSE close_due END AS due"
+                " FROM incidents WHERE status <> 'closed'"
+                "  AND (%(st)s::text[] IS NULL OR status = ANY(%(st)s))"
+                "  AND (%(pr)s::text[] IS NULL OR priority = ANY(%(pr)s))"
+                "  AND (%(ca)s::text[] IS NULL OR category = ANY(%(ca)s))"
+                "  AND (%(path)s::ltree IS NULL OR path <@ %(path)s::ltree)) q "
+                "JOIN categories c ON c.code = q.category "
+                "ORDER BY overdue DESC, array_position(ARRAY['red','yellow','blue'], priority), "
+                "due LIMIT %(lim)s"
+            ).format(cols=_COLUMNS, overdue=OVERDUE_SQL),
             {
                 "st": list(statuses) if statuses else None,
                 "pr": list(priorities) if priorities else None,
@@ -553,14 +560,16 @@ def listing(
     _check_filters(statuses, priorities, categories)
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            f"SELECT {_COLUMNS} FROM incidents WHERE id > %(after)s"  # noqa: S608
-            " AND (%(st)s::text[] IS NULL OR status = ANY(%(st)s))"
-            " AND (%(pr)s::text[] IS NULL OR priority = ANY(%(pr)s))"
-            " AND (%(ca)s::text[] IS NULL OR category = ANY(%(ca)s))"
-            " AND (%(g)s::text IS NULL OR grid_code = %(g)s)"
-            " AND (%(since)s::timestamptz IS NULL OR reported_at >= %(since)s)"
-            " AND (%(until)s::timestamptz IS NULL OR reported_at < %(until)s)"
-            " ORDER BY id LIMIT %(lim)s",
+            sql.SQL(
+                "SELECT {cols} FROM incidents WHERE id > %(after)s"
+                " AND (%(st)s::text[] IS NULL OR status = ANY(%(st)s))"
+                " AND (%(pr)s::text[] IS NULL OR priority = ANY(%(pr)s))"
+                " AND (%(ca)s::text[] IS NULL OR category = ANY(%(ca)s))"
+                " AND (%(g)s::text IS NULL OR grid_code = %(g)s)"
+                " AND (%(since)s::timestamptz IS NULL OR reported_at >= %(since)s)"
+                " AND (%(until)s::timestamptz IS NULL OR reported_at < %(until)s)"
+                " ORDER BY id LIMIT %(lim)s"
+            ).format(cols=_COLUMNS),
             {
                 "after": after_id,
                 "st": list(statuses) if statuses else None,

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import psycopg
+from psycopg import sql
 
 from geo.errors import InvalidInput
 from geo.incidents import OVERDUE_SQL
@@ -213,18 +214,24 @@ def frame(
     # Times travel as epoch seconds: building a frame from 50,000 rows of timezone-aware
     # datetime objects took longer than the query.
     order = [c for c in COLUMNS if c not in ("overdue", "path")]
-    cols = ", ".join(f"extract(epoch FROM {c})::float8 AS {c}" if c in _TIMES else c for c in order)
+    cols = sql.SQL(", ").join(
+        sql.SQL("extract(epoch FROM {c})::float8 AS {c}").format(c=sql.Identifier(c))
+        if c in _TIMES else sql.Identifier(c)
+        for c in order
+    )  # fmt: skip
     rows = conn.execute(
-        f"SELECT {cols}, path::text AS path, (status <> 'closed' AND {OVERDUE_SQL}) AS overdue, "
-        "(SELECT g.worker_name FROM grids g WHERE g.id = i.grid_id) AS worker, "
-        "(SELECT p.code FROM platform_grids pg JOIN platforms p ON p.id = pg.platform_id "
-        " WHERE pg.grid_code = i.grid_code ORDER BY p.code LIMIT 1) AS platform, "
-        "du.call_sign AS unit, du.agency AS department "
-        "FROM incidents i LEFT JOIN LATERAL (SELECT u.call_sign, u.agency FROM dispatches d "
-        " JOIN units u ON u.id = d.unit_id WHERE d.incident_id = i.id "
-        " ORDER BY d.dispatched_at, d.id LIMIT 1) du ON true "
-        "WHERE reported_at >= %(s)s AND reported_at < %(e)s "
-        "AND (%(p)s::text IS NULL OR path <@ %(p)s::ltree)",
+        sql.SQL(
+            "SELECT {cols}, path::text AS path, (status <> 'closed' AND {overdue}) AS overdue, "
+            "(SELECT g.worker_name FROM grids g WHERE g.id = i.grid_id) AS worker, "
+            "(SELECT p.code FROM platform_grids pg JOIN platforms p ON p.id = pg.platform_id "
+            " WHERE pg.grid_code = i.grid_code ORDER BY p.code LIMIT 1) AS platform, "
+            "du.call_sign AS unit, du.agency AS department "
+            "FROM incidents i LEFT JOIN LATERAL (SELECT u.call_sign, u.agency FROM dispatches d "
+            " JOIN units u ON u.id = d.unit_id WHERE d.incident_id = i.id "
+            " ORDER BY d.dispatched_at, d.id LIMIT 1) du ON true "
+            "WHERE reported_at >= %(s)s AND reported_at < %(e)s "
+            "AND (%(p)s::text IS NULL OR path <@ %(p)s::ltree)"
+        ).format(cols=cols, overdue=OVERDUE_SQL),
         {"s": start, "e": end, "p": path},
     ).fetchall()
     order += ["path", "overdue", "worker", "platform", "unit", "department"]

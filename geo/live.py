@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from geo.incidents import OVERDUE_SQL
@@ -63,14 +64,14 @@ def incidents_changed(
     """Incident features (as on the map) changed at or after ``since - OVERLAP`` or named in
     ``ids``; closed ones are included so the reader can take them off the map.
     ``since=None`` reads every open incident."""
-    where = (
-        "WHERE i.status <> 'closed'"
+    where = sql.SQL(
+        " WHERE i.status <> 'closed'"
         if since is None
-        else "WHERE i.changed_at >= %(s)s OR i.id = ANY(%(ids)s)"
+        else " WHERE i.changed_at >= %(s)s OR i.id = ANY(%(ids)s)"
     )
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
-            INCIDENT_FEATURES + " " + where + " ORDER BY i.id",
+            INCIDENT_FEATURES + where + sql.SQL(" ORDER BY i.id"),
             {"s": since - OVERLAP if since else None, "ids": list(ids)},
         ).fetchall()
     for r in rows:
@@ -115,13 +116,15 @@ class Today:
 def today(*, conn: psycopg.Connection) -> Today:
     """The big screen's counters."""
     row = conn.execute(
-        "WITH d AS (SELECT date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') "
-        " AT TIME ZONE 'Asia/Shanghai' AS start) "
-        "SELECT count(*) FILTER (WHERE reported_at >= d.start), "
-        " count(*) FILTER (WHERE closed_at >= d.start), "
-        " count(*) FILTER (WHERE reported_at >= d.start AND status = 'closed'), "
-        " count(*) FILTER (WHERE status <> 'closed' AND " + OVERDUE_SQL + "), "
-        " count(*) FILTER (WHERE status <> 'closed') FROM incidents, d"
+        sql.SQL(
+            "WITH d AS (SELECT date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') "
+            " AT TIME ZONE 'Asia/Shanghai' AS start) "
+            "SELECT count(*) FILTER (WHERE reported_at >= d.start), "
+            " count(*) FILTER (WHERE closed_at >= d.start), "
+            " count(*) FILTER (WHERE reported_at >= d.start AND status = 'closed'), "
+            " count(*) FILTER (WHERE status <> 'closed' AND {overdue}), "
+            " count(*) FILTER (WHERE status <> 'closed') FROM incidents, d"
+        ).format(overdue=OVERDUE_SQL)
     ).fetchone()
     assert row is not None
     units: dict[str, int] = dict(

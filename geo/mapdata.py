@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import class_row, dict_row
 
 from geo.errors import NotFound
@@ -15,47 +16,48 @@ from geo.incidents import OVERDUE_SQL
 Feature = dict[str, Any]
 
 # The incidents layer's feature columns (the live push reads the same, closed ones included).
-INCIDENT_FEATURES = (
+INCIDENT_FEATURES = sql.SQL(
     """
     SELECT i.id, i.number, i.category, c.name_zh AS category_zh, c.name_en AS category_en,
            i.priority, i.status, i.grid_code, i.escalation_level,
            to_char(i.reported_at AT TIME ZONE 'Asia/Shanghai', 'MM-DD HH24:MI') AS reported,
-           """
-    + OVERDUE_SQL
-    + """ AS overdue,
+           {overdue} AS overdue,
            ST_AsGeoJSON(i.geom, 6) AS geometry
     FROM incidents i JOIN categories c ON c.code = i.category"""
-)
+).format(overdue=OVERDUE_SQL)
 
 # Layer name -> SQL returning `geometry` (GeoJSON text) and the feature properties.
-_LAYER_SQL: dict[str, str] = {
-    "grids": """
+_LAYER_SQL: dict[str, sql.SQL | sql.Composed] = {
+    name: sql.SQL(q)
+    for name, q in {
+        "grids": """
         SELECT id, code, name, type, zone_class, households, population,
                ST_AsGeoJSON(geom, 6) AS geometry
         FROM grids WHERE valid_to IS NULL ORDER BY id""",
-    "communities": """
+        "communities": """
         SELECT code, name, ST_AsGeoJSON(geom, 6) AS geometry
         FROM admin_units WHERE level = 'community' ORDER BY code""",
-    "streets": """
+        "streets": """
         SELECT code, name, ST_AsGeoJSON(geom, 6) AS geometry
         FROM admin_units WHERE level IN ('street', 'district') ORDER BY code""",
-    "roads": """
+        "roads": """
         SELECT id, name, class, bridge, ST_AsGeoJSON(geom, 6) AS geometry
         FROM roads ORDER BY id""",
-    "water": """
+        "water": """
         SELECT id, name, kind, ST_AsGeoJSON(geom, 6) AS geometry FROM water ORDER BY id""",
-    "platforms": """
+        "platforms": """
         SELECT p.id, p.code, p.name, p.members, p.vehicles,
                (SELECT count(*) FROM platform_grids pg WHERE pg.platform_id = p.id) AS grids,
                ST_AsGeoJSON(p.geom, 6) AS geometry
         FROM platforms p ORDER BY p.id""",
-    "units": """
+        "units": """
         SELECT id, call_sign, type, agency, status,
                extract(epoch FROM position_time)::bigint AS fix,
                ST_AsGeoJSON(geom, 6) AS geometry
         FROM units WHERE geom IS NOT NULL ORDER BY id""",
-    "incidents": INCIDENT_FEATURES + " WHERE i.status <> 'closed' ORDER BY i.id",
+    }.items()
 }
+_LAYER_SQL["incidents"] = INCIDENT_FEATURES + sql.SQL(" WHERE i.status <> 'closed' ORDER BY i.id")
 LAYER_NAMES = tuple(_LAYER_SQL)
 
 
@@ -156,14 +158,11 @@ class Counters:
 def counters(*, conn: psycopg.Connection) -> Counters:
     """Live counters of the top bar."""
     row = conn.execute(
-        """
+        sql.SQL("""
         SELECT (SELECT count(*) FROM incidents WHERE status <> 'closed'),
-               (SELECT count(*) FROM incidents WHERE status <> 'closed'
-                  AND """
-        + OVERDUE_SQL
-        + """),
+               (SELECT count(*) FROM incidents WHERE status <> 'closed' AND {overdue}),
                (SELECT count(*) FROM units WHERE status = 'available')
-        """
+        """).format(overdue=OVERDUE_SQL)
     ).fetchone()
     assert row is not None
     return Counters(*row)
@@ -237,3 +236,17 @@ def incident_events(
             "ORDER BY at DESC, id DESC LIMIT %(n)s",
             {"i": incident_id, "n": limit},
         ).fetchall()
+
+
+def display_names(*, conn: psycopg.Connection) -> dict[str, str]:
+    """Names of the admin units and platforms, by code (for tables and reports)."""
+    rows = conn.execute(
+        "SELECT code, name FROM admin_units UNION ALL SELECT code, name FROM platforms"
+    ).fetchall()
+    return {str(c): str(n) for c, n in rows}
+
+
+def layer_versions(*, conn: psycopg.Connection) -> list[int] | None:
+    """The version of every map layer (bumped when a layer's rows change), by layer name."""
+    row = conn.execute("SELECT array_agg(version ORDER BY name) FROM layer_versions").fetchone()
+    return list(row[0]) if row and row[0] is not None else None

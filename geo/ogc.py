@@ -2,7 +2,7 @@
 
 Read-only. Each collection is one SQL source with an id, its properties, its geometry and,
 for the ones that change with time, the column the ``datetime`` filter applies to. Nothing
-here knows HTTP; ``console.ogc`` maps requests onto :func:`items` and :func:`item`.
+here knows HTTP; ``console.api.ogc`` maps requests onto :func:`items` and :func:`item`.
 """
 
 from __future__ import annotations

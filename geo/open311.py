@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 mapped onto griddispatch: services are incident categories, service
 requests are incidents (``service_request_id`` is the case number).
 
-Nothing here knows HTTP: ``console.open311`` parses the request, these functions read and
+Nothing here knows HTTP: ``console.api.open311`` parses the request, these functions read and
 shape rows, and cases are opened by ``geo.incidents.create`` like every other intake.
 """
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from geo import incidents
@@ -32,7 +33,9 @@ def services(*, conn: psycopg.Connection, lang: str = "zh-CN") -> list[dict[str,
     """GET services: one service per incident category."""
     name = "name_en" if lang.startswith("en") else "name_zh"
     rows = conn.execute(
-        f"SELECT code, {name}, name_en, domain FROM categories ORDER BY domain, code"  # noqa: S608
+        sql.SQL(
+            "SELECT code, {name}, name_en, domain FROM categories ORDER BY domain, code"
+        ).format(name=sql.Identifier(name))
     ).fetchall()
     return [
         {

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import class_row
 
 from geo.coords import OK, BBox, check_lonlat, lonlat_problems
@@ -81,6 +82,14 @@ def read_coordinates(a: float, b: float, bbox: BBox | None) -> Place:
     raise OutsideJurisdiction(f"({a:g}, {b:g}) is not a point in this jurisdiction.")
 
 
+def admin_codes(*, conn: psycopg.Connection, level: str) -> list[str]:
+    """Codes of the admin units of ``level`` (city, district, street, community), sorted."""
+    rows = conn.execute(
+        "SELECT code FROM admin_units WHERE level = %(l)s ORDER BY code", {"l": level}
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def city_bbox(*, conn: psycopg.Connection) -> BBox | None:
     """The jurisdiction's extent: the city's admin area, else all current grids; None if
     the database holds neither."""
@@ -99,7 +108,7 @@ def _escape_like(text: str) -> str:
 
 
 # Areas searchable by code or name: districts, streets, communities and current grids.
-_AREAS = (
+_AREAS = sql.SQL(
     "SELECT level AS kind, code, name, geom, CASE level WHEN 'district' THEN 1 "
     " WHEN 'street' THEN 2 ELSE 3 END AS rank FROM admin_units "
     " WHERE level IN ('district', 'street', 'community') "
@@ -155,21 +164,25 @@ def locate(
     with conn.cursor(row_factory=class_row(Place)) as cur:
         if _CODE.match(q):
             exact = cur.execute(
-                "SELECT kind, name || ' (' || code || ')' AS label, "  # noqa: S608 - fixed SQL
-                "ST_X(p) AS lon, ST_Y(p) AS lat, code FROM ("
-                f" SELECT kind, code, name, ST_PointOnSurface(geom) AS p FROM ({_AREAS}) a"
-                " WHERE code = %(q)s) x",
+                sql.SQL(
+                    "SELECT kind, name || ' (' || code || ')' AS label, "
+                    "ST_X(p) AS lon, ST_Y(p) AS lat, code FROM ("
+                    " SELECT kind, code, name, ST_PointOnSurface(geom) AS p FROM ({areas}) a"
+                    " WHERE code = %(q)s) x"
+                ).format(areas=_AREAS),
                 {"q": q},
             ).fetchall()
             if exact:
                 return exact
         # Exact names first, then shorter ones; the point is computed for the hits only.
         return cur.execute(
-            "SELECT kind, name AS label, ST_X(p) AS lon, ST_Y(p) AS lat, code FROM ("  # noqa: S608
-            " SELECT kind, code, name, rank, ST_PointOnSurface(geom) AS p,"
-            "  lower(name) = lower(%(q)s) AS exact, length(name) AS len"
-            f" FROM ({_AREAS}) a WHERE name ILIKE %(pattern)s ESCAPE '\\'"
-            " ORDER BY exact DESC, len, rank, name, code LIMIT %(lim)s) x "
-            "ORDER BY exact DESC, len, rank, name, code",
+            sql.SQL(
+                "SELECT kind, name AS label, ST_X(p) AS lon, ST_Y(p) AS lat, code FROM ("
+                " SELECT kind, code, name, rank, ST_PointOnSurface(geom) AS p,"
+                "  lower(name) = lower(%(q)s) AS exact, length(name) AS len"
+                " FROM ({areas}) a WHERE name ILIKE %(pattern)s ESCAPE '\\'"
+                " ORDER BY exact DESC, len, rank, name, code LIMIT %(lim)s) x "
+                "ORDER BY exact DESC, len, rank, name, code"
+            ).format(areas=_AREAS),
             {"q": q, "pattern": f"%{_escape_like(q)}%", "lim": limit},
         ).fetchall()

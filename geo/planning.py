@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import psycopg
 import shapely
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from geo import boundaries as b
@@ -149,11 +150,13 @@ def new_codes(conn: psycopg.Connection, community: str, n: int) -> list[str]:
 
 def _points(conn: psycopg.Connection, codes: Sequence[str], open_only: bool) -> b.Points:
     rows = conn.execute(
-        "SELECT ST_X(geom), ST_Y(geom), grid_code FROM incidents WHERE grid_code = ANY(%(c)s) "
-        + (
-            "AND status <> 'closed'"
-            if open_only
-            else "AND reported_at >= now() - interval '365 days'"
+        sql.SQL(
+            "SELECT ST_X(geom), ST_Y(geom), grid_code FROM incidents "
+            "WHERE grid_code = ANY(%(c)s) AND {which}"
+        ).format(
+            which=sql.SQL(
+                "status <> 'closed'" if open_only else "reported_at >= now() - interval '365 days'"
+            )
         ),
         {"c": list(codes)},
     ).fetchall()
@@ -502,6 +505,31 @@ class Version:
     change_id: int | None
     author: str | None
     reason: str | None
+
+
+def community_of(*, conn: psycopg.Connection, code: str, current: bool = True) -> str | None:
+    """The community of grid ``code`` (its current version, or else its latest one).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection.
+    code : str
+        The grid's code.
+    current : bool
+        Only a grid that exists today; False also finds a retired one.
+
+    Returns
+    -------
+    str or None
+        The community's code, None for an unknown grid.
+    """
+    row = conn.execute(
+        "SELECT community_code FROM grids WHERE code = %(c)s "
+        "AND (valid_to IS NULL OR NOT %(current)s) ORDER BY version DESC LIMIT 1",
+        {"c": code, "current": current},
+    ).fetchone()
+    return str(row[0]) if row else None
 
 
 def versions(*, conn: psycopg.Connection, code: str) -> list[Version]:

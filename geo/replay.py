@@ -100,18 +100,13 @@ def load(*, conn: psycopg.Connection, w: Window) -> dict[str, Any]:
     cases = []
     for row in conn.execute(
         "SELECT i.id, i.number, c.name_zh, c.name_en, i.priority, ST_X(i.geom), ST_Y(i.geom), "
-        + ", ".join(
-            f"extract(epoch FROM i.{c} - %(t0)s)::real"
-            for c in (
-                "reported_at",
-                "dispatched_at",
-                "accepted_at",
-                "on_scene_at",
-                "resolved_at",
-                "closed_at",
-            )
-        )
-        + " FROM incidents i JOIN categories c ON c.code = i.category"
+        "extract(epoch FROM i.reported_at - %(t0)s)::real, "
+        "extract(epoch FROM i.dispatched_at - %(t0)s)::real, "
+        "extract(epoch FROM i.accepted_at - %(t0)s)::real, "
+        "extract(epoch FROM i.on_scene_at - %(t0)s)::real, "
+        "extract(epoch FROM i.resolved_at - %(t0)s)::real, "
+        "extract(epoch FROM i.closed_at - %(t0)s)::real"
+        " FROM incidents i JOIN categories c ON c.code = i.category"
         " WHERE i.reported_at < %(t1)s AND (i.closed_at IS NULL OR i.closed_at >= %(t0)s)"
         " ORDER BY i.reported_at",
         args,

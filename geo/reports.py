@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import psycopg
+from psycopg import sql
 
 from geo import analytics, kpis
 from geo.errors import InvalidInput
@@ -104,9 +105,9 @@ def gather(
     categories = pd.DataFrame(cats, columns=["category", "name_zh", "name_en", "count", "previous"])
     overdue = pd.DataFrame(
         conn.execute(
-            f"""SELECT number, category, priority, status, grid_code, reported_at
-                FROM incidents i WHERE status <> 'closed' AND ({kpis.OVERDUE_SQL})
-                ORDER BY reported_at LIMIT 20"""
+            sql.SQL("""SELECT number, category, priority, status, grid_code, reported_at
+                FROM incidents i WHERE status <> 'closed' AND ({overdue})
+                ORDER BY reported_at LIMIT 20""").format(overdue=kpis.OVERDUE_SQL)
         ).fetchall(),
         columns=["number", "category", "priority", "status", "grid_code", "reported_at"],
     )

@@ -16,6 +16,7 @@ from typing import Any
 import h3
 import psycopg
 import shapely
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from geo import analytics
@@ -143,7 +144,9 @@ def from_cells(
 
 
 # Late: the deadline passed before the target was met (or it is still not met).
-_LATE = "coalesce(completed_at > %(dl)s, %(dl)s < now())"
+def _late(deadline: sql.Composable) -> sql.Composed:
+    """Whether a task grid is late: done after ``deadline``, or not done and it has passed."""
+    return sql.SQL("coalesce(completed_at > {dl}, {dl} < now())").format(dl=deadline)
 
 
 def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int) -> GridProgress:
@@ -162,10 +165,13 @@ def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int)
     if int(done) < row["done"]:
         raise Conflict(f"The count cannot go down (it is {row['done']}).")
     late = conn.execute(
-        "UPDATE mass_task_grids SET done = %(d)s, updated_at = now(), updated_by = app_actor(), "
-        " completed_at = CASE WHEN %(d)s >= target THEN coalesce(completed_at, now()) END "
-        "WHERE task_id = %(t)s AND grid_code = %(c)s "
-        f"RETURNING {_LATE}",
+        sql.SQL(
+            "UPDATE mass_task_grids SET done = %(d)s, updated_at = now(), "
+            " updated_by = app_actor(), "
+            " completed_at = CASE WHEN %(d)s >= target THEN coalesce(completed_at, now()) END "
+            "WHERE task_id = %(t)s AND grid_code = %(c)s "
+            "RETURNING {late}"
+        ).format(late=_late(sql.Placeholder("dl"))),
         {"d": int(done), "t": task_id, "c": grid_code, "dl": row["deadline"]},
     ).fetchone()[0]  # type: ignore[index]
     return GridProgress(grid_code, row["target"], int(done), bool(late))
@@ -174,9 +180,11 @@ def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int)
 def progress(*, conn: psycopg.Connection, task_id: int) -> list[GridProgress]:
     """Every grid of the task: target, done, and late (deadline passed, target not met)."""
     rows = conn.execute(
-        f"SELECT g.grid_code, g.target, g.done, {_LATE.replace('%(dl)s', 't.deadline')} "
-        "FROM mass_task_grids g JOIN mass_tasks t ON t.id = g.task_id "
-        "WHERE g.task_id = %(t)s ORDER BY g.grid_code",
+        sql.SQL(
+            "SELECT g.grid_code, g.target, g.done, {late} "
+            "FROM mass_task_grids g JOIN mass_tasks t ON t.id = g.task_id "
+            "WHERE g.task_id = %(t)s ORDER BY g.grid_code"
+        ).format(late=_late(sql.Identifier("t", "deadline"))),
         {"t": task_id},
     ).fetchall()
     if not rows:
@@ -199,12 +207,14 @@ def shapes(*, conn: psycopg.Connection, task_id: int) -> dict[str, dict[str, Any
 def listing(*, conn: psycopg.Connection, limit: int = 50) -> list[Task]:
     """The newest tasks with their completion."""
     rows = conn.execute(
-        "SELECT t.id, t.kind, t.title, t.instructions, t.deadline, t.created_at, t.created_by, "
-        " count(*), count(*) FILTER (WHERE g.done >= g.target), "
-        f" count(*) FILTER (WHERE {_LATE.replace('%(dl)s', 't.deadline')}), "
-        " sum(least(g.done, g.target))::float / sum(g.target) "
-        "FROM mass_tasks t JOIN mass_task_grids g ON g.task_id = t.id "
-        "GROUP BY t.id ORDER BY t.created_at DESC, t.id DESC LIMIT %(n)s",
+        sql.SQL(
+            "SELECT t.id, t.kind, t.title, t.instructions, t.deadline, t.created_at, t.created_by, "
+            " count(*), count(*) FILTER (WHERE g.done >= g.target), "
+            " count(*) FILTER (WHERE {late}), "
+            " sum(least(g.done, g.target))::float / sum(g.target) "
+            "FROM mass_tasks t JOIN mass_task_grids g ON g.task_id = t.id "
+            "GROUP BY t.id ORDER BY t.created_at DESC, t.id DESC LIMIT %(n)s"
+        ).format(late=_late(sql.Identifier("t", "deadline"))),
         {"n": max(1, min(int(limit), 500))},
     ).fetchall()
     return [Task(*r) for r in rows]

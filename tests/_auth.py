@@ -43,7 +43,7 @@ def session_for(conninfo: str, username: str = "admin", role: str = "admin",
 def signed_in(client: Any, conninfo: str, username: str = "admin", role: str = "admin",
               admin_code: str | None = None) -> Any:  # fmt: skip
     """``client`` (a Starlette TestClient) with the session cookie of ``username``."""
-    from console.auth import COOKIE
+    from console.server.auth import COOKIE
 
     client.cookies.set(COOKIE, session_for(conninfo, username, role, admin_code))
     return client

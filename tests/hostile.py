@@ -55,7 +55,7 @@ def _raw_incident(spot: tuple[float, float], lon: str, lat: str) -> bytes:
     ).encode()
 
 
-def corpus(spot: tuple[float, float], incident_id: int, unit_id: int, task_id: int) -> list[Case]:
+def corpus(spot: tuple[float, float], incident_id: int, unit_id: int, task_id: int) -> list[Case]:  # noqa: C901 - a flat list of cases
     """Every case, aimed at real objects (a case, a unit, a task) so that a request that
     slipped through would have something to change."""
     lon, lat = spot

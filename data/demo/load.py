@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 import shapely
+from psycopg import sql
 
 from data.demo import DemoCity
 from geo import h3index
@@ -122,7 +123,7 @@ def _copy(conn: psycopg.Connection, table: str, frame: pd.DataFrame) -> None:
     frame[cols].to_csv(buf, index=False, header=False, na_rep="\\N")
     cols_sql = ", ".join(f'"{c}"' for c in cols)
     with conn.cursor().copy(
-        f"COPY {table} ({cols_sql}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"  # noqa: S608
+        f"COPY {table} ({cols_sql}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
     ) as cp:
         cp.write(buf.getvalue())
 
@@ -223,7 +224,11 @@ def load(
             ("units_id_seq", "units"),
             ("incidents_id_seq", "incidents"),
         ):
-            conn.execute(f"SELECT setval('{seq}', (SELECT coalesce(max(id), 1) FROM {table}))")  # noqa: S608
+            conn.execute(
+                sql.SQL("SELECT setval({seq}, (SELECT coalesce(max(id), 1) FROM {table}))").format(
+                    seq=sql.Literal(seq), table=sql.Identifier(table)
+                )
+            )
         conn.execute("SELECT setval('incident_number_seq', %(n)s)", {"n": len(inc) + 1})
         info = {
             "size": city.size,
@@ -242,7 +247,7 @@ def load(
             {"v": json.dumps(info)},
         )
     for table in TABLES:
-        conn.execute(f"ANALYZE {table}")  # noqa: S608
+        conn.execute(f"ANALYZE {table}")
     conn.commit()
     say(f"demo city ({city.size}) loaded in {time.perf_counter() - t0:.1f} s")
     return counts

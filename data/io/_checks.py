@@ -87,7 +87,7 @@ def _show(v: object) -> str:
     return s if len(s) <= 40 else s[:37] + "..."
 
 
-def convert(v: object, spec: Column) -> tuple[Any, str | None]:
+def convert(v: object, spec: Column) -> tuple[Any, str | None]:  # noqa: PLR0911 - a return per type
     """Convert one value to the column's type: ``(value, None)`` or ``(None, message)``."""
     if _missing(v):
         if not spec.nullable:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import functools
 import logging
+import os
 import re
 import tempfile
 import warnings
@@ -71,8 +72,8 @@ def config_file() -> str:
             line += ",waterway,water"
         out.append(line)
     fd, name = tempfile.mkstemp(prefix="griddispatch-osmconf-", suffix=".ini")
-    with open(fd, "w", encoding="utf-8") as f:
-        f.write("\n".join(out) + "\n")
+    os.close(fd)
+    Path(name).write_text("\n".join(out) + "\n", encoding="utf-8")
     atexit.register(Path(name).unlink, missing_ok=True)
     return name
 

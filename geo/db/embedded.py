@@ -72,7 +72,7 @@ class EmbeddedCluster:
     def _run(self, args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = self._as_owner(args)
         log.debug("run %s", cmd)
-        return subprocess.run(cmd, capture_output=True, text=True, check=check)
+        return subprocess.run(cmd, capture_output=True, text=True, check=check)  # noqa: S603 - our argv, no shell
 
     def _prepare_dirs(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -167,7 +167,7 @@ class EmbeddedCluster:
     def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            res = subprocess.run(
+            res = subprocess.run(  # noqa: S603 - our argv, no shell
                 [str(self.bindir / "pg_isready"), "-h", str(self.run_dir), "-p", str(self.port)],
                 capture_output=True,
             )

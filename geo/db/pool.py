@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from geo.errors import DatabaseUnavailable
@@ -92,3 +94,21 @@ _SET = (
     "SELECT set_config('app.actor', %(a)s, true), set_config('app.scope', %(s)s, true), "
     "set_config('app.role', %(r)s, true)"
 )
+
+
+def ping(conn: psycopg.Connection) -> None:
+    """Raise unless the database answers a trivial query (the health check)."""
+    conn.execute("SELECT 1")
+
+
+def try_lock(conn: psycopg.Connection, key: int) -> bool:
+    """Take transaction-level advisory lock ``key`` if free (held until the transaction ends);
+    False when another session holds it."""
+    row = conn.execute("SELECT pg_try_advisory_xact_lock(%(k)s)", {"k": key}).fetchone()
+    return bool(row and row[0])
+
+
+async def listen(conn: psycopg.AsyncConnection[Any], *channels: str) -> None:
+    """LISTEN on each of ``channels`` (an autocommit connection)."""
+    for ch in channels:
+        await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(ch)))

@@ -233,7 +233,7 @@ class Router:
             )
         return int(nodes[0]), float(access[0])
 
-    def nearest(
+    def nearest(  # noqa: C901 - the hot path, kept whole
         self,
         lat: float,
         lng: float,

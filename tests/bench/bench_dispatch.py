@@ -34,7 +34,7 @@ import httpx2
 import numpy as np
 
 from console import settings as settings_mod
-from console.auth import COOKIE
+from console.server.auth import COOKIE
 from console.settings import routing_config
 from geo.db import connect, migrate
 from geo.routing import Router, UnitCache, load_graph, nearest_units

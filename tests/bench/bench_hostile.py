@@ -12,8 +12,8 @@ import uuid
 from fastapi.testclient import TestClient
 
 from console import settings as settings_mod
-from console import state
 from console.app import create_app
+from console.server import state
 from geo import tasks, tokens
 from geo.db import connect, transaction
 from tests.bench._harness import Context, Result

@@ -48,7 +48,7 @@ def _console(ctx: Context) -> tuple[Any, str]:
 
 def _desk(browser: Any, ctx: Context, url: str, user: str, **kwargs: Any) -> Any:
     """A new page in a context signed in as operator ``user``."""
-    from console.auth import COOKIE
+    from console.server.auth import COOKIE
 
     bc = browser.new_context(**kwargs)
     bc.add_cookies([{"name": COOKIE, "value": session_for(ctx.conninfo, user, "operator"),

@@ -316,7 +316,7 @@ def run(ctx: Context) -> list[Result]:
             ]
         )
     index = GridIndex.build(grids)
-    in_city = lambda lo, la: index.assign(lo, la) >= 0  # noqa: E731
+    in_city = lambda lo, la: index.assign(lo, la) >= 0  # noqa: E731 - a one-line helper
     results = [
         Result(
             "routing_graph_build_s",

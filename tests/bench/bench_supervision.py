@@ -10,7 +10,7 @@ all 1,000,000 (reported_at, h3) rows already in memory (filter, parent cell by t
 arithmetic, groupby). ``heatmap_kb``: the GeoJSON the supervision page receives for the whole
 city at its opening zoom (12, resolution 7), and for resolution 9 as a baseline.
 
-monthly_report_s: ``console.report.build`` of the monthly assessment (the last whole month
+monthly_report_s: ``console.pages.report.build`` of the monthly assessment (the last whole month
 before the newest case) as one offline HTML file, at city scale (the 1M copies rolled back),
 median of 3. Baseline ``monthly_xlsx_s``: the same report as XLSX.
 """
@@ -26,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from psycopg import sql
 
-from console import report
+from console.pages import report
 from geo import analytics
 from geo.db import connect
 from geo.h3index import parent_cells
@@ -38,7 +39,7 @@ NAMES = ("heatmap_30d_ms", "heatmap_kb", "monthly_report_s")
 QUICK = True
 
 TARGET_ROWS = 1_000_000
-COLUMNS = (
+COLUMNS = sql.SQL(
     "source, category, class, priority, description, geom, h3, grid_id, grid_code, path, "
     "status, dispatched_at, accepted_at, on_scene_at, resolved_at, closed_at, respond_due, "
     "arrive_due, report_due, close_due"
@@ -53,11 +54,13 @@ def run(ctx: Context) -> list[Result]:
         latest = conn.execute("SELECT max(reported_at) FROM incidents").fetchone()[0]  # type: ignore[index]
         for k in range(1, copies + 1):  # each copy shifted by whole days, wrapped into the year
             conn.execute(
-                f"INSERT INTO incidents (number, reported_at, {COLUMNS}) "
-                "SELECT number || '-c' || %(k)s, %(latest)s - make_interval(secs => "
-                "mod(extract(epoch FROM %(latest)s - reported_at)::bigint "
-                "+ ((id * 7 + %(k)s * 37) %% 365) * 86400, 365 * 86400)), "
-                f"{COLUMNS} FROM incidents WHERE number NOT LIKE '%%-c%%' LIMIT %(n)s",
+                sql.SQL(
+                    "INSERT INTO incidents (number, reported_at, {cols}) "
+                    "SELECT number || '-c' || %(k)s, %(latest)s - make_interval(secs => "
+                    "mod(extract(epoch FROM %(latest)s - reported_at)::bigint "
+                    "+ ((id * 7 + %(k)s * 37) %% 365) * 86400, 365 * 86400)), "
+                    "{cols} FROM incidents WHERE number NOT LIKE '%%-c%%' LIMIT %(n)s"
+                ).format(cols=COLUMNS),
                 {"k": k, "latest": latest, "n": min(have, TARGET_ROWS - have * k)},
             )
         conn.execute("ANALYZE incidents")

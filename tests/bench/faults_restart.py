@@ -44,7 +44,7 @@ def run(ctx: Context) -> list[Result]:
 def _drill(ctx: Context) -> Result:
     from playwright.sync_api import sync_playwright
 
-    from console.auth import COOKIE
+    from console.server.auth import COOKIE
     from tests._auth import session_for
 
     assert ctx.cluster is not None, "the restart drill needs the embedded cluster"

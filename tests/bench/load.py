@@ -52,7 +52,7 @@ def _outputs(spec: str) -> list[dict[str, str]]:
 def start(conninfo: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": conninfo, "GD_LOG_LEVEL": "WARNING",
            "GD_ESCALATION_EVERY_S": "0"}  # fmt: skip
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: S603 - our argv, no shell
         [sys.executable, "-m", "uvicorn", "console.asgi:app", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning"],
         cwd=ROOT, env=env,

@@ -38,7 +38,7 @@ def start_console(conninfo: str, port: int, lang: str = "zh-CN") -> subprocess.P
         "GD_LANG": lang,
         "GD_LOG_LEVEL": os.environ.get("GD_TEST_LOG_LEVEL", "WARNING"),
     }
-    proc = subprocess.Popen(
+    proc = subprocess.Popen(  # noqa: S603 - our argv, no shell
         [
             sys.executable,
             "-m",
@@ -93,7 +93,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 def signed_in_context(browser, console_url: str, db_conninfo: str, **kwargs):  # type: ignore[no-untyped-def]
     """A new browser context signed in as an admin of the whole city."""
-    from console.auth import COOKIE
+    from console.server.auth import COOKIE
     from tests._auth import session_for
 
     ctx = browser.new_context(**kwargs)

@@ -10,6 +10,7 @@ import urllib.request
 import uuid
 
 import psycopg
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from geo import incidents, tokens
 from geo.db import connect, transaction
@@ -56,7 +57,7 @@ def connected(page) -> None:  # type: ignore[no-untyped-def]
         page.wait_for_function(
             "() => window.griddispatch && window.griddispatch.liveSeq >= 0", timeout=30_000
         )
-    except Exception:
+    except PlaywrightTimeout:
         raise AssertionError(f"the page never got the live state; its console: {logs}") from None
 
 
@@ -85,7 +86,7 @@ def test_api_changes_reach_open_pages(browser, console_url: str, db_conninfo: st
             page.wait_for_function(
                 "n => window.griddispatch.shown[n] !== undefined", arg=inc["number"], timeout=5_000
             )
-        except Exception:
+        except PlaywrightTimeout:
             state = page.evaluate(
                 "id => [window.griddispatch.liveSeq, (window.griddispatch.liveIncidents || [])"
                 ".some(f => f.id === id)]",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 
 def cases(page) -> int:  # type: ignore[no-untyped-def]
@@ -87,7 +88,7 @@ def test_groups_trend_hotspot_task_and_export(  # type: ignore[no-untyped-def]
     with page.expect_download(timeout=30_000) as dl:
         page.click("#sup-export-html")
     path = dl.value.path()
-    text = open(path, encoding="utf-8").read()  # noqa: PTH123
+    text = Path(path).read_text(encoding="utf-8")
     assert dl.value.suggested_filename.startswith("griddispatch-week-")
     assert "<html" in text and "L.map(" in text
     assert re.search(r"<script[^>]*\ssrc=", text) is None  # every script is inline

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from console import settings as settings_mod
-from console import state
 from console.app import create_app
+from console.server import state
 from geo import auth
 from geo.db import connect
 from geo.errors import Unauthorized
@@ -25,7 +25,7 @@ T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
 
 
 def test_rfc6238_vector() -> None:
-    secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # base32 of "12345678901234567890"
+    secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # noqa: S105 - RFC 6238's test key, base32
     assert auth.totp(secret, 59, digits=8) == "94287082"
     assert auth.totp(secret, 1111111109, digits=8) == "07081804"
     assert auth.totp_ok(secret, auth.totp(secret, T0.timestamp() - 30), T0.timestamp())
@@ -173,7 +173,7 @@ def _an_incident(db_conninfo: str, street: str, done: tuple[str, ...] = ("closed
 
 def test_a_street_token_sees_and_acts_only_in_its_street(
     app_client: TestClient, db_conninfo: str
-) -> None:  # noqa: E501
+) -> None:
     with connect(db_conninfo) as c:
         from geo import tokens
 
@@ -215,7 +215,7 @@ def _callback(client: TestClient, output: str, inputs: list[dict], state_: list[
 
 def test_forged_callbacks_outside_the_jurisdiction_get_nothing(
     app_client: TestClient, db_conninfo: str
-) -> None:  # noqa: E501
+) -> None:
     theirs = _an_incident(db_conninfo, "430202002", ("resolved", "closed"))
     with psycopg.connect(db_conninfo) as c:
         number, phone = c.execute(

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from console import settings as settings_mod
-from console import state
 from console.app import create_app
+from console.server import state
 from tests._auth import signed_in
 
 

@@ -34,8 +34,8 @@ from fastapi.testclient import TestClient
 from shapely.geometry import mapping
 
 from console import settings as settings_mod
-from console import state
 from console.app import create_app
+from console.server import state
 from tests._auth import signed_in
 from tests.db.test_hostile import snapshot
 

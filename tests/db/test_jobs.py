@@ -12,9 +12,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from console import jobs, state
 from console import settings as settings_mod
 from console.app import create_app
+from console.server import jobs, state
 from geo import incidents
 from geo.db import connect, transaction
 
@@ -129,7 +129,7 @@ def test_the_thread_survives_errors_and_stops_promptly(
         return conn
 
     runner = jobs.EscalationRunner(cfg(), source=source, interval_s=0.05)
-    caplog.set_level(logging.ERROR, logger="console.jobs")
+    caplog.set_level(logging.ERROR, logger="console.server.jobs")
     assert runner.start() and runner.start()  # idempotent
     try:
         assert wait_for(lambda: runner.runs >= 3)

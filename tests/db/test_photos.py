@@ -12,9 +12,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from console import errors, state
 from console import settings as settings_mod
 from console.app import create_app
+from console.server import errors, state
 from geo import photos
 from geo.db import connect, transaction
 from geo.errors import InvalidInput, NotFound

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from geo.errors import InvalidInput, OutsideJurisdiction
 from geo.places import Place, city_bbox, locate
@@ -19,8 +20,11 @@ def first_grid(conn: psycopg.Connection) -> tuple[int, str, str]:
 
 def inside(conn: psycopg.Connection, table: str, code: str, p: Place) -> bool:
     row = conn.execute(
-        f"SELECT ST_Contains(geom, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)) "  # noqa: S608
-        f"FROM {table} WHERE code = %(c)s" + (" AND valid_to IS NULL" if table == "grids" else ""),
+        sql.SQL(
+            "SELECT ST_Contains(geom, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)) "
+            "FROM {t} WHERE code = %(c)s{current}"
+        ).format(t=sql.Identifier(table),
+                 current=sql.SQL(" AND valid_to IS NULL" if table == "grids" else "")),  # fmt: skip
         {"x": p.lon, "y": p.lat, "c": code},
     ).fetchone()
     return bool(row and row[0])

@@ -10,7 +10,7 @@ import openpyxl
 import psycopg
 import pytest
 
-from console import report as cli
+from console.pages import report as cli
 from geo import reports
 from geo.errors import InvalidInput
 

@@ -6,9 +6,9 @@ import re
 
 from starlette.testclient import TestClient
 
-from console import security, state
 from console import settings as settings_mod
 from console.app import create_app
+from console.server import security, state
 
 
 def test_pages_and_api_carry_the_headers(client: TestClient) -> None:
@@ -57,4 +57,4 @@ def test_tile_servers_are_the_only_outside_image_origin() -> None:
         base, tile_url="https://{s}.tiles.example.org:8443/{z}/{x}/{y}.png"
     )
     assert "img-src 'self' data: blob: https://*.tiles.example.org:8443;" in security.policy(tiles)
-    assert security._origin("javascript:alert(1)") == ""  # noqa: SLF001
+    assert security._origin("javascript:alert(1)") == ""  # noqa: SLF001 - a unit test of the helper

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from psycopg import sql
+
 from console import settings as settings_mod
 from console.__main__ import init_db
 from geo.db import connect
@@ -13,7 +15,8 @@ TABLES = ("admin_units", "grids", "platforms", "units", "incidents", "incident_e
 
 def _counts(conninfo: str) -> dict[str, int]:
     with connect(conninfo) as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]  # noqa: S608
+        count = sql.SQL("SELECT count(*) FROM {}")
+        return {t: conn.execute(count.format(sql.Identifier(t))).fetchone()[0] for t in TABLES}  # type: ignore[index]
 
 
 def test_init_db_loads_once(cluster) -> None:  # type: ignore[no-untyped-def]

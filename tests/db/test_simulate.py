@@ -26,7 +26,7 @@ def test_a_unit_moves_along_its_path() -> None:
 
 def test_sla_report_counts_only_clocks_that_ran_out() -> None:
     now = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
-    t = lambda minutes: (now + dt.timedelta(minutes=minutes)).isoformat()  # noqa: E731
+    t = lambda minutes: (now + dt.timedelta(minutes=minutes)).isoformat()  # noqa: E731 - a one-line helper
     rows = [
         {"respond_due": t(-5), "accepted_at": t(-6)},  # met
         {"respond_due": t(-5), "accepted_at": t(-4)},  # late

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from console.auth import _callback_body, _passive, _safe_next
+from console.server.auth import _callback_body, _passive, _safe_next
 from geo.access import SYSTEM, Principal, mask_phone
 from geo.errors import Forbidden, InvalidInput
 

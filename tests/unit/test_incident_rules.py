@@ -75,7 +75,7 @@ def test_slow_case_clock_falls_back_to_closing() -> None:
 def test_escalation_ladder_with_a_fake_clock() -> None:
     steps = (300, 900, 1800)
     row = {"status": "reported", "reported_at": T0, "accepted_at": None, "escalation_level": "grid"}
-    at = lambda minutes: T0 + dt.timedelta(minutes=minutes)  # noqa: E731
+    at = lambda minutes: T0 + dt.timedelta(minutes=minutes)  # noqa: E731 - a one-line helper
     assert escalation_target(row, at(4), steps) == "grid"
     assert escalation_target(row, at(5), steps) == "community"
     assert escalation_target(row, at(16), steps) == "street"

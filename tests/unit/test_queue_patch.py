@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from console import desk
+from console.pages.desk import render as desk
 
 
 def apply(cards: list[Any], patch: Any) -> list[Any]:

@@ -48,14 +48,14 @@ def test_trend_figure_has_bars_and_rate_lines() -> None:
     ],
 )
 def test_a_bad_drawn_area_is_refused(drawn: dict[str, object]) -> None:
-    from console.mass_tasks import area_of
+    from console.pages.tasks import area_of
 
     with pytest.raises(InvalidInput):
         area_of(drawn)
 
 
 def test_a_bow_tie_is_mended_and_nothing_drawn_is_none() -> None:
-    from console.mass_tasks import area_of
+    from console.pages.tasks import area_of
 
     bow = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
     area = area_of({"geometry": bow})

@@ -16,8 +16,9 @@ import dash_leaflet as dl
 import numpy as np
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
-from console import i18n, state
-from console.desk_callbacks import clicked, failure, latlng, message
+from console import i18n
+from console.pages.desk.callbacks import clicked, failure, latlng, message
+from console.server import state
 from console.settings import Settings, coverage_targets
 from geo import coverage, platforms, siting
 from geo.errors import InvalidInput
@@ -152,7 +153,7 @@ def _kpis(tx: dict[str, str], s: coverage.Summary, base: coverage.Summary | None
     return [html.Div(tiles, className="gd-kpi-row"), html.Div(tx["cov.uncovered"].format(n=gap))]
 
 
-def register(app: dash.Dash, settings: Settings) -> None:
+def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one nested function per callback (Dash's decorators)
     @app.callback(
         Output("cov-sites", "data"),
         Output("cov-base", "data"),

@@ -9,8 +9,9 @@ from typing import Any
 import dash
 from dash import Input, Output, State, dcc, html
 
-from console import i18n, state
-from console.errors import user_message
+from console import i18n
+from console.server import state
+from console.server.errors import user_message
 from console.settings import Settings
 from geo import audit, auth
 

@@ -75,7 +75,7 @@ def log_dash_errors() -> None:
     from dash.exceptions import PreventUpdate
 
     mw = _fastapi.DashMiddleware
-    if getattr(mw._handle_error, "_gd_logged", False):  # noqa: SLF001
+    if getattr(mw._handle_error, "_gd_logged", False):  # noqa: SLF001 - no public hook
         return
     original = mw._handle_error  # noqa: SLF001 - no public hook in 4.4
 
@@ -84,5 +84,5 @@ def log_dash_errors() -> None:
             log.error("unexpected error in %s", scope.get("path"), exc_info=error)
         await original(self, error, scope, receive, send)
 
-    handle._gd_logged = True  # type: ignore[attr-defined]
-    mw._handle_error = handle  # type: ignore[method-assign]  # noqa: SLF001
+    handle._gd_logged = True  # type: ignore[attr-defined]  # noqa: SLF001 - our own marker
+    mw._handle_error = handle  # type: ignore[method-assign]  # noqa: SLF001 - no public hook

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from console import state
+from console.server import state
 from console.settings import Settings
 from geo import access, avl, incidents, places, tasks, units
 from geo.access import Principal, mask_phone
@@ -87,7 +87,7 @@ _bearer = HTTPBearer(auto_error=False, description="API token (python -m console
 
 
 def token_with(scope: str) -> Principal:
-    """The principal of the request's API token (``console.auth`` verified it before the
+    """The principal of the request's API token (``console.server.auth`` verified it before the
     route ran), which must hold ``scope``."""
     p = state.current()
     if p is None or p.token_id is None:

@@ -28,8 +28,10 @@ import dash_leaflet as dl
 import shapely
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
-from console import i18n, planning_coverage, state
-from console.desk_callbacks import clicked, failure, message
+from console import i18n
+from console.pages.desk.callbacks import clicked, failure, message
+from console.pages.planning import coverage as planning_coverage
+from console.server import state
 from console.settings import Settings, planning_rules
 from geo import boundaries, planning, planning_import
 from geo.errors import InvalidInput
@@ -281,7 +283,7 @@ def _impact_table(p: planning.Preview, tx: dict[str, str]) -> Any:
     )
 
 
-def register(app: dash.Dash, settings: Settings) -> None:
+def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one nested function per callback (Dash's decorators)
     rules = planning_rules(settings)
 
     @app.callback(
@@ -557,12 +559,9 @@ def register(app: dash.Dash, settings: Settings) -> None:
         try:
             with state.db(settings, need="plan") as conn:
                 versions = planning.versions(conn=conn, code=str(sel))
-                row = conn.execute(
-                    "SELECT community_code FROM grids WHERE code = %s ORDER BY version DESC "
-                    "LIMIT 1",
-                    (str(sel),),
-                ).fetchone()
-                changes = planning.history(conn=conn, community=row[0], limit=10) if row else []
+                community = planning.community_of(conn=conn, code=str(sel), current=False)
+                changes = (planning.history(conn=conn, community=community, limit=10)
+                           if community else [])  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - a safe message
             return failure(exc)
         items = []
@@ -619,13 +618,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         tx = i18n.t(lang)
         try:
             with state.db(settings, need="plan") as conn:
-                community = None
-                if sel:
-                    row = conn.execute(
-                        "SELECT community_code FROM grids WHERE code = %s AND valid_to IS NULL",
-                        (str(sel),),
-                    ).fetchone()
-                    community = row[0] if row else None
+                community = planning.community_of(conn=conn, code=str(sel)) if sel else None
                 found = planning.suggestions(conn=conn, community=community, rules=rules)
         except Exception as exc:  # noqa: BLE001 - a safe message
             return failure(exc), None

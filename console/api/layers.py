@@ -10,9 +10,10 @@ from typing import Any
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from console import state
+from console.server import state
 from console.settings import Settings
 from geo import mapdata, photos
+from geo.db import ping
 from geo.errors import NotFound
 from layers._geojson import feature_collection
 
@@ -27,9 +28,7 @@ def router(settings: Settings) -> APIRouter:
     def _layer_bytes(name: str) -> bytes:
         with state.db(settings) as conn:
             # a saved boundary change shows at once (the version moves), the rest within 30 s
-            version = conn.execute(
-                "SELECT array_agg(version ORDER BY name) FROM layer_versions"
-            ).fetchone()
+            version = mapdata.layer_versions(conn=conn)
             hit = cache.get(name)
             if (
                 hit
@@ -90,7 +89,7 @@ def health_router(settings: Settings) -> APIRouter:
     @r.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         with state.pool(settings).connection() as conn:
-            conn.execute("SELECT 1")
+            ping(conn)
         return {"status": "ok"}
 
     return r

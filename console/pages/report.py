@@ -1,4 +1,5 @@
-"""``python -m console.report --period week --out FILE``: a report from the command line.
+"""Reports as files: the supervision page's export, and ``python -m console report --period
+week --out FILE`` on the command line.
 
 The format follows the file's extension: ``.html`` (one self-contained page that opens
 offline), ``.xlsx`` or ``.csv``. ``--at`` sets "now" (ISO date or time; default: now).
@@ -11,19 +12,18 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-import psycopg
-
-from console import settings as settings_mod
-from console import state
+from console.server import state
+from console.settings import Settings
 from geo import kpis, reports
-from geo.errors import GeoError
+from geo.db import Connection, connect
+from geo.errors import DatabaseUnavailable, GeoError
 from layers import report as render
 
 FORMATS = ("html", "xlsx", "csv")
 
 
 def content(
-    conn: psycopg.Connection,
+    conn: Connection,
     period: str,
     at: dt.datetime,
     fmt: str,
@@ -46,7 +46,7 @@ def content(
 
 
 def build(
-    conn: psycopg.Connection,
+    conn: Connection,
     period: str,
     at: dt.datetime,
     out: Path,
@@ -59,32 +59,30 @@ def build(
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m console.report", description=__doc__)
+def arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``python -m console report``."""
     p.add_argument("--period", choices=reports.PERIODS, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--at", help="report 'now' (ISO date/time, local time if no zone)")
     p.add_argument("--lang", choices=("zh-CN", "en"), default=None)
-    a = p.parse_args(argv)
-    st = settings_mod.load()
+
+
+def command(st: Settings, a: argparse.Namespace) -> int:
+    """``python -m console report``: write the report, print its path."""
     at = dt.datetime.now(dt.UTC)
     if a.at:
         at = dt.datetime.fromisoformat(a.at)
         if at.tzinfo is None:
             at = at.replace(tzinfo=reports.LOCAL)
     try:
-        with psycopg.connect(state.conninfo(st)) as conn:
+        with connect(state.conninfo(st)) as conn:
             weights = kpis.parse_weights(st.assessment_weights)
             out = build(conn, a.period, at, a.out, a.lang or st.lang, weights)
+    except DatabaseUnavailable as exc:
+        print(f"report: {exc.user_message} ({exc.detail})", file=sys.stderr)
+        return 1
     except (GeoError, ValueError) as exc:
         print(f"report: {getattr(exc, 'user_message', exc)}", file=sys.stderr)
         return 2
-    except psycopg.OperationalError as exc:
-        print(f"report: the database cannot be reached ({exc})", file=sys.stderr)
-        return 1
     print(out)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

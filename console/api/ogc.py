@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from console import state
-from console.api_v1 import need
+from console.api.v1 import need
+from console.server import state
 from console.settings import Settings
 from geo import ogc
 from geo.access import Principal

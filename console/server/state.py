@@ -12,7 +12,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from console.errors import DB_AWAY
+from console.server.errors import DB_AWAY
 from console.settings import Settings, routing_config
 from geo.access import Principal
 from geo.db import EmbeddedCluster, open_pool, transaction
@@ -92,7 +92,7 @@ def current() -> Principal | None:
 
 
 def principal() -> Principal:
-    """Who the current request acts for (set by ``console.auth`` from the session cookie or
+    """Who the current request acts for (set by ``console.server.auth`` from the session cookie or
     the API token); refused when nobody signed in."""
     p = _principal.get()
     if p is None:

@@ -1,9 +1,9 @@
 """Callbacks of the dispatch desk. Thin: unpack and validate inputs, call one function in
-``geo`` (inside one transaction for the acting operator), render with ``console.desk``.
+``geo`` (inside one transaction for the acting operator), render with ``console.pages.desk.render``.
 
 Every action answers in the message strip (no modal dialogs) and bumps ``desk-rev``, which
 refreshes the queue, the selected case and its recommendations; the map layers follow the
-database through the live channel (``console.live``), which also refreshes the queue and the
+database through the live channel (``console.server.live``), which also refreshes the queue and the
 selected case when someone else changes them.
 """
 
@@ -18,8 +18,10 @@ from typing import Any
 import dash
 from dash import ALL, Input, Output, State, ctx, html
 
-from console import desk, i18n, state
-from console.errors import user_message
+from console import i18n
+from console.pages.desk import render as desk
+from console.server import state
+from console.server.errors import user_message
 from console.settings import Settings
 from geo import casefile, incidents, mapdata, photos, places, units
 from geo.errors import InvalidInput
@@ -130,7 +132,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         try:
             with state.db(settings, need="watch") as conn:
                 hits = places.locate(conn=conn, text=text, limit=8)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
             return failure(exc), None, NO, NO
         if not hits:
             return message(tx["search.none"].format(q=text.strip()), ok=False), None, NO, NO
@@ -199,7 +201,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
                     duplicate_m=settings.duplicate_m,
                     duplicate_s=settings.duplicate_min * 60,
                 )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
             return SHOWN, HIDDEN, failure(exc), [], None, HIDDEN, None, routes.pick(*at)
         where, options, value, choose, dups = desk.intake_parts(pv, tx, now())
         return (
@@ -284,7 +286,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
                     region_bbox=places.city_bbox(conn=conn),
                     boundary_m=settings.boundary_m,
                 )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
             return NO, NO, NO, failure(exc), NO, NO, NO
         msg = tx["msg.created"].format(number=row["number"], grid=row["grid_code"])
         return row["id"], None, rev(), message(msg), "", "", ""
@@ -322,7 +324,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
                     reporter_name=text(name) or None,
                     reporter_phone=text(phone) or None,
                 )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
             return NO, NO, NO, failure(exc), NO, NO, NO
         return (
             row["id"],
@@ -393,7 +395,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
                     prefer_grid_worker_within_s=60.0,
                     units=snapshot,
                 )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
             return failure(exc), None, HIDDEN, routes.EMPTY, None
         inc = (cf.incident["lat"], cf.incident["lon"])
         etas = {str(r.unit_id): round(r.eta_s, 1) for r in res.recommendations}
@@ -445,7 +447,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
                     path=area if isinstance(area, str) and area else None,
                     limit=desk.QUEUE_LIMIT,
                 )
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
             return [], failure(exc), None
         keys = desk.queue_keys(rows, sel, lang)
         if keys == sig:

@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo
 import dash
 import dash_leaflet as dl
 import numpy as np
-import shapely
+from cachetools import TTLCache
 from dash import Input, Output, State, dcc, html
 
-from console import components, i18n, report, state
-from console.desk_callbacks import failure
+from console import i18n
+from console.pages import components, report
+from console.pages.desk.callbacks import failure
+from console.server import state
 from console.settings import Settings
 from geo import analytics, kpis, mapdata, reports, tasks
 from geo.errors import InvalidInput
@@ -39,8 +41,9 @@ FILTER_VALUES = {
     "status": ("reported", "dispatched", "accepted", "on_scene", "resolved", "closed"),
 }  # fmt: skip
 _lock = threading.Lock()
-_areas: dict[int, np.ndarray] = {}  # study area of the hotspot test, by resolution
-_labels: dict[str, str] = {}  # admin unit and platform names by code
+# Read again after 5 minutes: a planner may have renamed a platform or moved the boundary.
+_areas: TTLCache[int, np.ndarray] = TTLCache(maxsize=8, ttl=300)  # hotspot study areas by res
+_labels: TTLCache[str, dict[str, str]] = TTLCache(maxsize=1, ttl=300)  # names by code
 
 
 def overlays() -> list[Any]:
@@ -208,12 +211,7 @@ def _universe(settings: Settings, res: int) -> np.ndarray:
     with _lock:
         if res not in _areas:
             with state.db(settings, need="supervise") as conn:
-                row = conn.execute(
-                    "SELECT ST_AsBinary(ST_Union(geom)) FROM admin_units WHERE level = 'city'"
-                ).fetchone()
-            if row is None or row[0] is None:
-                raise InvalidInput("The city has no boundary.")
-            _areas[res] = analytics.area_cells(shapely.from_wkb(row[0]), res)
+                _areas[res] = analytics.city_cells(conn=conn, res=res)
         return _areas[res]
 
 
@@ -233,12 +231,10 @@ def _legend(tx: dict[str, str], hide: dict[str, Any]) -> Any:
 def _names(settings: Settings) -> dict[str, str]:
     """Display names of admin units (by code) and platforms (by code)."""
     with _lock:
-        if not _labels:
+        if "all" not in _labels:
             with state.db(settings, need="supervise") as conn:
-                _labels.update(conn.execute(
-                    "SELECT code, name FROM admin_units UNION ALL SELECT code, name FROM platforms"
-                ).fetchall())  # fmt: skip
-        return _labels
+                _labels["all"] = mapdata.display_names(conn=conn)
+        return _labels["all"]
 
 
 def _pct(v: float | None) -> str:
@@ -328,7 +324,7 @@ def _ranking(tx: dict[str, str], workers: Any) -> Any:
     )  # fmt: skip
 
 
-def register(app: dash.Dash, settings: Settings) -> None:
+def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one nested function per callback (Dash's decorators)
     weights = kpis.parse_weights(settings.assessment_weights)
     filter_inputs = [Input(f"sup-f-{k}", "value") for k in ("category", *FILTER_VALUES)]
 
@@ -476,7 +472,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
                 body, name = report.content(conn, str(period), at, fmt, lang, weights)
         except (KeyError, ValueError, TypeError, AttributeError):  # not a window: no file
             return NO
-        except Exception:  # noqa: BLE001 - logged; the button simply gives no file
+        except Exception:
             log.exception("report export failed")
             return NO
         return dcc.send_bytes(body, name)

@@ -19,8 +19,10 @@ import dash_leaflet as dl
 import shapely
 from dash import Input, Output, State, dcc, html
 
-from console import components, i18n, state
-from console.desk_callbacks import failure, message
+from console import i18n
+from console.pages import components
+from console.pages.desk.callbacks import failure, message
+from console.server import state
 from console.settings import Settings
 from geo import mapdata, tasks
 from geo.errors import InvalidInput

@@ -17,7 +17,8 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from console import api_v1, state
+from console.api import v1 as api_v1
+from console.server import state
 from console.settings import Settings
 from geo import incidents, open311, places
 from geo.access import PUBLIC, Principal
@@ -30,7 +31,7 @@ _ID = r"^[A-Za-z0-9_-]{1,40}$"
 
 
 def _caller() -> Principal:
-    """The token the request came with (read by ``console.auth`` from the Authorization
+    """The token the request came with (read by ``console.server.auth`` from the Authorization
     header or the api_key parameter); it must hold the ``open311`` scope."""
     return api_v1.token_with("open311")
 

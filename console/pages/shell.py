@@ -9,21 +9,10 @@ import dash
 import dash_leaflet as dl
 from dash import Input, Output, Patch, State, dcc, html
 
-from console import (
-    admin,
-    components,
-    desk,
-    desk_callbacks,
-    i18n,
-    live,
-    mass_tasks,
-    planning,
-    replay,
-    state,
-    supervision,
-    wall,
-)
-from console.errors import user_message
+from console import i18n
+from console.pages import admin, components, desk, planning, replay, supervision, tasks, wall
+from console.server import live, state
+from console.server.errors import user_message
 from console.settings import Settings
 from geo import mapdata
 from layers import legend
@@ -104,7 +93,7 @@ def shell(
             *(desk.overlays() if desk_page else []),
             *(planning.overlays() if page == "planning" else []),
             *(supervision.overlays() if page == "supervision" else []),
-            *(mass_tasks.overlays() if page == "tasks" else []),
+            *(tasks.overlays() if page == "tasks" else []),
         ]
     the_map = dl.Map(
         map_children,
@@ -129,7 +118,7 @@ def shell(
     elif page == "supervision":
         body = supervision.layout(tx, lang, the_map, settings)
     elif page == "tasks":
-        body = mass_tasks.layout(tx, lang, the_map, settings, (query or {}).get("task"))
+        body = tasks.layout(tx, lang, the_map, settings, (query or {}).get("task"))
     else:
         body = [
             html.Div(
@@ -148,7 +137,7 @@ def shell(
                 className="gd-main",
             )
         ]
-    # The live channel (console.live); a replay shows the past, not the present.
+    # The live channel (console.server.live); a replay shows the past, not the present.
     return _frame(page, lang, tx, settings, counters, allowed, body, live_store=page != "replay")
 
 
@@ -206,13 +195,13 @@ def register(app: dash.Dash, settings: Settings) -> None:
 
         dash.register_page(page, path=path, layout=layout, title="griddispatch")
 
-    desk_callbacks.register(app, settings)
+    desk.register(app, settings)
     live.register(app, settings)
     wall.register(app, settings)
     replay.register(app, settings)
     planning.register(app, settings)
     supervision.register(app, settings)
-    mass_tasks.register(app, settings)
+    tasks.register(app, settings)
     admin.register(app, settings)
 
     @app.callback(

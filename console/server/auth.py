@@ -27,7 +27,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from psycopg_pool import PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console import errors, i18n, state
+from console import i18n
+from console.server import errors, state
 from console.settings import Settings
 from geo import auth, tokens
 from geo.access import Principal

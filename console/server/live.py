@@ -30,10 +30,11 @@ import psycopg
 from dash import Input, Output, Patch, State
 from dash.exceptions import WebsocketDisconnected
 
-from console import state
+from console.server import state
 from console.settings import Settings
 from geo import live as glive
 from geo.access import Principal
+from geo.db import listen
 from layers import live as llive
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,7 @@ class Hub:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
-                    await conn.execute("LISTEN units")
-                    await conn.execute("LISTEN incidents")
+                    await listen(conn, "units", "incidents")
                     # Listening now: read everything, so nothing before this is missed.
                     await self._read(units=True, incidents=True, ids=())
                     self._status(up=True)
@@ -98,7 +98,7 @@ class Hub:
                         await self._read(units=False, incidents=ids is None, ids=ids or ())
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # the database went away: try again, then read everything
+            except Exception as exc:  # noqa: BLE001 - the database went away: retry, read all
                 (log.warning if self.db_up else log.debug)(
                     "live channel lost (%s); reconnecting every 1 s", exc
                 )

@@ -18,10 +18,10 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from console import state
+from console.server import state
 from console.settings import Settings, escalation_steps_s
 from geo import incidents
-from geo.db import transaction
+from geo.db import transaction, try_lock
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +69,7 @@ class EscalationRunner:
         advisory lock is then held until that outer transaction ends).
         """
         with transaction(conn_or_pool, actor=ACTOR, scope="all", role="system") as conn:
-            row = conn.execute("SELECT pg_try_advisory_xact_lock(%(k)s)", {"k": LOCK_KEY})
-            got = row.fetchone()
-            if not (got and got[0]):
+            if not try_lock(conn, LOCK_KEY):
                 log.debug("escalation: another worker holds the lock, skipping this round")
                 return []
             moved = incidents.escalate_due(conn=conn, steps_s=self.steps_s)

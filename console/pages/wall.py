@@ -1,6 +1,6 @@
 """The big screen (大屏): read-only, for the wall. The live map edge to edge, today's counters
 in large type, and a ticker of the latest case events; no controls. It follows the live
-channel like every page (``console.live``) and refreshes its counters on each case change.
+channel like every page (``console.server.live``) and refreshes its counters on each case change.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from typing import Any
 import dash
 from dash import Input, Output, State, dcc, html
 
-from console import i18n, state
+from console import i18n
+from console.server import state
 from console.settings import Settings
 from geo import live
 

@@ -1,0 +1,6 @@
+"""The dispatch desk: its layout and cards (``render.py``) and its callbacks (``callbacks.py``)."""
+
+from console.pages.desk.callbacks import register
+from console.pages.desk.render import layout, overlays
+
+__all__ = ["layout", "overlays", "register"]
