@@ -32,8 +32,9 @@ from console import settings as settings_mod
 from console.pages import report
 from console.server import state
 from console.settings import Settings
-from geo import auth, places, tokens
-from geo.access import ROLES
+from geo import places
+from geo.access import ROLES, tokens
+from geo.access import users as auth
 from geo.db import connect, migrate
 from geo.errors import GeoError
 

@@ -34,7 +34,8 @@ import numpy as np
 import psycopg
 from scipy.sparse.csgraph import dijkstra
 
-from geo import places, tokens
+from geo import places
+from geo.access import tokens
 from geo.routing.config import RoutingConfig
 from geo.routing.graph import TravelGraph, load_graph
 

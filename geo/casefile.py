@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
-from geo import access, incidents, mapdata, photos, places, units
+from geo import access, incidents, photos, places, units
 from geo.coords import check_lonlat
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def case_file(
         dispute=bool(cat[2]),
         overdue=incidents.is_overdue(row, now),
         assignments=units.assignments(conn=conn, incident_id=incident_id),
-        events=mapdata.incident_events(conn=conn, incident_id=incident_id),
+        events=incident_events(conn=conn, incident_id=incident_id),
         photo_ids=photos.photo_ids(conn=conn, incident_id=incident_id),
         linked_reports=incidents.linked_reports(conn=conn, incident_id=incident_id),
         now=now,
@@ -113,3 +114,15 @@ def intake_preview(
         else []
     )
     return IntakePreview(lon, lat, grids, dups)
+
+
+def incident_events(
+    *, conn: psycopg.Connection, incident_id: int, limit: int = 12
+) -> list[dict[str, Any]]:
+    """The case's latest steps (who, when, what), newest first."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT at, actor, action, after FROM incident_events WHERE incident_id = %(i)s "
+            "ORDER BY at DESC, id DESC LIMIT %(n)s",
+            {"i": incident_id, "n": limit},
+        ).fetchall()

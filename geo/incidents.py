@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -149,7 +150,7 @@ _COLUMNS = sql.SQL(
     "status, dispatched_at, accepted_at, on_scene_at, resolved_at, closed_at, "
     "respond_due, arrive_due, report_due, close_due, escalation_level, "
     "mediation_failures, linked_to, reopened, satisfaction, resolution_note, "
-    "resolution_photo, path::text AS path"
+    "resolution_photo, address, reporter_email, media_url, changed_at, path::text AS path"
 )
 
 
@@ -195,20 +196,71 @@ def policy_for(conn: psycopg.Connection, category: str, priority: str) -> Policy
     return Policy(*row)
 
 
+# Proximity in metres, through the GiST index on geom: a geometry ST_DWithin on a box of
+# degrees that holds the circle (the index can serve it) picks the candidates, then the exact
+# distance on the sphere decides. ``%(deg)s`` comes from :func:`degrees_around`.
+GRIDS_NEAR = (
+    "SELECT id, code, name, path::text AS path, "
+    "ST_Distance(geom::geography, p::geography) AS distance_m "
+    "FROM grids, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) p "
+    "WHERE valid_to IS NULL AND ST_DWithin(geom, p, %(deg)s) "
+    "AND ST_DWithin(geom::geography, p::geography, %(d)s) "
+    "ORDER BY distance_m, code"
+)
+DUPLICATES = (
+    "SELECT id, number, status, reported_at, "
+    "ST_Distance(geom::geography, p::geography) AS distance_m "
+    "FROM incidents, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) p "
+    "WHERE status <> 'closed' AND category = %(c)s AND linked_to IS NULL "
+    "AND reported_at > now() - make_interval(secs => %(s)s) "
+    "AND ST_DWithin(geom, p, %(deg)s) "
+    "AND ST_DWithin(geom::geography, p::geography, %(d)s) ORDER BY distance_m LIMIT 5"
+)
+
+
+def degrees_around(lat: float, metres: float) -> float:
+    """Degrees that cover ``metres`` in any direction at latitude ``lat``.
+
+    Parameters
+    ----------
+    lat : float
+        Latitude of the centre.
+    metres : float
+        The radius.
+
+    Returns
+    -------
+    float
+        A little more than the radius in degrees of longitude there (the larger of the two),
+        for an index-served ``ST_DWithin`` before the exact test.
+    """
+    per_degree = 110_574.0 * max(math.cos(math.radians(min(abs(lat), 89.0))), 0.01)
+    return 1.05 * metres / per_degree
+
+
 def grids_near(
     *, conn: psycopg.Connection, lon: float, lat: float, within_m: float = 30.0
 ) -> list[dict[str, Any]]:
     """Current grids containing the point or within ``within_m`` of it, nearest first: more
-    than one means the operator picks."""
+    than one means the operator picks.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection.
+    lon, lat : float
+        The point (WGS-84).
+    within_m : float
+        How far a grid may be and still count, in metres.
+
+    Returns
+    -------
+    list of dict
+        ``id``, ``code``, ``name``, ``path`` and ``distance_m`` of each grid, nearest first.
+    """
+    params = {"x": lon, "y": lat, "d": within_m, "deg": degrees_around(lat, within_m)}
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
-            "SELECT id, code, name, path::text AS path, "
-            "ST_Distance(geom::geography, p::geography) AS distance_m "
-            "FROM grids, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) p "
-            "WHERE valid_to IS NULL AND ST_DWithin(geom::geography, p::geography, %(d)s) "
-            "ORDER BY distance_m, code",
-            {"x": lon, "y": lat, "d": within_m},
-        ).fetchall()
+        return cur.execute(GRIDS_NEAR, params).fetchall()
 
 
 def find_duplicates(
@@ -220,17 +272,29 @@ def find_duplicates(
     within_m: float = 200.0,
     within_s: float = 3600.0,
 ) -> list[dict[str, Any]]:
-    """Open incidents of the same category near in space and time: candidates to link."""
+    """Open incidents of the same category near in space and time: candidates to link.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection.
+    lon, lat : float
+        Where the new report is (WGS-84).
+    category : str
+        Its category; only cases of the same one count.
+    within_m, within_s : float
+        How near in metres and how recent in seconds an open case must be.
+
+    Returns
+    -------
+    list of dict
+        At most five cases (``id``, ``number``, ``status``, ``reported_at``, ``distance_m``),
+        nearest first.
+    """
+    params = {"x": lon, "y": lat, "c": category, "d": within_m, "s": within_s,
+              "deg": degrees_around(lat, within_m)}  # fmt: skip
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
-            "SELECT id, number, status, reported_at, "
-            "ST_Distance(geom::geography, p::geography) AS distance_m "
-            "FROM incidents, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) p "
-            "WHERE status <> 'closed' AND category = %(c)s AND linked_to IS NULL "
-            "AND reported_at > now() - make_interval(secs => %(s)s) "
-            "AND ST_DWithin(geom::geography, p::geography, %(d)s) ORDER BY distance_m LIMIT 5",
-            {"x": lon, "y": lat, "c": category, "d": within_m, "s": within_s},
-        ).fetchall()
+        return cur.execute(DUPLICATES, params).fetchall()
 
 
 def create(
@@ -247,11 +311,15 @@ def create(
     reporter_phone: str | None = None,
     grid_code: str | None = None,
     linked_to: int | None = None,
-    region_bbox: tuple[float, float, float, float] | None = None,
+    region_bbox: tuple[float, float, float, float],
     boundary_m: float = 30.0,
+    address: str | None = None,
+    reporter_email: str | None = None,
+    media_url: str | None = None,
 ) -> dict[str, Any]:
     """Open a case at (lon, lat). The grid is the one containing the point; near a boundary
-    the caller may name one of the grids within ``boundary_m`` instead."""
+    the caller may name one of the grids within ``boundary_m`` instead. Channels call
+    :func:`geo.intake.open_case`, which supplies the jurisdiction's extent ``region_bbox``."""
     if priority not in PRIORITIES:
         raise InvalidInput(f"Unknown priority {priority!r}.")
     if source not in SOURCES:
@@ -285,11 +353,12 @@ def create(
         row = cur.execute(
             "INSERT INTO incidents (number, reported_at, source, category, class, priority, "
             "description, reporter_name, reporter_phone, geom, h3, grid_id, grid_code, path, "
-            "respond_due, arrive_due, report_due, close_due, linked_to) VALUES (%(number)s, "
+            "respond_due, arrive_due, report_due, close_due, linked_to, address, "
+            "reporter_email, media_url) VALUES (%(number)s, "
             "%(now)s, %(source)s, %(category)s, %(klass)s, %(priority)s, %(description)s, "
             "%(rn)s, %(rp)s, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326), %(h3)s, %(gid)s, "
             "%(gcode)s, %(path)s::ltree, %(respond_due)s, %(arrive_due)s, %(report_due)s, "
-            "%(close_due)s, %(linked)s) RETURNING id",
+            "%(close_due)s, %(linked)s, %(address)s, %(email)s, %(media)s) RETURNING id",
             {
                 "number": f"SJ{now:%Y%m%d}{seq:07d}",
                 "now": now,
@@ -307,6 +376,9 @@ def create(
                 "gcode": grid["code"],
                 "path": grid["path"],
                 "linked": linked_to,
+                "address": address,
+                "email": reporter_email,
+                "media": media_url,
                 **due,
             },
         ).fetchone()

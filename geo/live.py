@@ -19,7 +19,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from geo.incidents import OVERDUE_SQL
-from geo.mapdata import INCIDENT_FEATURES
+from geo.maplayers import INCIDENT_FEATURES
 
 OVERLAP = dt.timedelta(seconds=10)
 

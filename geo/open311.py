@@ -101,6 +101,8 @@ class NewRequest:
     description: str
     reporter_name: str | None
     reporter_phone: str | None
+    email: str | None = None
+    media_url: str | None = None
 
 
 def _one(params: dict[str, list[str]], key: str) -> str | None:
@@ -178,6 +180,8 @@ def parse_request(params: dict[str, list[str]]) -> NewRequest:
         description=description,
         reporter_name=name,
         reporter_phone=phone,
+        email=_one(params, "email"),
+        media_url=_one(params, "media_url"),
     )
 
 

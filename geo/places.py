@@ -186,3 +186,44 @@ def locate(
             ).format(areas=_AREAS),
             {"q": q, "pattern": f"%{_escape_like(q)}%", "lim": limit},
         ).fetchall()
+
+
+def city_bounds(*, conn: psycopg.Connection, within: str | None = None) -> list[list[float]] | None:
+    """[[south, west], [north, east]] of the city (or of the grids under the ltree path
+    ``within``), or None when nothing is loaded."""
+    row = conn.execute(
+        "SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e) FROM (SELECT ST_Extent(geom) AS e "
+        "FROM grids WHERE valid_to IS NULL AND (%(w)s::ltree IS NULL OR path <@ %(w)s::ltree)) x",
+        {"w": within},
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return [[row[0], row[1]], [row[2], row[3]]]
+
+
+@dataclass(frozen=True)
+class Area:
+    path: str
+    name: str
+    level: str
+
+
+def areas(
+    *, conn: psycopg.Connection, levels: tuple[str, ...] = ("district", "street")
+) -> list[Area]:
+    """Admin units of ``levels`` (by default districts and streets, for the area filter),
+    in tree order."""
+    with conn.cursor(row_factory=class_row(Area)) as cur:
+        return cur.execute(
+            "SELECT path::text AS path, name, level FROM admin_units "
+            "WHERE level = ANY(%(l)s) ORDER BY path",
+            {"l": list(levels)},
+        ).fetchall()
+
+
+def display_names(*, conn: psycopg.Connection) -> dict[str, str]:
+    """Names of the admin units and platforms, by code (for tables and reports)."""
+    rows = conn.execute(
+        "SELECT code, name FROM admin_units UNION ALL SELECT code, name FROM platforms"
+    ).fetchall()
+    return {str(c): str(n) for c, n in rows}

@@ -6,7 +6,7 @@ from typing import Any
 
 import psycopg
 
-from geo import auth
+from geo.access import users as auth
 from geo.db import connect
 
 PASSWORD = "test-password-1"  # noqa: S105 - the test database's users only

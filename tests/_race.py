@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from geo import incidents, units
+from geo import intake, units
 from geo.db import connect, transaction
 from geo.errors import Conflict
 
@@ -53,14 +53,12 @@ def race_city(
         for _ in range(n_cases):
             with transaction(conn, "operator:setup") as c:
                 cases.append(
-                    incidents.create(
+                    intake.open_case(
                         conn=c,
-                        lon=spot[0],
-                        lat=spot[1],
-                        category="theft",
-                        priority="red",
-                        source="operator",
-                    )["id"]
+                        report=intake.Report(lon=spot[0], lat=spot[1], category="theft",
+                                             priority="red", source="operator"),
+                        boundary_m=30,
+                    )[0]["id"]  # fmt: skip
                 )
     return pool, cases
 

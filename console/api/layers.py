@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from console.server import state
 from console.settings import Settings
-from geo import mapdata, photos
+from geo import gridcard, maplayers, photos
 from geo.db import ping
 from geo.errors import NotFound
 from layers._geojson import feature_collection
@@ -28,7 +28,7 @@ def router(settings: Settings) -> APIRouter:
     def _layer_bytes(name: str) -> bytes:
         with state.db(settings) as conn:
             # a saved boundary change shows at once (the version moves), the rest within 30 s
-            version = mapdata.layer_versions(conn=conn)
+            version = maplayers.layer_versions(conn=conn)
             hit = cache.get(name)
             if (
                 hit
@@ -37,7 +37,7 @@ def router(settings: Settings) -> APIRouter:
                 and time.monotonic() - hit[0] < _CACHE_S
             ):
                 return hit[2]
-            rows = mapdata.layer_rows(conn=conn, name=name)
+            rows = maplayers.layer_rows(conn=conn, name=name)
         body = json.dumps(
             feature_collection(rows), ensure_ascii=False, separators=(",", ":"), default=str
         ).encode()
@@ -55,12 +55,12 @@ def router(settings: Settings) -> APIRouter:
     @r.get("/grids/{grid_id}", summary="The card of one grid")
     def grid(grid_id: int = Path(ge=1, le=2**31 - 1)) -> dict[str, Any]:
         with state.db(settings) as conn:
-            return asdict(mapdata.grid_card(conn=conn, grid_id=grid_id))
+            return asdict(gridcard.grid_card(conn=conn, grid_id=grid_id))
 
     @r.get("/counters", summary="Live counters of the top bar")
     def counters() -> dict[str, int]:
         with state.db(settings) as conn:
-            return asdict(mapdata.counters(conn=conn))
+            return asdict(counters.counters(conn=conn))
 
     @r.get("/photos/{photo_id}", summary="One incident photo (JPEG, PNG or WebP)")
     def photo(photo_id: int = Path(ge=1, le=2**63 - 1)) -> Response:

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from console.api import v1 as api_v1
 from console.server import state
 from console.settings import Settings
-from geo import incidents, open311, places
+from geo import intake, open311
 from geo.access import PUBLIC, Principal
 from geo.coords import to_wgs84
 from geo.errors import InvalidInput, NotFound
@@ -140,31 +140,29 @@ def router(settings: Settings) -> APIRouter:
         digest: str,
     ) -> list[dict[str, Any]]:
         tok = _caller()
+        lon = lat = None
+        if req.lon is not None and req.lat is not None:
+            lon, lat = to_wgs84(req.lon, req.lat, req.datum)
+        report = intake.Report(
+            lon=lon,
+            lat=lat,
+            address=req.address,
+            category=req.service_code,
+            priority=req.priority,
+            source=req.source,
+            klass=req.klass,
+            description=req.description,
+            reporter_name=req.reporter_name,
+            reporter_phone=req.reporter_phone,
+            reporter_email=req.email,
+            media_url=req.media_url,
+        )
         with state.db(settings) as conn:
-            bbox = places.city_bbox(conn=conn)
-            if req.lon is not None and req.lat is not None:
-                lon, lat = to_wgs84(req.lon, req.lat, req.datum)
-            else:
-                hits = places.locate(conn=conn, text=req.address or "", bbox=bbox, limit=1)
-                if not hits:
-                    raise InvalidInput(f"No place matches address_string {req.address!r}.")
-                lon, lat = hits[0].lon, hits[0].lat
-            row, _ = incidents.create_once(
+            row, _ = intake.open_case(
                 conn=conn,
-                token_id=tok.token_id,
-                key=idempotency_key,
-                request_sha256=digest,
-                lon=lon,
-                lat=lat,
-                category=req.service_code,
-                priority=req.priority,
-                source=req.source,
-                klass=req.klass,
-                description=req.description,
-                reporter_name=req.reporter_name,
-                reporter_phone=req.reporter_phone,
-                region_bbox=bbox,
+                report=report,
                 boundary_m=settings.boundary_m,
+                retry=intake.Retry(tok.token_id, idempotency_key, digest),
             )
         return [{"service_request_id": row["number"], "service_notice": None}]
 

@@ -15,11 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from console.server import state
 from console.settings import Settings
-from geo import access, avl, incidents, places, tasks, units
+from geo import access, avl, dispatching, incidents, intake, places, tasks, units
 from geo.access import Principal, mask_phone
 from geo.coords import to_wgs84
 from geo.errors import Forbidden, InvalidInput, Unauthorized
-from geo.routing import nearest_units
 
 # The enums of the domain core, as the schema's choices (Literal of a tuple: its values).
 Priority = Literal[incidents.PRIORITIES]  # type: ignore[valid-type]
@@ -118,10 +117,12 @@ TasksWrite = Annotated[Principal, need("tasks:write")]
 
 def public(row: dict[str, Any]) -> dict[str, Any]:
     """An incident row as the API returns it (times in ISO 8601; the reporter's phone
-    masked unless the token holds reporters:read)."""
+    masked and e-mail left out unless the token holds reporters:read)."""
     out = {k: v for k, v in row.items() if k not in ("path", "overdue", "due")}
-    if "reporter_phone" in out and not state.principal().may("see_phone"):
-        out["reporter_phone"] = mask_phone(out["reporter_phone"])
+    if not state.principal().may("see_phone"):
+        if "reporter_phone" in out:
+            out["reporter_phone"] = mask_phone(out["reporter_phone"])
+        out.pop("reporter_email", None)
     for k, v in out.items():
         if isinstance(v, dt.datetime):
             out[k] = v.isoformat()
@@ -148,23 +149,22 @@ def router(settings: Settings) -> APIRouter:
         lon, lat = to_wgs84(body.lon, body.lat, body.coords)
         digest = hashlib.sha256(body.model_dump_json(by_alias=True).encode()).hexdigest()
         with state.db(settings) as conn:
-            row, opened = incidents.create_once(
+            row, opened = intake.open_case(
                 conn=conn,
-                token_id=tok.token_id,
-                key=idempotency_key,
-                request_sha256=digest,
-                lon=lon,
-                lat=lat,
-                category=body.category,
-                priority=body.priority,
-                source=body.source,
-                klass=body.klass,
-                description=body.description,
-                reporter_name=body.reporter_name,
-                reporter_phone=body.reporter_phone,
-                grid_code=body.grid_code,
-                region_bbox=places.city_bbox(conn=conn),
+                report=intake.Report(
+                    lon=lon,
+                    lat=lat,
+                    category=body.category,
+                    priority=body.priority,
+                    source=body.source,
+                    klass=body.klass,
+                    description=body.description,
+                    reporter_name=body.reporter_name,
+                    reporter_phone=body.reporter_phone,
+                    grid_code=body.grid_code,
+                ),
                 boundary_m=settings.boundary_m,
+                retry=intake.Retry(tok.token_id, idempotency_key, digest),
             )
         if not opened:
             response.status_code = 200
@@ -230,16 +230,15 @@ def router(settings: Settings) -> APIRouter:
         unit_type: Annotated[list[UnitType] | None, Query(alias="type")] = None,
     ) -> dict[str, Any]:
         with state.db(settings) as conn:
-            incidents.get(conn=conn, incident_id=incident_id)
+            case = incidents.get(conn=conn, incident_id=incident_id)
             router, snapshot = state.router(settings, conn)
-            res = nearest_units(
+            res = dispatching.recommend(
                 conn=conn,
                 router=router,
-                incident_id=incident_id,
+                units=snapshot,
+                case=case,
                 k=k,
                 types=tuple(unit_type) if unit_type else None,
-                prefer_grid_worker_within_s=60.0,
-                units=snapshot,
             )
         keep = ("unit_id", "call_sign", "type", "agency", "status", "eta_s", "network_m")
         return {
@@ -254,7 +253,10 @@ def router(settings: Settings) -> APIRouter:
         incident_id: int = Path(ge=1, le=2**63 - 1),
     ) -> dict[str, Any]:
         with state.db(settings) as conn:
-            done = units.dispatch(conn=conn, incident_id=incident_id, unit_ids=body.units)
+            case = incidents.get(conn=conn, incident_id=incident_id)
+            router, snapshot = state.router(settings, conn)
+            done = dispatching.send(conn=conn, router=router, units=snapshot, case=case,
+                                    unit_ids=body.units)  # fmt: skip
         return {"incident_id": done.incident_id, "units": done.unit_ids}
 
     # ------------------------------------------------------------------ units

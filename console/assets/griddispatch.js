@@ -148,7 +148,7 @@ window.griddispatch = (function () {
   function liveApply(msgs, units, incidents) {
     NU = window.dash_clientside.no_update;
     if (!msgs || !msgs.length) { return [NU, NU, NU]; }
-    var uf = null, inc = null, full = null, touched = false, ids = [];
+    var uf = null, inc = null, full = null, touched = false, ids = [], vers = {};
     msgs.forEach(function (m) {
       if (liveDone.has(m)) { return; }
       liveDone.add(m);
@@ -192,7 +192,7 @@ window.griddispatch = (function () {
         var ii = indexOf({ features: inc });
         (m.iu || []).forEach(function (f) {
           if (ii[f.id] === undefined) { ii[f.id] = inc.length; inc.push(f); } else { inc[ii[f.id]] = f; }
-          ids.push(f.id); touched = true;
+          ids.push(f.id); vers[f.id] = f.properties.v; touched = true;
         });
         if (m.ir && m.ir.length) {
           var closed = new Set(m.ir);
@@ -208,7 +208,9 @@ window.griddispatch = (function () {
       out[0] = { type: "FeatureCollection", features: uf };
       out[1] = { type: "FeatureCollection", features: inc };
     }
-    if (touched) { liveCases += 1; out[2] = { n: liveCases, ids: ids, full: !!full }; }
+    // ``v``: each changed case's version (its changed_at), so a desk that has just drawn that
+    // version after its own action does not draw it again when the change comes back live.
+    if (touched) { liveCases += 1; out[2] = { n: liveCases, ids: ids, full: !!full, v: vers }; }
     window.griddispatch.liveSeq = liveSeq;
     if (uf !== null) { window.griddispatch.liveUnits = uf; }
     if (inc !== null) { window.griddispatch.liveIncidents = inc; }

@@ -13,7 +13,8 @@ from console import i18n
 from console.server import state
 from console.server.errors import user_message
 from console.settings import Settings
-from geo import audit, auth
+from geo.access import audit
+from geo.access import users as auth
 
 
 def layout(tx: dict[str, str]) -> list[Any]:

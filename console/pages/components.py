@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from geo.mapdata import Counters, GridCard
+from geo.counters import Counters
+from geo.gridcard import GridCard
 from layers.styles import PRIORITY_COLOURS
 
 PAGES = (

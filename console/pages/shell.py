@@ -14,7 +14,7 @@ from console.pages import admin, components, desk, planning, replay, supervision
 from console.server import live, state
 from console.server.errors import user_message
 from console.settings import Settings
-from geo import mapdata
+from geo import categories, counters, gridcard, places
 from layers import legend
 from layers.registry import LAYERS, component, layers_control
 
@@ -28,13 +28,13 @@ OFF_LAYERS = {
 }
 
 
-def _safe_counters(settings: Settings) -> tuple[mapdata.Counters | None, Any]:
+def _safe_counters(settings: Settings) -> tuple[counters.Counters | None, Any]:
     """The counters, and the bounds of the user's jurisdiction to fit the map to."""
     scope = state.principal().scope
     try:
         with state.db(settings) as conn:
             within = None if scope == "all" else scope
-            return mapdata.counters(conn=conn), mapdata.city_bounds(conn=conn, within=within)
+            return counters.counters(conn=conn), places.city_bounds(conn=conn, within=within)
     except Exception:  # the page still renders; the banner says the data is missing
         log.exception("could not read counters")
         return None, None
@@ -146,7 +146,7 @@ def _frame(
     lang: str,
     tx: dict[str, str],
     settings: Settings,
-    counters: mapdata.Counters | None,
+    counters: counters.Counters | None,
     allowed: frozenset[str],
     body: list[Any],
     *,
@@ -177,10 +177,10 @@ def _frame(
     )
 
 
-def _desk_lists(settings: Settings) -> tuple[list[mapdata.Category], list[mapdata.Area]]:
+def _desk_lists(settings: Settings) -> tuple[list[categories.Category], list[places.Area]]:
     try:
         with state.db(settings) as conn:
-            return mapdata.categories(conn=conn), mapdata.areas(conn=conn)
+            return categories.categories(conn=conn), places.areas(conn=conn)
     except Exception:  # the page still renders; the pick lists are empty
         log.exception("could not read categories and areas")
         return [], []
@@ -219,7 +219,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
             return tx["card.hint"], dash.no_update
         try:
             with state.db(settings) as conn:
-                card = mapdata.grid_card(conn=conn, grid_id=grid_id)
+                card = gridcard.grid_card(conn=conn, grid_id=grid_id)
         except Exception as exc:  # noqa: BLE001 - shown as a safe message
             return html.Div(user_message(exc)[1], className="gd-error"), dash.no_update
         hideout = Patch()
@@ -235,7 +235,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     )
     def refresh_counters(_n: int, _live: Any, lang: str) -> Any:
         with state.db(settings) as conn:
-            c = mapdata.counters(conn=conn)
+            c = counters.counters(conn=conn)
         return components.counter_items(i18n.t(lang), c)
 
     app.clientside_callback(

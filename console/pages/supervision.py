@@ -24,7 +24,7 @@ from console.pages import components, report
 from console.pages.desk.callbacks import failure
 from console.server import state
 from console.settings import Settings
-from geo import analytics, kpis, mapdata, reports, tasks
+from geo import analytics, categories, kpis, places, reports, tasks
 from geo.errors import InvalidInput
 from layers import charts, heatmap
 
@@ -61,7 +61,7 @@ def overlays() -> list[Any]:
 def layout(tx: dict[str, str], lang: str, the_map: Any, settings: Settings) -> list[Any]:
     try:
         with state.db(settings, need="supervise") as conn:
-            cats = mapdata.categories(conn=conn)
+            cats = categories.categories(conn=conn)
     except Exception:  # noqa: BLE001 - the page still renders, without the category list
         cats = []
     name = "name_en" if lang == "en" else "name_zh"
@@ -233,7 +233,7 @@ def _names(settings: Settings) -> dict[str, str]:
     with _lock:
         if "all" not in _labels:
             with state.db(settings, need="supervise") as conn:
-                _labels["all"] = mapdata.display_names(conn=conn)
+                _labels["all"] = places.display_names(conn=conn)
         return _labels["all"]
 
 

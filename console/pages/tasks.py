@@ -24,7 +24,7 @@ from console.pages import components
 from console.pages.desk.callbacks import failure, message
 from console.server import state
 from console.settings import Settings
-from geo import mapdata, tasks
+from geo import places, tasks
 from geo.errors import InvalidInput
 from layers import tasks as task_layers
 
@@ -69,7 +69,7 @@ def layout(
 ) -> list[Any]:
     try:
         with state.db(settings, need="supervise") as conn:
-            units = mapdata.areas(conn=conn, levels=("district", "street", "community"))
+            units = places.areas(conn=conn, levels=("district", "street", "community"))
     except Exception:  # noqa: BLE001 - the page still renders, without the unit list
         units = []
     indent = {"district": "", "street": "· ", "community": "· · "}

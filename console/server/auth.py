@@ -30,8 +30,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from console import i18n
 from console.server import errors, state
 from console.settings import Settings
-from geo import auth, tokens
-from geo.access import Principal
+from geo.access import Principal, tokens
+from geo.access import users as auth
 from geo.errors import DatabaseUnavailable, GeoError, InvalidInput, Unauthorized
 
 log = logging.getLogger(__name__)

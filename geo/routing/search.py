@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,11 +248,12 @@ class Router:
         grid_code: str | None = None,
         prefer_grid_worker_within_s: float | None = None,
         with_paths: bool = True,
+        unit_ids: Sequence[int] | None = None,
     ) -> NearestResult:
         """The ``k`` units with the smallest ETA to (lat, lng).
 
         ``prefer_grid_worker_within_s``: the worker of ``grid_code`` goes first unless another
-        unit arrives more than this many seconds sooner.
+        unit arrives more than this many seconds sooner. ``unit_ids``: only these units.
         """
         if not 1 <= k <= 100:
             raise InvalidInput("k must be between 1 and 100")
@@ -266,6 +268,8 @@ class Router:
             keep &= np.isin(units.types, list(types))
         if agencies:
             keep &= np.isin(units.agencies, list(agencies))
+        if unit_ids is not None:
+            keep &= np.isin(units.ids, np.asarray(list(unit_ids), dtype=np.int64))
         if not keep.any():
             return NearestResult([], "No unit matches the filter.")
         limit = max_minutes * 60.0
@@ -426,14 +430,17 @@ def nearest_units(
     prefer_grid_worker_within_s: float | None = None,
     each_type: bool = False,
     units: UnitSnapshot | None = None,
+    grid_code: str | None = None,
+    unit_ids: Sequence[int] | None = None,
+    with_paths: bool = True,
 ) -> NearestResult:
     """Recommendations for an incident (by id) or a point ``(lon, lat)``, from the database.
 
     ``each_type``: with several ``types``, the best units of each type (see :func:`nearest_mix`).
     ``units``: a fresh snapshot to rank (e.g. from :class:`geo.routing.UnitCache`); default:
-    read from ``conn``.
+    read from ``conn``. ``grid_code``: the grid of ``point`` (an incident's own is read).
+    ``unit_ids``: rank only these units.
     """
-    grid_code = None
     if incident_id is not None:
         row = conn.execute(
             "SELECT ST_X(geom), ST_Y(geom), grid_code FROM incidents WHERE id = %(id)s",
@@ -463,6 +470,8 @@ def nearest_units(
         max_minutes=max_minutes,
         grid_code=grid_code,
         prefer_grid_worker_within_s=prefer_grid_worker_within_s,
+        unit_ids=unit_ids,
+        with_paths=with_paths,
     )
 
 

@@ -7,7 +7,7 @@ import uuid
 
 import psycopg
 
-from geo import tokens
+from geo.access import tokens
 from geo.db import connect
 
 

@@ -83,7 +83,7 @@ def _show_case_request(ctx: Context) -> tuple[dict[str, Any], list[tuple[str, st
     values = {
         ("desk-rev", "data"): 0,
         ("case-types", "value"): [],
-        ("live-cases", "data"): None,
+        ("case-live", "data"): None,
         ("lang", "data"): "zh-CN",
     }
     inputs = [(i["id"], i["property"]) for i in cb["inputs"]]

@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from console import settings as settings_mod
 from console.app import create_app
 from console.server import state
-from geo import tasks, tokens
+from geo import tasks
+from geo.access import tokens
 from geo.db import connect, transaction
 from tests.bench._harness import Context, Result
 from tests.db.test_hostile import snapshot

@@ -41,7 +41,7 @@ WORKERS = int(os.environ.get("GD_LOAD_WORKERS", "2"))
 WARMUP_S = 15.0
 
 CASE_OUT = ("..case-body.children...case-recs.children...case-rec-box.style..."
-            "layer-routes.data...desk-etas.data..")  # fmt: skip
+            "layer-routes.data...desk-etas.data...case-seen.data..")  # fmt: skip
 
 
 def _outputs(spec: str) -> list[dict[str, str]]:
@@ -108,7 +108,7 @@ class Operator(threading.Thread):
             "inputs": [{"id": "desk-sel", "property": "data", "value": case},
                        {"id": "desk-rev", "property": "data", "value": None},
                        {"id": "case-types", "property": "value", "value": []},
-                       {"id": "live-cases", "property": "data", "value": None}],
+                       {"id": "case-live", "property": "data", "value": None}],
             "state": [{"id": "lang", "property": "data", "value": "en"}],
             "changedPropIds": ["desk-sel.data"]})  # fmt: skip
 
@@ -132,7 +132,6 @@ class Operator(threading.Thread):
                 "state": [[{"id": {"type": "rec-check", "unit": str(unit)}, "property": "value",
                             "value": [unit]}],
                           {"id": "desk-sel", "property": "data", "value": case},
-                          {"id": "desk-etas", "property": "data", "value": etas},
                           {"id": "lang", "property": "data", "value": "en"}],
                 "changedPropIds": ["case-dispatch-checked.n_clicks"]})  # fmt: skip
             if got is not None and "gd-msg-err" not in json.dumps(got):

@@ -2,12 +2,16 @@
 
 Click the map -> intake form -> create -> recommendations and routes -> keys 1, D dispatch ->
 unit en route -> on scene -> resolve with a note (key R) -> verify and close. The database is
-checked at the end: every step is there, written for the console's operator.
+checked at the end: every step is there, written for the console's operator. Over the six
+actions the desk asks for the selected case (``show_case``) once per action, and routes
+once per action on an open case: the live echo of its own change is not drawn again.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -57,6 +61,28 @@ def click_at(page, code: str, lat: float, lon: float) -> None:  # type: ignore[n
     page.mouse.click(xy[0], xy[1])
 
 
+def count_show_case(page) -> list[bool]:  # type: ignore[no-untyped-def]
+    """Every ``show_case`` request the page makes from now on: whether it routed."""
+    calls: list[bool] = []
+
+    def answered(resp: Any) -> None:
+        req = resp.request
+        if "_dash-update-component" not in req.url or "case-body.children" not in (
+            req.post_data or ""
+        ):
+            return
+        try:
+            routes = json.loads(resp.text())["response"].get("layer-routes", {}).get("data")
+        except (ValueError, KeyError):
+            routes = None
+        lines = [f for f in (routes or {}).get("features", [])
+                 if f["geometry"]["type"] == "LineString"]  # fmt: skip
+        calls.append(bool(lines))
+
+    page.on("response", answered)
+    return calls
+
+
 def test_whole_closed_loop(page, console_url: str, db_conninfo: str) -> None:  # type: ignore[no-untyped-def]
     code, lat, lon = quiet_spot(db_conninfo)
     page.goto(f"{console_url}/dispatch?lang=en")
@@ -75,6 +101,7 @@ def test_whole_closed_loop(page, console_url: str, db_conninfo: str) -> None:  #
     page.locator("#intake-priority input[value=yellow]").check()
     page.fill("#intake-name", "Wang")
     page.fill("#intake-desc", DESCRIPTION)
+    shown = count_show_case(page)
     page.click("#intake-create")
 
     # 2. The new case is selected: its card and the recommended units with routes.
@@ -122,6 +149,18 @@ def test_whole_closed_loop(page, console_url: str, db_conninfo: str) -> None:  #
     page.locator(".gd-act-close").click()
     page.locator(".gd-case[data-status=closed]").wait_for(timeout=15_000)
     assert number in page.locator("#desk-msg").inner_text()
+
+    # One refresh per action: the close came back over the live channel (the case left the
+    # map) and nothing more was asked of the server.
+    case_id = int(page.locator(".gd-case").get_attribute("data-id") or 0)
+    page.wait_for_function(
+        "id => !(window.griddispatch.liveIncidents || []).some(f => f.id === id)",
+        arg=case_id,
+        timeout=15_000,
+    )
+    page.wait_for_load_state("networkidle")
+    assert len(shown) == 6, f"show_case ran {len(shown)} times over six actions"
+    assert sum(shown) == 4, f"routing ran {sum(shown)} times (4 actions on an open case)"
 
     with psycopg.connect(db_conninfo) as c:
         inc = c.execute(

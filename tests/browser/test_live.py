@@ -12,7 +12,8 @@ import uuid
 import psycopg
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from geo import incidents, tokens
+from geo import intake
+from geo.access import tokens
 from geo.db import connect, transaction
 from tests.browser.conftest import free_port, signed_in_context, start_console
 
@@ -147,9 +148,9 @@ def test_a_dropped_connection_catches_up(browser, db_conninfo: str) -> None:  # 
         # While the page is cut off, a case is opened (straight into the database).
         lon, lat = spot(db_conninfo, 4)
         with connect(db_conninfo) as c, transaction(c, actor="test:live") as tx:
-            number = incidents.create(
-                conn=tx, lon=lon, lat=lat, category="noise", priority="blue", source="sensor"
-            )["number"]
+            report = intake.Report(lon=lon, lat=lat, category="noise", priority="blue",
+                                   source="sensor")  # fmt: skip
+            number = intake.open_case(conn=tx, report=report, boundary_m=30)[0]["number"]
         assert page.evaluate("n => window.griddispatch.shown[n] === undefined", number)
         proc = start_console(db_conninfo, port, lang="en")
         page.wait_for_function(

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from console import settings as settings_mod
 from console.app import create_app
 from console.server import state
-from geo import tokens
+from geo.access import tokens
 from geo.db import connect
 from tests._auth import signed_in
 from tests.browser.conftest import console_url  # noqa: F401 - a real console, shared

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from console import settings as settings_mod
 from console.app import create_app
 from console.server import state
-from geo import auth
+from geo.access import users as auth
 from geo.db import connect
 from geo.errors import Unauthorized
 from tests import _rls
@@ -175,7 +175,7 @@ def test_a_street_token_sees_and_acts_only_in_its_street(
     app_client: TestClient, db_conninfo: str
 ) -> None:
     with connect(db_conninfo) as c:
-        from geo import tokens
+        from geo.access import tokens
 
         secret = tokens.create(
             conn=c,
@@ -225,13 +225,13 @@ def test_forged_callbacks_outside_the_jurisdiction_get_nothing(
     signed_in(app_client, db_conninfo, "op.street.a", "operator", "430202001")
     out = (
         "..case-body.children...case-recs.children...case-rec-box.style..."
-        "layer-routes.data...desk-etas.data.."
+        "layer-routes.data...desk-etas.data...case-seen.data.."
     )
     inputs = [
         {"id": "desk-sel", "property": "data", "value": theirs},
         {"id": "desk-rev", "property": "data", "value": None},
         {"id": "case-types", "property": "value", "value": []},
-        {"id": "live-cases", "property": "data", "value": None},
+        {"id": "case-live", "property": "data", "value": None},
     ]
     states = [{"id": "lang", "property": "data", "value": "en"}]
     r = _callback(app_client, out, inputs, states)
@@ -270,7 +270,6 @@ def test_forged_callbacks_outside_the_jurisdiction_get_nothing(
                 }
             ],
             {"id": "desk-sel", "property": "data", "value": theirs},
-            {"id": "desk-etas", "property": "data", "value": {}},
             {"id": "lang", "property": "data", "value": "en"},
         ],
         "changedPropIds": ["case-dispatch-checked.n_clicks"],

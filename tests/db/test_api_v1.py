@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from geo import tokens
+from geo.access import tokens
 from geo.coords import wgs84_to_gcj02
 from geo.db import connect
 from tests.db.conftest import count, make_token

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from console import settings as settings_mod
 from console.app import create_app
 from console.server import state
-from geo import tokens
+from geo.access import tokens
 from geo.db import connect
 from tests.conftest import fresh_database
 

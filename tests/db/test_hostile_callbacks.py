@@ -250,7 +250,7 @@ def _valid_calls(con: Console, city: City, conninfo: str) -> list[Call]:
     dispatch = con.cb("rec-dispatch", "n_clicks")
     check(Call(dispatch, {("rec-dispatch", "n_clicks"): [({"type": "rec-dispatch", "unit": u1}, 1)],
                           ("case-dispatch-checked", "n_clicks"): None, ("rec-check", "value"): [],
-                          ("desk-sel", "data"): city.case, ("desk-etas", "data"): {str(u1): 90.0},
+                          ("desk-sel", "data"): city.case,
                           lang: "zh-CN"}),
           "dispatch one", "SELECT count(*) FROM dispatches WHERE incident_id = %(i)s",
           i=city.case)  # fmt: skip
@@ -258,7 +258,7 @@ def _valid_calls(con: Console, city: City, conninfo: str) -> list[Call]:
                           ("case-dispatch-checked", "n_clicks"): 1,
                           ("rec-check", "value"): [({"type": "rec-check", "unit": u2}, [u2]),
                                                    ({"type": "rec-check", "unit": u3}, [u3])],
-                          ("desk-sel", "data"): new_case, ("desk-etas", "data"): {},
+                          ("desk-sel", "data"): new_case,
                           lang: "zh-CN"}, fire=("case-dispatch-checked", "n_clicks")),
           "dispatch checked", "SELECT count(*) FROM dispatches WHERE incident_id = %(i)s",
           i=new_case)  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from geo import incidents, units
+from geo import incidents, places, units
 from geo.db import transaction
 from geo.errors import Conflict, InvalidInput, OutsideJurisdiction
 
@@ -23,7 +23,9 @@ def inner_point(conn: psycopg.Connection) -> tuple[float, float, str]:
 
 def new_case(conn: psycopg.Connection, **kw: Any) -> dict[str, Any]:
     lon, lat, _ = inner_point(conn)
-    args = dict(lon=lon, lat=lat, category="public_security", priority="red", source="operator")
+    args: dict[str, Any] = dict(lon=lon, lat=lat, category="public_security", priority="red",
+                                source="operator")  # fmt: skip
+    args["region_bbox"] = places.city_bbox(conn=conn)
     args.update(kw)
     with transaction(conn, "operator:test") as c:
         return incidents.create(conn=c, **args)
@@ -192,3 +194,25 @@ def test_escalation_and_queue(conn: psycopg.Connection) -> None:
     assert reds and {r["priority"] for r in reds} == {"red"}
     with pytest.raises(InvalidInput):
         incidents.queue(conn=conn, priorities=["purple"])
+
+
+@pytest.mark.parametrize("query, table", [("GRIDS_NEAR", "grids"), ("DUPLICATES", "incidents")])
+def test_proximity_is_served_by_the_gist_index(conn: psycopg.Connection, query: str,
+                                               table: str) -> None:  # fmt: skip
+    """The grid and duplicate look-ups of every intake can use the geometry's GiST index
+    (a geography ST_DWithin cannot: the planner would scan every row)."""
+    params = {"x": 113.13, "y": 27.83, "d": 30.0, "c": "noise", "s": 3600.0,
+              "deg": incidents.degrees_around(27.83, 30.0)}  # fmt: skip
+    conn.execute("SET LOCAL enable_seqscan = off")  # the tiny city would be scanned anyway
+    plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + getattr(incidents, query), params))
+    assert f"{table}_geom" in plan, plan
+    assert f"Seq Scan on {table}" not in plan, plan
+
+
+def test_the_degree_box_holds_the_circle() -> None:
+    import math
+
+    for lat in (0.0, 27.8, 45.0, 60.0, 70.0):
+        deg = incidents.degrees_around(lat, 1000.0)
+        assert deg * 110_574 >= 1000.0  # north-south
+        assert deg * 111_320 * math.cos(math.radians(lat)) >= 1000.0  # east-west

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from console import settings as settings_mod
 from console.app import create_app
 from console.server import jobs, state
-from geo import incidents
+from geo import incidents, intake
 from geo.db import connect, transaction
 
 
@@ -30,9 +30,9 @@ def new_case(conn: psycopg.Connection) -> int:
     ).fetchone()
     assert row is not None
     with transaction(conn, "operator:test") as c:
-        inc = incidents.create(
-            conn=c, lon=row[0], lat=row[1], category="noise", priority="blue", source="operator"
-        )
+        report = intake.Report(lon=row[0], lat=row[1], category="noise", priority="blue",
+                               source="operator")  # fmt: skip
+        inc, _ = intake.open_case(conn=c, report=report, boundary_m=30)
     return int(inc["id"])
 
 

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 import shapely
 
-from geo import boundaries, incidents, planning, planning_import
+from geo import boundaries, intake, planning, planning_import
 from geo.db import transaction
 from geo.errors import Conflict, InvalidGeometry
 
@@ -34,10 +34,9 @@ def grown(a: Any, b: Any, metres: float = 25.0) -> Any:
 
 def case_at(conn: psycopg.Connection, x: float, y: float, code: str) -> dict[str, Any]:
     with transaction(conn, "operator:test") as c:
-        return incidents.create(
-            conn=c, lon=x, lat=y, category="public_security", priority="red",
-            source="operator", grid_code=code, boundary_m=50,
-        )  # fmt: skip
+        report = intake.Report(lon=x, lat=y, category="public_security", priority="red",
+                               source="operator", grid_code=code)  # fmt: skip
+        return intake.open_case(conn=c, report=report, boundary_m=50)[0]
 
 
 def save(conn: psycopg.Connection, edit: planning.Edit, reason: str = "test") -> planning.Saved:

@@ -23,9 +23,8 @@ from console.pages.desk import render as desk
 from console.server import state
 from console.server.errors import user_message
 from console.settings import Settings
-from geo import casefile, incidents, mapdata, photos, places, units
+from geo import casefile, categories, dispatching, incidents, intake, photos, places, units
 from geo.errors import InvalidInput
-from geo.routing import nearest_units
 from layers import routes
 
 log = logging.getLogger(__name__)
@@ -73,13 +72,6 @@ def an_id(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
         raise InvalidInput("Invalid id.")
     return value
-
-
-def _about(live: Any, sel: Any) -> bool:
-    """Whether a live change (``{"ids": [...], "full": bool}``) concerns case ``sel``."""
-    if sel is None or not isinstance(live, dict):
-        return False
-    return bool(live.get("full")) or sel in (live.get("ids") or [])
 
 
 def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one function per callback
@@ -222,7 +214,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
     )
     def default_class(category: Any) -> Any:
         with state.db(settings, need="watch") as conn:
-            klass = mapdata.default_class(conn=conn, category=str(category))
+            klass = categories.default_class(conn=conn, category=str(category))
         return klass or NO
 
     intake_state = [
@@ -271,19 +263,20 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
             return NO, NO, NO, message(tx["intake.need_category"], ok=False), NO, NO, NO
         try:
             with state.db(settings, need="dispatch") as conn:
-                row = incidents.create(
+                row, _ = intake.open_case(
                     conn=conn,
-                    lon=at[1],
-                    lat=at[0],
-                    category=category,
-                    priority=str(priority),
-                    source=str(source),
-                    klass=klass if isinstance(klass, str) else None,
-                    description=text(desc),
-                    reporter_name=text(name) or None,
-                    reporter_phone=text(phone) or None,
-                    grid_code=grid if isinstance(grid, str) else None,
-                    region_bbox=places.city_bbox(conn=conn),
+                    report=intake.Report(
+                        lon=at[1],
+                        lat=at[0],
+                        category=category,
+                        priority=str(priority),
+                        source=str(source),
+                        klass=klass if isinstance(klass, str) else None,
+                        description=text(desc),
+                        reporter_name=text(name) or None,
+                        reporter_phone=text(phone) or None,
+                        grid_code=grid if isinstance(grid, str) else None,
+                    ),
                     boundary_m=settings.boundary_m,
                 )
         except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
@@ -359,20 +352,20 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         Output("case-rec-box", "style"),
         Output("layer-routes", "data"),
         Output("desk-etas", "data"),
+        Output("case-seen", "data"),
         Input("desk-sel", "data"),
         Input("desk-rev", "data"),
         Input("case-types", "value"),
-        Input("live-cases", "data"),
+        Input("case-live", "data"),
         State("lang", "data"),
     )
-    def show_case(sel: Any, _rev: Any, types: Any, live: Any, lang: str) -> tuple[Any, ...]:
+    def show_case(sel: Any, _rev: Any, types: Any, _live: Any, lang: str) -> tuple[Any, ...]:
         """Selecting a case: its file, the 5 best units and their routes (recommend_p50_ms).
-        A live change redraws it only when it is about this case."""
+        The desk's own action redraws it once (``desk-rev``); someone else's change to it
+        arrives through ``case-live`` (below)."""
         tx = i18n.t(lang)
-        if dash.ctx.triggered_id == "live-cases" and not _about(live, sel):
-            return NO, NO, NO, NO, NO
         if sel is None:
-            return tx["case.hint"], None, HIDDEN, routes.EMPTY, None
+            return tx["case.hint"], None, HIDDEN, routes.EMPTY, None, None
         wanted = tuple(t for t in (types if isinstance(types, list) else []) if t in desk.REC_TYPES)
         try:
             with state.db(settings, need="watch") as conn:
@@ -382,21 +375,20 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
                     see_phone=state.principal().may("see_phone"),
                     viewed=dash.ctx.triggered_id == "desk-sel",
                 )
+                shown = {"id": cf.incident["id"], "v": cf.incident["changed_at"].timestamp()}
                 if cf.incident["status"] in ("resolved", "closed"):
-                    return desk.case_body(cf, tx, lang), None, HIDDEN, routes.EMPTY, None
+                    return desk.case_body(cf, tx, lang), None, HIDDEN, routes.EMPTY, None, shown
                 router, snapshot = state.router(settings, conn)
-                res = nearest_units(
+                res = dispatching.recommend(
                     conn=conn,
                     router=router,
-                    incident_id=cf.incident["id"],
-                    k=5,
+                    units=snapshot,
+                    case=cf.incident,
                     types=wanted or None,
                     each_type=len(wanted) > 1,
-                    prefer_grid_worker_within_s=60.0,
-                    units=snapshot,
                 )
         except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
-            return failure(exc), None, HIDDEN, routes.EMPTY, None
+            return failure(exc), None, HIDDEN, routes.EMPTY, None, None
         inc = (cf.incident["lat"], cf.incident["lon"])
         etas = {str(r.unit_id): round(r.eta_s, 1) for r in res.recommendations}
         return (
@@ -405,6 +397,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
             SHOWN,
             routes.build(res.recommendations, inc),
             etas,
+            shown,
         )
 
     # ------------------------------------------------------------------------ the queue
@@ -474,13 +467,10 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         Input("case-dispatch-checked", "n_clicks"),
         State({"type": "rec-check", "unit": ALL}, "value"),
         State("desk-sel", "data"),
-        State("desk-etas", "data"),
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    def dispatch(
-        _one: Any, _all: Any, checks: Any, sel: Any, etas: Any, lang: str
-    ) -> tuple[Any, Any]:
+    def dispatch(_one: Any, _all: Any, checks: Any, sel: Any, lang: str) -> tuple[Any, Any]:
         tx = i18n.t(lang)
         trig = ctx.triggered_id
         if trig == "case-dispatch-checked":
@@ -495,8 +485,10 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
 
         def run(conn: Any) -> str:
             ids = [an_id(u) for u in picked]
-            eta = {u: s for u, s in shown_etas(etas).items() if u in ids}
-            done = units.dispatch(conn=conn, incident_id=an_id(sel), unit_ids=ids, etas=eta)
+            case = incidents.get(conn=conn, incident_id=an_id(sel))
+            router, snapshot = state.router(settings, conn)
+            done = dispatching.send(conn=conn, router=router, units=snapshot, case=case,
+                                    unit_ids=ids)  # fmt: skip
             names = units.call_signs(conn=conn, unit_ids=done.unit_ids)
             return tx["msg.dispatched"].format(units=", ".join(names))
 
@@ -588,6 +580,23 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
 
         return act(run)
 
+    # A live change concerns the card only when it is about the selected case and newer than
+    # the version the card shows (``case-seen``); the echo of the desk's own action is not,
+    # so it costs no request. Decided in the browser.
+    app.clientside_callback(
+        "function(live, seen, sel) {"
+        " var NU = window.dash_clientside.no_update;"
+        " if (!live || sel === null || sel === undefined) { return NU; }"
+        " if (!live.full && (live.ids || []).indexOf(sel) < 0) { return NU; }"
+        " var v = (live.v || {})[sel];"
+        " if (!live.full && seen && seen.id === sel && typeof v === 'number'"
+        "     && v <= seen.v + 1e-3) { return NU; }"
+        " return live.n; }",
+        Output("case-live", "data"),
+        Input("live-cases", "data"),
+        State("case-seen", "data"),
+        State("desk-sel", "data"),
+    )
     app.clientside_callback(
         "function(children, rows) { window.griddispatch.queueRender(rows);"
         " return window.griddispatch.tickNow(); }",
@@ -612,16 +621,6 @@ def text(value: Any) -> str:
     if not isinstance(value, str):
         raise InvalidInput("A text field holds something that is not text.")
     return value.strip()
-
-
-def shown_etas(value: Any) -> dict[int, float]:
-    """The ETAs (seconds by unit id) the desk showed; anything malformed is left out."""
-    out: dict[int, float] = {}
-    for k, v in (value.items() if isinstance(value, dict) else ()):
-        if isinstance(k, str) and k.isdigit() and len(k) < 19 and isinstance(v, int | float) \
-                and not isinstance(v, bool) and 0 <= v <= 86_400:  # fmt: skip
-            out[int(k)] = float(v)
-    return out
 
 
 def strings(value: Any) -> list[str] | None:

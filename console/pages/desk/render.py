@@ -19,7 +19,8 @@ from dash import Patch, dcc, html
 
 from geo import incidents, units
 from geo.casefile import CaseFile, IntakePreview
-from geo.mapdata import Area, Category
+from geo.categories import Category
+from geo.places import Area
 from geo.routing import NearestResult
 from layers import routes
 from layers.styles import PRIORITY_COLOURS, UNIT_TYPE_COLOURS
@@ -272,6 +273,8 @@ def layout(
         dcc.Store(id="desk-pick"),
         dcc.Store(id="desk-rev", data=0),
         dcc.Store(id="desk-etas"),
+        dcc.Store(id="case-seen"),  # the case and version (changed_at) the card shows
+        dcc.Store(id="case-live"),  # bumped when someone else changed the selected case
         dcc.Store(id="place-hits-data"),
         dcc.Store(id="queue-sig"),
         dcc.Store(id="queue-data"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from geo.access import Principal, scope_of
+from geo.access.principals import Principal, scope_of
 from geo.errors import Conflict, InvalidInput, NotFound, Unauthorized
 
 SCOPES = (

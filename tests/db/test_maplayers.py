@@ -3,14 +3,14 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from geo import mapdata
+from geo import counters, gridcard, maplayers, places
 from geo.errors import NotFound
 from layers._geojson import feature_collection
 
 
 def test_every_layer_has_features(conn: psycopg.Connection, tiny_city) -> None:  # type: ignore[no-untyped-def]
-    for name in mapdata.LAYER_NAMES:
-        rows = mapdata.layer_rows(conn=conn, name=name)
+    for name in maplayers.LAYER_NAMES:
+        rows = maplayers.layer_rows(conn=conn, name=name)
         fc = feature_collection(rows)
         assert fc["type"] == "FeatureCollection"
         if name == "grids":
@@ -19,22 +19,22 @@ def test_every_layer_has_features(conn: psycopg.Connection, tiny_city) -> None: 
         if name in ("roads", "grids", "units", "platforms", "water"):
             assert rows, name
     with pytest.raises(NotFound):
-        mapdata.layer_rows(conn=conn, name="secret_table")
+        maplayers.layer_rows(conn=conn, name="secret_table")
 
 
 def test_grid_card(conn: psycopg.Connection) -> None:
     gid = conn.execute("SELECT grid_id FROM incidents WHERE status <> 'closed' LIMIT 1").fetchone()
     assert gid is not None
-    card = mapdata.grid_card(conn=conn, grid_id=gid[0])
+    card = gridcard.grid_card(conn=conn, grid_id=gid[0])
     assert card.open_incidents >= 1 and card.recent_open
     assert card.district.endswith("区") and card.community.endswith("社区")
     assert card.households >= 0 and card.area_km2 > 0.005
     with pytest.raises(NotFound):
-        mapdata.grid_card(conn=conn, grid_id=10**9)
+        gridcard.grid_card(conn=conn, grid_id=10**9)
 
 
 def test_counters_and_bounds(conn: psycopg.Connection) -> None:
-    c = mapdata.counters(conn=conn)
+    c = counters.counters(conn=conn)
     assert c.open >= c.overdue >= 0 and c.units_available > 0
-    (s, w), (n, e) = mapdata.city_bounds(conn=conn)  # type: ignore[misc]
+    (s, w), (n, e) = places.city_bounds(conn=conn)  # type: ignore[misc]
     assert 27 < s < n < 29 and 112.5 < w < e < 113.8

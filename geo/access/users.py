@@ -21,7 +21,7 @@ import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from geo.access import ROLES, Principal, scope_of
+from geo.access.principals import ROLES, Principal, scope_of
 from geo.errors import Conflict, InvalidInput, NotFound, Unauthorized
 
 MAX_FAILURES = 5

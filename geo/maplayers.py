@@ -1,0 +1,91 @@
+"""The map layers' rows: one query per layer (GeoJSON geometry and the properties the
+browser styles by), and the layers' versions (bumped when a layer's rows change)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from geo.errors import NotFound
+from geo.incidents import OVERDUE_SQL
+
+Feature = dict[str, Any]
+
+
+# The incidents layer's feature columns (the live push reads the same, closed ones included).
+INCIDENT_FEATURES = sql.SQL(
+    """
+    SELECT i.id, i.number, i.category, c.name_zh AS category_zh, c.name_en AS category_en,
+           i.priority, i.status, i.grid_code, i.escalation_level,
+           to_char(i.reported_at AT TIME ZONE 'Asia/Shanghai', 'MM-DD HH24:MI') AS reported,
+           {overdue} AS overdue, extract(epoch FROM i.changed_at)::float8 AS v,
+           ST_AsGeoJSON(i.geom, 6) AS geometry
+    FROM incidents i JOIN categories c ON c.code = i.category"""
+).format(overdue=OVERDUE_SQL)
+
+
+# Layer name -> SQL returning `geometry` (GeoJSON text) and the feature properties.
+_LAYER_SQL: dict[str, sql.SQL | sql.Composed] = {
+    name: sql.SQL(q)
+    for name, q in {
+        "grids": """
+        SELECT id, code, name, type, zone_class, households, population,
+               ST_AsGeoJSON(geom, 6) AS geometry
+        FROM grids WHERE valid_to IS NULL ORDER BY id""",
+        "communities": """
+        SELECT code, name, ST_AsGeoJSON(geom, 6) AS geometry
+        FROM admin_units WHERE level = 'community' ORDER BY code""",
+        "streets": """
+        SELECT code, name, ST_AsGeoJSON(geom, 6) AS geometry
+        FROM admin_units WHERE level IN ('street', 'district') ORDER BY code""",
+        "roads": """
+        SELECT id, name, class, bridge, ST_AsGeoJSON(geom, 6) AS geometry
+        FROM roads ORDER BY id""",
+        "water": """
+        SELECT id, name, kind, ST_AsGeoJSON(geom, 6) AS geometry FROM water ORDER BY id""",
+        "platforms": """
+        SELECT p.id, p.code, p.name, p.members, p.vehicles,
+               (SELECT count(*) FROM platform_grids pg WHERE pg.platform_id = p.id) AS grids,
+               ST_AsGeoJSON(p.geom, 6) AS geometry
+        FROM platforms p ORDER BY p.id""",
+        "units": """
+        SELECT id, call_sign, type, agency, status,
+               extract(epoch FROM position_time)::bigint AS fix,
+               ST_AsGeoJSON(geom, 6) AS geometry
+        FROM units WHERE geom IS NOT NULL ORDER BY id""",
+    }.items()
+}
+
+
+_LAYER_SQL["incidents"] = INCIDENT_FEATURES + sql.SQL(" WHERE i.status <> 'closed' ORDER BY i.id")
+
+
+LAYER_NAMES = tuple(_LAYER_SQL)
+
+
+def layer_rows(*, conn: psycopg.Connection, name: str) -> list[dict[str, Any]]:
+    """Rows of one map layer; ``geometry`` is a GeoJSON geometry (dict).
+
+    Raises
+    ------
+    NotFound
+        When ``name`` is not a known layer.
+    """
+    sql = _LAYER_SQL.get(name)
+    if sql is None:
+        raise NotFound(f"No map layer named {name!r}.")
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(sql).fetchall()
+    for r in rows:
+        r["geometry"] = json.loads(r["geometry"])
+    return rows
+
+
+def layer_versions(*, conn: psycopg.Connection) -> list[int] | None:
+    """The version of every map layer (bumped when a layer's rows change), by layer name."""
+    row = conn.execute("SELECT array_agg(version ORDER BY name) FROM layer_versions").fetchone()
+    return list(row[0]) if row and row[0] is not None else None
