@@ -16,15 +16,17 @@ import datetime as dt
 import html
 import json
 import logging
-import time
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import anyio
 import psycopg
+from cachetools import TTLCache
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from psycopg_pool import PoolTimeout
+from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console import i18n
@@ -47,20 +49,11 @@ _MAX_CALLBACK_BODY = 8 * 1024 * 1024
 
 
 def _cookie(scope: Scope) -> str | None:
-    for k, v in scope.get("headers", []):
-        if k == b"cookie":
-            for part in v.decode("latin-1").split(";"):
-                name, _, value = part.strip().partition("=")
-                if name == COOKIE:
-                    return value
-    return None
+    return HTTPConnection(scope).cookies.get(COOKIE)
 
 
 def _header(scope: Scope, name: bytes) -> str:
-    for k, v in scope.get("headers", []):
-        if k == name:
-            return str(v.decode("latin-1"))
-    return ""
+    return Headers(scope=scope).get(name.decode("latin-1"), "")
 
 
 def _callback_body(body: bytes) -> dict[str, Any]:
@@ -98,8 +91,8 @@ def _passive(data: dict[str, Any]) -> bool:
     return all(str(c).endswith(".n_intervals") or str(c).startswith("live") for c in changed)
 
 
-# session cookie -> (when checked, principal, whether that check counted as activity)
-SessionCache = dict[str, tuple[float, Principal, bool]]
+# session cookie -> (principal, whether that check counted as activity), for _CACHE_S seconds
+SessionCache = TTLCache[str, tuple[Principal, bool]]
 
 
 class AuthMiddleware:
@@ -168,9 +161,8 @@ class AuthMiddleware:
         if not secret:
             raise Unauthorized("Please sign in.")
         hit = self._cache.get(secret)
-        now = time.monotonic()
-        if hit and now - hit[0] < _CACHE_S and (hit[2] or not touch):
-            return hit[1]
+        if hit and (hit[1] or not touch):
+            return hit[0]
 
         def check() -> Principal:
             with state.pool(self.settings).connection() as conn:
@@ -181,9 +173,7 @@ class AuthMiddleware:
         except GeoError:
             self._cache.pop(secret, None)
             raise
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[secret] = (now, who, touch)
+        self._cache[secret] = (who, touch)
         return who
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, exc: GeoError) -> None:
@@ -294,7 +284,7 @@ def login_page(lang: str, message: str = "", next_url: str = "/dispatch", status
 
 def install(server: FastAPI, settings: Settings) -> None:
     """The middleware, /login (GET, POST) and /logout (POST)."""
-    cache: SessionCache = {}
+    cache: SessionCache = TTLCache(maxsize=10_000, ttl=_CACHE_S)
     server.add_middleware(AuthMiddleware, settings=settings, cache=cache)
 
     def lang_of(request: Request) -> str:

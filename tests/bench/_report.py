@@ -57,17 +57,18 @@ def markdown(run: dict[str, Any]) -> str:
     head = (
         f"From one complete `make bench` run at commit `{run['commit'][:10]}` "
         f"({run['started_utc']}, {seconds / 60:.0f} min), on {m['cores']} cores "
-        f"({m['cpu']}), {m['memory_gib']} GiB; the {s['size']} demo city (seed {s['seed']}): "
+        f"({m['cpu']}), {m['memory_gib']} GiB; the demo city of size `{s['size']}` (seed "
+        f"{s['seed']}): "
         f"{s['grids']:,} grids, {s['units']:,} units, {s['platforms']} platforms, "
         f"{s['incidents']:,} incidents. Timings are medians over the repeats, with min–max."
     )
-    lines = [head, "", "| figure | value | min–max | target | met | baselines (same run) |",
-             "| --- | --- | --- | --- | --- | --- |"]  # fmt: skip
+    columns = ("figure", "value", "min–max", "target", "met", "baselines (same run)", "measured")
+    lines = [head, "", "| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
     for r in run["results"]:
         base = "; ".join(f"{k} {fmt(v)}" for k, v in r["baselines"].items())
         lines.append(
             f"| `{r['name']}` | {fmt(r['value'])} {r['unit']} | {_spread(r)} | "
-            f"{_cell(r['target'] or '')} | {_verdict(r)} | {_cell(base)} |"
+            f"{_cell(r['target'] or '')} | {_verdict(r)} | {_cell(base)} | {_cell(r['notes'])} |"
         )
     return "\n".join(lines)
 

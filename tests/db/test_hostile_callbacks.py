@@ -36,7 +36,9 @@ from shapely.geometry import mapping
 from console import settings as settings_mod
 from console.app import create_app
 from console.server import state
+from geo.db import connect
 from tests._auth import signed_in
+from tests.conftest import fresh_database
 from tests.db.test_hostile import snapshot
 
 BOW_TIE = {"type": "Polygon", "coordinates": [[[113.1, 27.8], [113.2, 27.9], [113.2, 27.8],
@@ -159,12 +161,27 @@ def _ok(resp: dict[str, Any]) -> bool:
 
 
 # ------------------------------------------------------------------------------- fixtures
+CALLBACK_DB = "griddispatch_callbacks"
+
+
 @pytest.fixture(scope="module")
-def client(db_conninfo: str) -> Iterator[TestClient]:
+def db(cluster, tiny_city) -> str:  # type: ignore[no-untyped-def]
+    """A database of its own: the valid calls write cases, tasks, a grid edit and a moved
+    platform, which other tests must not see."""
+    from data.demo.load import load
+
+    conninfo = fresh_database(cluster, CALLBACK_DB)
+    with connect(conninfo) as conn:
+        load(conn, tiny_city)
+    return conninfo
+
+
+@pytest.fixture(scope="module")
+def client(db: str) -> Iterator[TestClient]:
     state.close()
-    cfg = settings_mod.replace(settings_mod.load(), database_url=db_conninfo, escalation_every_s=0)
+    cfg = settings_mod.replace(settings_mod.load(), database_url=db, escalation_every_s=0)
     with TestClient(create_app(cfg).server) as c:
-        yield signed_in(c, db_conninfo)
+        yield signed_in(c, db)
     state.close()
 
 
@@ -369,8 +386,9 @@ def _all_hostile(con: Console) -> Iterator[tuple[str, Call]]:
 
 # ---------------------------------------------------------------------------------- tests
 def test_callbacks_with_real_and_hostile_input(
-    client: TestClient, db_conninfo: str, caplog: pytest.LogCaptureFixture
+    client: TestClient, db: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    db_conninfo = db
     caplog.set_level(logging.ERROR)
     con = Console(client, caplog)
     city = _city(db_conninfo)
