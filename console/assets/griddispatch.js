@@ -145,6 +145,32 @@ window.griddispatch = (function () {
     if (b) { b.style.display = down ? "block" : "none"; }
   }
 
+  // The selected case's card is drawn again for a live change only when the change is newer
+  // than the version the card shows. ``seen`` ({id, v, rev}) is what show_case last drew, for
+  // which selection and which action (desk-rev). While the card has not caught up with the
+  // selection or the last action, a change is kept and decided when it has: the echo of the
+  // desk's own action, arriving before the card's answer, costs no second request.
+  var caseLater = 0;
+  function caseLive(live, seen, sel, rev) {
+    var NU = window.dash_clientside.no_update;
+    if (!live || sel === null || sel === undefined) { return NU; }
+    if (live.full) { return live.n; }
+    if ((live.ids || []).indexOf(sel) < 0) { return NU; }
+    var v = (live.v || {})[sel];
+    // no version: the case left the map, being closed; news only if the card shows it open
+    if (typeof v !== "number") { v = seen && seen.closed ? -Infinity : Infinity; }
+    if (!(seen && seen.id === sel && seen.rev === rev)) { caseLater = Math.max(caseLater, v); return NU; }
+    return v <= seen.v + 1e-3 ? NU : live.n;
+  }
+  // The card has been drawn: a change kept meanwhile that is newer than it draws it again
+  // (set_props: the card's own output cannot be its input in Dash's graph).
+  function caseCaught(seen, sel, rev) {
+    var later = caseLater;
+    if (!later || !(seen && seen.id === sel && seen.rev === rev)) { return; }
+    caseLater = 0;
+    if (later > seen.v + 1e-3) { window.dash_clientside.set_props("case-live", { data: Date.now() }); }
+  }
+
   function liveApply(msgs, units, incidents) {
     NU = window.dash_clientside.no_update;
     if (!msgs || !msgs.length) { return [NU, NU, NU]; }
@@ -432,6 +458,8 @@ window.griddispatch = (function () {
     tickNow: function () { tick(); return ""; },
     queueRender: queueRender,
     liveApply: liveApply,
+    caseLive: caseLive,
+    caseCaught: caseCaught,
     dbBanner: dbBanner,
     replayFrame: replayFrame,
     liveSeq: -1,

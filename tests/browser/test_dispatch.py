@@ -153,12 +153,12 @@ def test_whole_closed_loop(page, console_url: str, db_conninfo: str) -> None:  #
     # One refresh per action: the close came back over the live channel (the case left the
     # map) and nothing more was asked of the server.
     case_id = int(page.locator(".gd-case").get_attribute("data-id") or 0)
-    page.wait_for_function(
-        "id => !(window.griddispatch.liveIncidents || []).some(f => f.id === id)",
+    page.wait_for_function(  # the close came back live, and no callback is still running
+        "id => !(window.griddispatch.liveIncidents || []).some(f => f.id === id)"
+        " && !document.querySelector('[data-dash-is-loading]')",
         arg=case_id,
         timeout=15_000,
     )
-    page.wait_for_load_state("networkidle")
     assert len(shown) == 6, f"show_case ran {len(shown)} times over six actions"
     assert sum(shown) == 4, f"routing ran {sum(shown)} times (4 actions on an open case)"
 
@@ -198,3 +198,29 @@ def test_whole_closed_loop(page, console_url: str, db_conninfo: str) -> None:  #
             (first_unit,),
         ).fetchall()
         assert [s for (s,) in unit_steps][-3:] == ["dispatched", "en_route", "on_scene"]
+
+
+def test_someone_elses_change_redraws_the_card(page, console_url: str, db_conninfo: str) -> None:  # type: ignore[no-untyped-def]
+    """The desk skips the echo of its own action, not the news: a case another desk
+    dispatches while it is open here is redrawn as dispatched, within the live channel's
+    delay, with no reload."""
+    from geo import intake, units
+    from geo.db import connect, transaction
+
+    code, lat, lon = quiet_spot(db_conninfo)
+    with connect(db_conninfo) as conn, transaction(conn, "operator:elsewhere") as t:
+        report = intake.Report(lon=lon, lat=lat, category="noise", priority="red",
+                               source="operator")  # fmt: skip
+        case_id = intake.open_case(conn=t, report=report, boundary_m=30)[0]["id"]
+        unit_id = t.execute(
+            "SELECT id FROM units WHERE status = 'available' ORDER BY id DESC LIMIT 1"
+        ).fetchone()[0]  # type: ignore[index]
+    page.goto(f"{console_url}/dispatch?lang=en")
+    card = page.locator(f"#queue-list > div[data-id='{case_id}']")
+    card.wait_for(timeout=30_000)
+    card.click()
+    page.locator(f".gd-case[data-id='{case_id}'][data-status=reported]").wait_for(timeout=15_000)
+    with connect(db_conninfo) as conn, transaction(conn, "operator:elsewhere") as t:
+        units.dispatch(conn=t, incident_id=case_id, unit_ids=[unit_id])
+    page.locator(f".gd-case[data-id='{case_id}'][data-status=dispatched]").wait_for(timeout=15_000)
+    page.locator(f".gd-assigned[data-unit='{unit_id}']").wait_for(timeout=15_000)

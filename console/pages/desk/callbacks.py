@@ -359,7 +359,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         Input("case-live", "data"),
         State("lang", "data"),
     )
-    def show_case(sel: Any, _rev: Any, types: Any, _live: Any, lang: str) -> tuple[Any, ...]:
+    def show_case(sel: Any, rev_: Any, types: Any, _live: Any, lang: str) -> tuple[Any, ...]:
         """Selecting a case: its file, the 5 best units and their routes (recommend_p50_ms).
         The desk's own action redraws it once (``desk-rev``); someone else's change to it
         arrives through ``case-live`` (below)."""
@@ -375,7 +375,8 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
                     see_phone=state.principal().may("see_phone"),
                     viewed=dash.ctx.triggered_id == "desk-sel",
                 )
-                shown = {"id": cf.incident["id"], "v": cf.incident["changed_at"].timestamp()}
+                shown = {"id": cf.incident["id"], "v": cf.incident["changed_at"].timestamp(),
+                         "rev": rev_, "closed": cf.incident["status"] == "closed"}  # fmt: skip
                 if cf.incident["status"] in ("resolved", "closed"):
                     return desk.case_body(cf, tx, lang), None, HIDDEN, routes.EMPTY, None, shown
                 router, snapshot = state.router(settings, conn)
@@ -388,7 +389,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
                     each_type=len(wanted) > 1,
                 )
         except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
-            return failure(exc), None, HIDDEN, routes.EMPTY, None, None
+            return failure(exc), None, HIDDEN, routes.EMPTY, None, {"id": sel, "v": 0, "rev": rev_}
         inc = (cf.incident["lat"], cf.incident["lon"])
         etas = {str(r.unit_id): round(r.eta_s, 1) for r in res.recommendations}
         return (
@@ -582,27 +583,26 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
 
     # A live change concerns the card only when it is about the selected case and newer than
     # the version the card shows (``case-seen``); the echo of the desk's own action is not,
-    # so it costs no request. Decided in the browser.
+    # so it costs no request. Decided in the browser (``griddispatch.caseLive``).
     app.clientside_callback(
-        "function(live, seen, sel) {"
-        " var NU = window.dash_clientside.no_update;"
-        " if (!live || sel === null || sel === undefined) { return NU; }"
-        " if (!live.full && (live.ids || []).indexOf(sel) < 0) { return NU; }"
-        " var v = (live.v || {})[sel];"
-        " if (!live.full && seen && seen.id === sel && typeof v === 'number'"
-        "     && v <= seen.v + 1e-3) { return NU; }"
-        " return live.n; }",
+        "function(live, seen, sel, rev) {"
+        " return window.griddispatch.caseLive(live, seen, sel, rev); }",
         Output("case-live", "data"),
         Input("live-cases", "data"),
         State("case-seen", "data"),
         State("desk-sel", "data"),
+        State("desk-rev", "data"),
     )
     app.clientside_callback(
-        "function(children, rows) { window.griddispatch.queueRender(rows);"
+        "function(children, rows, seen, sel, rev) { window.griddispatch.queueRender(rows);"
+        " window.griddispatch.caseCaught(seen, sel, rev);"
         " return window.griddispatch.tickNow(); }",
         Output("desk-side", "title"),
         Input("case-body", "children"),
         Input("queue-data", "data"),
+        State("case-seen", "data"),
+        State("desk-sel", "data"),
+        State("desk-rev", "data"),
     )
 
 
