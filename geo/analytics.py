@@ -40,6 +40,13 @@ class Hexbins:
 
     @property
     def total(self) -> int:
+        """The number of incidents over all cells.
+
+        Returns
+        -------
+        int
+            The sum of ``counts``.
+        """
         return int(self.counts.sum())
 
 
@@ -64,7 +71,23 @@ def _filter(
 
 
 def parent_sql(res: int) -> sql.Composed:
-    """SQL of the resolution-``res`` parent of ``h3`` (a stored resolution-12 cell)."""
+    """SQL of the resolution-``res`` parent of ``h3`` (a stored resolution-12 cell).
+
+    Parameters
+    ----------
+    res : int
+        The H3 resolution of the parent, one of ``HEX_RES`` (6-10).
+
+    Returns
+    -------
+    psycopg.sql.Composed
+        An int64 expression over the column ``h3``.
+
+    Raises
+    ------
+    InvalidInput
+        A resolution outside ``HEX_RES``.
+    """
     if res not in HEX_RES:
         raise InvalidInput(f"The hexagon resolution must be {HEX_RES.start}-{HEX_RES.stop - 1}.")
     keep = ~(0xF << 52) & (2**63 - 1)
@@ -84,7 +107,31 @@ def hexbins(
     bbox: tuple[float, float, float, float] | None = None,
 ) -> Hexbins:
     """Incidents reported in [start, end) per cell, optionally filtered (``FILTERS``: each a
-    list of allowed values) and limited to a (min lon, min lat, max lon, max lat) box."""
+    list of allowed values) and limited to a (min lon, min lat, max lon, max lat) box.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    res : int
+        The H3 resolution of the cells, one of ``HEX_RES`` (6-10).
+    start, end : datetime
+        The time window [start, end), timezone-aware, at most 400 days.
+    filters : dict of str to list of str, optional
+        Allowed values per column of ``FILTERS`` (at most 50 each); an empty list: no filter.
+    bbox : tuple of float, optional
+        ``(min lon, min lat, max lon, max lat)`` in degrees (EPSG:4326).
+
+    Returns
+    -------
+    Hexbins
+        The cells (sorted) and their incident counts; only cells with incidents.
+
+    Raises
+    ------
+    InvalidInput
+        A bad window, resolution, filter name or box.
+    """
     _window(start, end)
     where: list[sql.Composable] = [sql.SQL("reported_at >= %(start)s AND reported_at < %(end)s")]
     params: dict[str, object] = {"start": start, "end": end}
@@ -108,13 +155,35 @@ def hexbins(
 
 @lru_cache(maxsize=200_000)
 def ring(cell: int) -> tuple[tuple[float, float], ...]:
-    """The closed outline of an H3 cell as (lon, lat) pairs, 5 decimals (about 1 m)."""
+    """The closed outline of an H3 cell as (lon, lat) pairs, 5 decimals (about 1 m).
+
+    Parameters
+    ----------
+    cell : int
+        The H3 cell as an integer.
+
+    Returns
+    -------
+    tuple of (float, float)
+        ``(lon, lat)`` vertices in degrees, the first repeated at the end.
+    """
     pts = [(round(lng, 5), round(lat, 5)) for lat, lng in h3.cell_to_boundary(h3.int_to_str(cell))]
     return (*pts, pts[0])
 
 
 def resolution_for_zoom(zoom: float) -> int:
-    """A hexagon size that reads well at a web-map zoom (a few pixels to tens of pixels)."""
+    """A hexagon size that reads well at a web-map zoom (a few pixels to tens of pixels).
+
+    Parameters
+    ----------
+    zoom : float
+        The web-map zoom level.
+
+    Returns
+    -------
+    int
+        An H3 resolution of ``HEX_RES`` (zoom - 5, clamped to 6-10).
+    """
     return int(min(max(round(zoom) - 5, HEX_RES.start), HEX_RES.stop - 1))
 
 
@@ -136,7 +205,28 @@ Z_LEVELS = ((2.576, 99), (1.960, 95), (1.645, 90))
 
 def getis_ord(universe: npt.NDArray[np.int64], counts: Hexbins, k: int = 1) -> Hotspots:
     """Gi* of the counts over ``universe`` (every cell of the study area, empty ones too),
-    with binary weights over each cell's k-ring including itself."""
+    with binary weights over each cell's k-ring including itself.
+
+    Parameters
+    ----------
+    universe : numpy.ndarray of int64
+        Every H3 cell of the study area (at least 3); counted cells outside it are ignored.
+    counts : Hexbins
+        The incident counts per cell, of the universe's resolution.
+    k : int
+        The neighbourhood radius in rings of cells.
+
+    Returns
+    -------
+    Hotspots
+        The universe's cells (sorted) with their z-scores and significance levels (all zero
+        when the counts do not vary).
+
+    Raises
+    ------
+    InvalidInput
+        Fewer than 3 cells in the universe.
+    """
     cells = np.unique(np.asarray(universe, dtype=np.int64))
     n = len(cells)
     if n < 3:
@@ -172,13 +262,38 @@ def getis_ord(universe: npt.NDArray[np.int64], counts: Hexbins, k: int = 1) -> H
 
 def area_cells(area: object, res: int) -> npt.NDArray[np.int64]:
     """Every H3 cell of resolution ``res`` whose centre lies in ``area`` (a shapely
-    (Multi)Polygon in EPSG:4326): the study area of a hotspot analysis."""
+    (Multi)Polygon in EPSG:4326): the study area of a hotspot analysis.
+
+    Parameters
+    ----------
+    area : shapely.Polygon or shapely.MultiPolygon
+        The area in lon/lat degrees (EPSG:4326).
+    res : int
+        The H3 resolution.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The cells as integers.
+    """
     cells = h3.h3shape_to_cells(h3.geo_to_h3shape(area), res)
     return np.array([h3.str_to_int(c) for c in cells], dtype=np.uint64).view(np.int64)
 
 
 def city_cells(*, conn: psycopg.Connection, res: int) -> npt.NDArray[np.int64]:
     """Every H3 cell of resolution ``res`` in the city's boundary (:func:`area_cells`).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    res : int
+        The H3 resolution.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The cells as integers.
 
     Raises
     ------
@@ -203,7 +318,34 @@ def incidents_in_cell(
     filters: dict[str, Sequence[str]] | None = None,
     limit: int = 50,
 ) -> list[dict[str, object]]:
-    """The incidents of one hexagon in the window (newest first): what a click shows."""
+    """The incidents of one hexagon in the window (newest first): what a click shows.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    cell : int
+        The H3 cell as an integer, of resolution ``res``.
+    res : int
+        Its resolution, one of ``HEX_RES`` (6-10).
+    start, end : datetime
+        The time window [start, end), timezone-aware, at most 400 days.
+    filters : dict of str to list of str, optional
+        Allowed values per column of ``FILTERS``, as for :func:`hexbins`.
+    limit : int
+        Most incidents returned (clamped to 1-500).
+
+    Returns
+    -------
+    list of dict
+        Rows with ``id``, ``number``, ``category``, ``priority``, ``status``,
+        ``reported_at`` and ``grid_code``.
+
+    Raises
+    ------
+    InvalidInput
+        A bad window, resolution or filter name.
+    """
     _window(start, end)
     where: list[sql.Composable] = [
         sql.SQL("{} = %(cell)s").format(parent_sql(res)),
@@ -223,7 +365,18 @@ def incidents_in_cell(
 def difference(
     now: Hexbins, before: Hexbins
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Cells of either period and the change in count (now - before)."""
+    """Cells of either period and the change in count (now - before).
+
+    Parameters
+    ----------
+    now, before : Hexbins
+        The counts of the two periods, of the same resolution.
+
+    Returns
+    -------
+    tuple of numpy.ndarray of int64
+        ``(cells, change)``: the sorted union of the cells and the count now minus before.
+    """
     cells = np.union1d(now.cells, before.cells)
     a = np.zeros(len(cells), dtype=np.int64)
     b = np.zeros(len(cells), dtype=np.int64)

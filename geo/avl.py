@@ -59,7 +59,38 @@ def ingest(
     region_bbox: tuple[float, float, float, float] | None,
     now: dt.datetime | None = None,
 ) -> int:
-    """Store one batch of fixes (in the caller's transaction); the number stored."""
+    """Store one batch of fixes (in the caller's transaction); the number stored.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    units : sequence of int or str
+        Per fix, the unit's id (int) or call sign (str).
+    lon, lat : sequence of float
+        Per fix, WGS-84 longitude and latitude in degrees.
+    times : sequence of datetime.datetime
+        Per fix, the time zone aware time of the fix (at most ``MAX_AHEAD_S`` seconds ahead).
+    speed, heading : sequence of float or None
+        Per fix, as the tracker reports them (None when unknown).
+    region_bbox : tuple of float or None
+        The jurisdiction ``(minlon, minlat, maxlon, maxlat)``; None skips the region check.
+    now : datetime.datetime or None
+        The clock for the future check; None uses the current UTC time.
+
+    Returns
+    -------
+    int
+        The number of fixes stored (0 for an empty batch).
+
+    Raises
+    ------
+    InvalidInput
+        More than ``MAX_BATCH`` fixes, sequences of unequal length, bad coordinates, a time
+        without a time zone or in the future, or an unknown unit; nothing is stored.
+    OutsideJurisdiction
+        A point outside ``region_bbox`` (or latitude and longitude look swapped).
+    """
     n = len(units)
     if not n:
         return 0

@@ -83,11 +83,35 @@ class Frame:
 
     @classmethod
     def around(cls, geoms: Sequence[Geom | None]) -> Frame:
+        """The frame centred on the bounding box of ``geoms``.
+
+        Parameters
+        ----------
+        geoms : sequence of geometry or None
+            Geometries in EPSG:4326; None and empty ones are skipped (at least one must remain).
+
+        Returns
+        -------
+        Frame
+            A frame whose origin is the centre of their combined bounds.
+        """
         g = [x for x in geoms if x is not None and not x.is_empty]
         minx, miny, maxx, maxy = shapely.total_bounds(np.array(g, dtype=object))
         return cls((minx + maxx) / 2, (miny + maxy) / 2)
 
     def metres(self, g: Geom) -> Geom:
+        """A lon/lat geometry in this frame's metres.
+
+        Parameters
+        ----------
+        g : shapely geometry
+            A geometry in EPSG:4326 (lon, lat degrees).
+
+        Returns
+        -------
+        shapely geometry
+            The same geometry in metres east and north of the frame's origin.
+        """
         return shapely.transform(
             g,
             lambda xy: np.column_stack(
@@ -96,6 +120,18 @@ class Frame:
         )
 
     def degrees(self, g: Geom) -> Geom:
+        """A geometry in this frame's metres back in lon/lat degrees.
+
+        Parameters
+        ----------
+        g : shapely geometry
+            A geometry in metres east and north of the frame's origin.
+
+        Returns
+        -------
+        shapely geometry
+            The same geometry in EPSG:4326 (lon, lat degrees).
+        """
         return shapely.transform(
             g,
             lambda xy: np.column_stack(
@@ -104,10 +140,33 @@ class Frame:
         )
 
     def area(self, g: Geom | None) -> float:
+        """The area of a lon/lat geometry in square metres.
+
+        Parameters
+        ----------
+        g : shapely geometry or None
+            A geometry in EPSG:4326.
+
+        Returns
+        -------
+        float
+            Its area in m²; 0 for None or an empty geometry.
+        """
         return 0.0 if g is None or g.is_empty else float(self.metres(g).area)
 
     def deg(self, metres: float) -> float:
-        """A length in metres as degrees (the larger of the two axes, for tolerances)."""
+        """A length in metres as degrees (the larger of the two axes, for tolerances).
+
+        Parameters
+        ----------
+        metres : float
+            A length in metres.
+
+        Returns
+        -------
+        float
+            The length in degrees.
+        """
         return metres / min(self.kx, self.ky)
 
 
@@ -115,7 +174,18 @@ class Frame:
 
 
 def clean(g: Geom) -> Geom:
-    """Drop repeated vertices (a double click while drawing) and return a MultiPolygon."""
+    """Drop repeated vertices (a double click while drawing) and return a MultiPolygon.
+
+    Parameters
+    ----------
+    g : shapely.Polygon or shapely.MultiPolygon
+        A polygonal geometry in EPSG:4326.
+
+    Returns
+    -------
+    shapely geometry
+        A MultiPolygon for a Polygon; other geometries with repeated points removed only.
+    """
     g = shapely.remove_repeated_points(g, 1e-9)
     if g.geom_type == "Polygon":
         return shapely.MultiPolygon([g])
@@ -157,6 +227,31 @@ def place(
     With ``follow``, the grids it overlaps lose that area (a grid left with nothing is
     retired) and each piece it gives up goes to the neighbour sharing the longest edge with
     that piece. Vertices within ``rules.snap_m`` of a neighbour snap onto it first.
+
+    Parameters
+    ----------
+    current : mapping of str to geometry
+        The current grids near the edit by code (EPSG:4326), including ``code`` unless new.
+    code : str
+        The grid given the new shape.
+    geom : shapely.Polygon or shapely.MultiPolygon
+        Its new shape in EPSG:4326.
+    follow : bool
+        Whether the neighbours change with it.
+    rules : Rules
+        The topology rules (snap distance in metres).
+    kind : str
+        The proposal's kind, such as 'edit', 'new' or 'restore'.
+
+    Returns
+    -------
+    Proposal
+        The geometry after the edit of ``code`` and of each neighbour that changes.
+
+    Raises
+    ------
+    InvalidGeometry
+        ``geom`` is not a polygon.
     """
     if geom is None or geom.is_empty or geom.geom_type not in POLYGONAL:
         raise InvalidGeometry("A grid must be a polygon.")
@@ -218,7 +313,31 @@ def split(
     rules: Rules = RULES,
 ) -> Proposal:
     """Cut grid ``code`` along ``line``. The largest part keeps the code; the others get
-    codes from ``new_codes(n)``."""
+    codes from ``new_codes(n)``.
+
+    Parameters
+    ----------
+    current : mapping of str to geometry
+        The current grids by code (EPSG:4326).
+    code : str
+        The grid to cut.
+    line : shapely.LineString
+        The cut in EPSG:4326; both ends are extended by 30 m.
+    new_codes : callable
+        ``new_codes(n)`` gives ``n`` unused grid codes for the other parts.
+    rules : Rules
+        The topology rules (not used by the cut itself).
+
+    Returns
+    -------
+    Proposal
+        Of kind 'split': each part by code; ``origin`` maps each new code to ``code``.
+
+    Raises
+    ------
+    InvalidGeometry
+        ``code`` is not a current grid, ``line`` is not a line, or it does not cut the grid.
+    """
     if code not in current:
         raise InvalidGeometry(f"Grid {code} is not a current grid.")
     if line is None or line.geom_type != "LineString" or len(line.coords) < 2:
@@ -238,7 +357,25 @@ def split(
 
 
 def merge(current: Mapping[str, Geom], codes: Sequence[str]) -> Proposal:
-    """Join ``codes`` (adjacent, sharing an edge) into the first of them."""
+    """Join ``codes`` (adjacent, sharing an edge) into the first of them.
+
+    Parameters
+    ----------
+    current : mapping of str to geometry
+        The current grids by code (EPSG:4326).
+    codes : sequence of str
+        Two or more different grids; the first keeps its code, the others are retired.
+
+    Returns
+    -------
+    Proposal
+        Of kind 'merge': the union under the first code, None for the others.
+
+    Raises
+    ------
+    InvalidGeometry
+        Fewer than two different grids, one that is not current, or grids not sharing an edge.
+    """
     if len(codes) < 2 or len(set(codes)) != len(codes):
         raise InvalidGeometry("Pick two or more different grids to merge.")
     missing = [c for c in codes if c not in current]
@@ -296,6 +433,25 @@ def check(  # noqa: C901 - one independent check after the other
     ``before``: the affected grids' current geometry; ``neighbours``: current grids near
     them that the edit leaves alone; ``parents``: the community polygon of each grid in
     ``proposal.after``. Pieces thinner than ``rules.snap_m`` are drawing noise, not faults.
+
+    Parameters
+    ----------
+    proposal : Proposal
+        The edit to check.
+    before : mapping of str to geometry
+        The affected grids' current geometry by code (EPSG:4326).
+    neighbours : mapping of str to geometry
+        Current grids near them by code; those in the proposal are ignored.
+    parents : mapping of str to geometry
+        The community polygon of each grid of ``proposal.after`` by grid code.
+    rules : Rules
+        Snap distance, minimum area (m²) and minimum width (m).
+
+    Returns
+    -------
+    list of Problem
+        Empty when the edit is sound. Invalid or non-polygonal shapes are reported alone;
+        otherwise outside, too_small, sliver, overlap and gap problems, each with the place.
     """
     live = {c: g for c, g in proposal.after.items() if g is not None}
     frame = Frame.around([*live.values(), *before.values()])
@@ -441,7 +597,29 @@ def impact(
     rules: Rules = RULES,
 ) -> list[Impact]:
     """Before -> after per affected grid. Households and population move with area (people
-    are taken as spread evenly over each old grid); incidents are counted by position."""
+    are taken as spread evenly over each old grid); incidents are counted by position.
+
+    Parameters
+    ----------
+    proposal : Proposal
+        The edit.
+    before : mapping of str to geometry
+        The affected grids' current geometry by code (EPSG:4326).
+    people : mapping of str to (int, int)
+        ``(households, population)`` of each current grid by code.
+    open_points : Points
+        The open incidents of the affected grids.
+    year_points : Points
+        The incidents of the last year in the affected grids.
+    rules : Rules
+        ``households_target`` for the workload.
+
+    Returns
+    -------
+    list of Impact
+        One per grid of ``proposal.after``: change, area (m²), households, population, open
+        incidents, last year's incidents and workload, each as (before, after).
+    """
     frame = Frame.around([*before.values(), *proposal.after.values()])
     old_area = {c: frame.area(g) for c, g in before.items()}
     rows = []
@@ -497,6 +675,22 @@ def balanced_cut(
     The cells are parted into two groups of equal weight along the grid's long axis
     (weighted principal axis, weighted median), and the line between the groups is returned,
     reaching past the grid on both sides (for :func:`split`).
+
+    Parameters
+    ----------
+    g : shapely.Polygon or shapely.MultiPolygon
+        The grid in EPSG:4326.
+    lon, lat : numpy.ndarray of float, optional
+        Longitudes and latitudes (degrees) of the grid's incidents; None: households only.
+    load_share : float
+        The share of the workload the incidents carry (0-1).
+    samples : int
+        Points of the fine lattice used instead of cells for a grid of fewer than 20 cells.
+
+    Returns
+    -------
+    shapely.LineString
+        The cut in EPSG:4326.
     """
     frame = Frame.around([g])
     gm = frame.metres(g)

@@ -42,6 +42,23 @@ def case_file(
     ``see_phone``: False masks the reporter's phone number. ``viewed``: a person opened the
     case, so the view is written to the access log (with whether the phone was shown).
 
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the incident.
+    see_phone : bool
+        Show the reporter's phone number (False masks it).
+    viewed : bool
+        Write the view to the access log.
+
+    Returns
+    -------
+    CaseFile
+        The incident row, category names, whether it is a dispute and overdue, its unit
+        assignments, latest events, photo ids, number of linked reports, and the database's now.
+
     Raises
     ------
     NotFound
@@ -94,6 +111,27 @@ def intake_preview(
     """The grids a case at (lon, lat) may belong to and possible duplicates of it (the point
     is checked against the city's extent, :func:`geo.places.city_bbox`).
 
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    lon, lat : float
+        The picked point (WGS-84 degrees).
+    category : str or None
+        The case's category; None skips the duplicate search.
+    boundary_m : float
+        How far, in metres, a grid may be from the point and still be offered.
+    duplicate_m, duplicate_s : float
+        How near in metres and how recent in seconds an open case of the category must be
+        to count as a possible duplicate.
+
+    Returns
+    -------
+    IntakePreview
+        The point, the candidate grids (``id``, ``code``, ``name``, ``path``, ``distance_m``;
+        nearest first) and up to five possible duplicates (``id``, ``number``, ``status``,
+        ``reported_at``, ``distance_m``; nearest first).
+
     Raises
     ------
     InvalidInput, OutsideJurisdiction
@@ -119,7 +157,22 @@ def intake_preview(
 def incident_events(
     *, conn: psycopg.Connection, incident_id: int, limit: int = 12
 ) -> list[dict[str, Any]]:
-    """The case's latest steps (who, when, what), newest first."""
+    """The case's latest steps (who, when, what), newest first.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the incident.
+    limit : int
+        At most this many events.
+
+    Returns
+    -------
+    list of dict
+        ``at``, ``actor``, ``action`` and ``after`` (the new state, JSON) of each event.
+    """
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
             "SELECT at, actor, action, after FROM incident_events WHERE incident_id = %(i)s "

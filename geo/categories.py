@@ -18,7 +18,19 @@ class Category:
 
 
 def categories(*, conn: psycopg.Connection) -> list[Category]:
-    """Incident categories for pick lists."""
+    """Incident categories for pick lists.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+
+    Returns
+    -------
+    list of Category
+        Every category (code, Chinese and English names, domain, default 三事 class),
+        ordered by code.
+    """
     with conn.cursor(row_factory=class_row(Category)) as cur:
         return cur.execute(
             "SELECT code, name_zh, name_en, domain, default_class FROM categories ORDER BY code"
@@ -26,7 +38,20 @@ def categories(*, conn: psycopg.Connection) -> list[Category]:
 
 
 def default_class(*, conn: psycopg.Connection, category: str) -> str | None:
-    """The 三事 class a category's cases get unless the operator says otherwise."""
+    """The 三事 class a category's cases get unless the operator says otherwise.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    category : str
+        Category code.
+
+    Returns
+    -------
+    str or None
+        The category's default class, or None when the category is unknown.
+    """
     row = conn.execute(
         "SELECT default_class FROM categories WHERE code = %(c)s", {"c": category}
     ).fetchone()

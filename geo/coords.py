@@ -136,7 +136,25 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArr
 
 
 def to_wgs84(lon: float, lat: float, datum: str) -> tuple[float, float]:
-    """One point given in ``datum`` ('wgs84' or 'gcj02', as API clients send it) in WGS-84."""
+    """One point given in ``datum`` ('wgs84' or 'gcj02', as API clients send it) in WGS-84.
+
+    Parameters
+    ----------
+    lon, lat : float
+        The point in degrees, longitude first.
+    datum : str
+        ``'wgs84'`` (returned as is) or ``'gcj02'``.
+
+    Returns
+    -------
+    tuple of float
+        WGS-84 ``(lon, lat)``.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``datum``.
+    """
     if datum == "wgs84":
         return lon, lat
     if datum != "gcj02":

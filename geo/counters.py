@@ -18,7 +18,18 @@ class Counters:
 
 
 def counters(*, conn: psycopg.Connection) -> Counters:
-    """Live counters of the top bar."""
+    """Live counters of the top bar.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+
+    Returns
+    -------
+    Counters
+        Open (not closed) incidents, the overdue ones among them, and available units.
+    """
     row = conn.execute(
         sql.SQL("""
         SELECT (SELECT count(*) FROM incidents WHERE status <> 'closed'),

@@ -43,7 +43,22 @@ class Demand:
 def load_demand(
     *, conn: psycopg.Connection, graph: TravelGraph, targets: Mapping[str, float] = TARGETS_S
 ) -> Demand:
-    """Spread each current grid's population over the graph cells whose centres it holds."""
+    """Spread each current grid's population over the graph cells whose centres it holds.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection to read the current ``grids`` (``valid_to IS NULL``).
+    graph : TravelGraph
+        The graph whose cell nodes carry the demand.
+    targets : mapping of str to float
+        Target seconds per zone class (``'key'``, ``'central'``, ``'other'``).
+
+    Returns
+    -------
+    Demand
+        Arrays of length ``graph.n_cells``; cells in no grid have 0 people and zone other.
+    """
     rows = conn.execute(
         "SELECT ST_AsBinary(geom), population, zone_class, "
         "ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
@@ -88,9 +103,28 @@ class Summary:
 
     @property
     def pct(self) -> float:
+        """Share of the population reached within its target.
+
+        Returns
+        -------
+        float
+            Percent, 0 to 100 (0 when there is nobody).
+        """
         return 100.0 * self.covered / self.population if self.population else 0.0
 
     def zone_pct(self, zone: str) -> float:
+        """Share of one zone's population reached within its target.
+
+        Parameters
+        ----------
+        zone : str
+            One of ``ZONES``.
+
+        Returns
+        -------
+        float
+            Percent, 0 to 100 (100 when the zone has nobody).
+        """
         people, covered = self.by_zone[zone]
         return 100.0 * covered / people if people else 100.0
 
@@ -113,7 +147,26 @@ class Coverage:
         self._size = cache_size
 
     def site_field(self, lon: float, lat: float) -> npt.NDArray[np.float32]:
-        """Seconds from the site at (lon, lat) to every cell, inf beyond the horizon."""
+        """Seconds from the site at (lon, lat) to every cell, inf beyond the horizon.
+
+        Parameters
+        ----------
+        lon, lat : float
+            The site in degrees, longitude first.
+
+        Returns
+        -------
+        numpy.ndarray
+            Read-only float32 seconds per cell node, shape ``(graph.n_cells,)``, off-road
+            access included; shared with the cache, so do not modify.
+
+        Raises
+        ------
+        InvalidInput
+            Unusable coordinates.
+        OutsideJurisdiction
+            The site is outside the area or cannot join the network.
+        """
         node, access = self.router.source(lat, lon, self.mode)
         key = (node, round(access))
         hit = self._cache.get(key)
@@ -130,12 +183,36 @@ class Coverage:
         return out
 
     def field(self, sites: Sequence[tuple[float, float]]) -> npt.NDArray[np.float32]:
-        """Seconds from the nearest of ``sites`` ((lon, lat) pairs) to every cell."""
+        """Seconds from the nearest of ``sites`` ((lon, lat) pairs) to every cell.
+
+        Parameters
+        ----------
+        sites : sequence of (float, float)
+            Sites as ``(lon, lat)`` pairs in degrees; empty gives inf everywhere.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 seconds per cell node, shape ``(graph.n_cells,)``, inf beyond the horizon.
+        """
         if not sites:
             return np.full(self.graph.n_cells, np.inf, dtype=np.float32)
         return np.minimum.reduce([self.site_field(x, y) for x, y in sites])
 
     def summary(self, field: npt.NDArray[np.float32]) -> Summary:
+        """Population-weighted coverage of a field.
+
+        Parameters
+        ----------
+        field : numpy.ndarray
+            Seconds per cell node, shape ``(graph.n_cells,)`` (from :meth:`field`).
+
+        Returns
+        -------
+        Summary
+            People and people covered, overall and per zone, and per-hexagon mean time and
+            uncovered people (hexagons in the order of ``demand.hexes``).
+        """
         d = self.demand
         ok = field <= d.target_s
         by_zone = {
@@ -163,7 +240,18 @@ class Coverage:
 
 
 def hex_polygons(hexes: npt.NDArray[np.int64]) -> list[list[list[float]]]:
-    """Outer ring of each hexagon as [[lon, lat], ...] (closed)."""
+    """Outer ring of each hexagon as [[lon, lat], ...] (closed).
+
+    Parameters
+    ----------
+    hexes : numpy.ndarray
+        H3 cells (int64).
+
+    Returns
+    -------
+    list
+        Per hexagon, its ring as ``[lon, lat]`` pairs in degrees (5 decimals), first = last.
+    """
     return [[list(p) for p in ring(int(c))] for c in hexes]
 
 
@@ -171,7 +259,20 @@ def available_units(
     *, conn: psycopg.Connection, types: Sequence[str] = ("patrol_car",)
 ) -> list[tuple[float, float]]:
     """Where the available units of ``types`` are now ((lon, lat) pairs): coverage from the
-    responders on the street rather than from the platforms."""
+    responders on the street rather than from the platforms.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection to read the ``units`` table.
+    types : sequence of str
+        Unit types to include.
+
+    Returns
+    -------
+    list of (float, float)
+        ``(lon, lat)`` in degrees of each available unit with a position, in id order.
+    """
     rows = conn.execute(
         "SELECT ST_X(geom), ST_Y(geom) FROM units WHERE status = 'available' "
         "AND geom IS NOT NULL AND type = ANY(%(t)s) ORDER BY id",

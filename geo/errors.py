@@ -1,6 +1,10 @@
-"""Errors of the domain core. Each carries a message that is safe to show to a user."""
+"""Errors of the domain core. Each carries a message that is safe to show to a user: in
+English (``user_message``), and, where the raise names one, a ``code`` with its ``params``
+that the console renders in the user's language (``console.i18n``, keys ``err.<code>``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class GeoError(Exception):
@@ -8,10 +12,15 @@ class GeoError(Exception):
 
     status = 400
 
-    def __init__(self, user_message: str, *, detail: str | None = None) -> None:
+    def __init__(
+        self, user_message: str, *, detail: str | None = None, code: str | None = None,
+        **params: Any,
+    ) -> None:  # fmt: skip
         super().__init__(user_message)
         self.user_message = user_message
         self.detail = detail
+        self.code = code
+        self.params = params
 
 
 class InvalidInput(GeoError):

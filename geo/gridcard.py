@@ -42,7 +42,27 @@ class GridCard:
 
 
 def grid_card(*, conn: psycopg.Connection, grid_id: int) -> GridCard:
-    """What the operator sees after clicking a grid."""
+    """What the operator sees after clicking a grid.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    grid_id : int
+        Id of the grid.
+
+    Returns
+    -------
+    GridCard
+        The grid's attributes, its community/street/district names, area in km², counts of
+        open incidents and of incidents reported in the last 365 days, and the five most
+        recently reported open incidents (``recent_open``).
+
+    Raises
+    ------
+    NotFound
+        When no grid has this id.
+    """
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(
             """

@@ -47,7 +47,27 @@ class GridIndex:
         cell_m: float = 8.0,
         max_cells: int = 40_000_000,
     ) -> GridIndex:
-        """Index ``geoms``; the cell grows beyond ``cell_m`` to keep within ``max_cells``."""
+        """Index ``geoms``; the cell grows beyond ``cell_m`` to keep within ``max_cells``.
+
+        Parameters
+        ----------
+        geoms : sequence of shapely geometries
+            Grid polygons in EPSG:4326 (lon, lat).
+        cell_m : float
+            Wanted raster cell size in metres.
+        max_cells : int
+            Upper bound on the number of raster cells.
+
+        Returns
+        -------
+        GridIndex
+            The index; lookups answer positions in ``geoms``.
+
+        Raises
+        ------
+        ValueError
+            ``geoms`` is empty.
+        """
         arr = np.asarray(geoms, dtype=object)
         if len(arr) == 0:
             raise ValueError("no polygons to index")
@@ -110,6 +130,16 @@ class GridIndex:
         """Position of the grid containing each point, or -1 where no grid does.
 
         A point on a boundary shared by two grids goes to the lower position.
+
+        Parameters
+        ----------
+        lon, lat : numpy.ndarray
+            Longitudes and latitudes in degrees, longitude first, of the same shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 position in ``geoms`` per point, -1 outside every grid (and for NaN).
         """
         lon = np.asarray(lon, dtype=float)
         lat = np.asarray(lat, dtype=float)
@@ -133,5 +163,11 @@ class GridIndex:
 
     @property
     def edge_share(self) -> float:
-        """Share of raster cells that need the exact test."""
+        """Share of raster cells that need the exact test.
+
+        Returns
+        -------
+        float
+            Fraction of EDGE cells, 0 to 1.
+        """
         return float((self.labels == EDGE).mean())

@@ -32,6 +32,23 @@ def cells(
 
     Latitude comes first, as in h3 itself; the caller is responsible for not swapping them
     (see :func:`geo.coords.check_lonlat`). NaN coordinates raise :class:`InvalidInput`.
+
+    Parameters
+    ----------
+    lat, lng : array_like
+        Latitudes and longitudes in degrees, 1-d and of the same length.
+    res : int
+        H3 resolution, 0 to 15.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 H3 cell per point (1-d).
+
+    Raises
+    ------
+    InvalidInput
+        The arrays differ in shape, or a coordinate is not finite.
     """
     la = np.asarray(lat, dtype=float)
     ln = np.asarray(lng, dtype=float)
@@ -48,13 +65,44 @@ def cells(
 
 
 def cell_of(lat: float, lng: float, res: int = STORE_RES) -> int:
-    """H3 cell (int) of one point."""
+    """H3 cell (int) of one point.
+
+    Parameters
+    ----------
+    lat, lng : float
+        The point in degrees, latitude first.
+    res : int
+        H3 resolution; default :data:`STORE_RES`.
+
+    Returns
+    -------
+    int
+        The H3 index as a (non-negative) int.
+
+    Raises
+    ------
+    InvalidInput
+        A coordinate is not finite.
+    """
     return int(cells([lat], [lng], res)[0])
 
 
 def parent_cells(cells: npt.NDArray[np.int64], res: int) -> npt.NDArray[np.int64]:
     """The resolution-``res`` parent of each H3 cell (bit arithmetic, vectorized): the
-    resolution field set to ``res`` and every finer digit set to 7 (unused)."""
+    resolution field set to ``res`` and every finer digit set to 7 (unused).
+
+    Parameters
+    ----------
+    cells : numpy.ndarray
+        H3 cells (int64) at resolution ``res`` or finer.
+    res : int
+        The parent resolution.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 parent cell of each cell, of the input shape.
+    """
     h = cells.view(np.uint64)
     h = (h & ~np.uint64(0xF << 52)) | np.uint64(res << 52)
     return (h | np.uint64((1 << (3 * (15 - res))) - 1)).view(np.int64)

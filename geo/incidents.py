@@ -59,11 +59,28 @@ _STAMP = {
 
 
 def check_transition(current: str, target: str) -> None:
-    """Raise :class:`Conflict` unless ``current -> target`` is an allowed move."""
+    """Raise :class:`Conflict` unless ``current -> target`` is an allowed move.
+
+    Parameters
+    ----------
+    current : str
+        The case's status now.
+    target : str
+        The status asked for, one of ``STATUSES``.
+
+    Raises
+    ------
+    InvalidInput
+        ``target`` is not a known status.
+    Conflict
+        ``TRANSITIONS`` does not allow the move.
+    """
     if target not in STATUSES:
-        raise InvalidInput(f"Unknown incident status {target!r}.")
+        raise InvalidInput(f"Unknown incident status {target!r}.", code="unknown_value",
+                           value=str(target)[:40])  # fmt: skip
     if target not in TRANSITIONS.get(current, frozenset()):
-        raise Conflict(f"An incident that is {current} cannot become {target}.")
+        raise Conflict(f"An incident that is {current} cannot become {target}.",
+                       code="incident.transition", status=current, target=target)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -76,7 +93,21 @@ class Policy:
 
 
 def deadlines(policy: Policy, reported_at: dt.datetime) -> dict[str, dt.datetime | None]:
-    """SLA deadlines of a case reported at ``reported_at``."""
+    """SLA deadlines of a case reported at ``reported_at``.
+
+    Parameters
+    ----------
+    policy : Policy
+        The SLA policy; its limits are in seconds after the report.
+    reported_at : datetime.datetime
+        When the case was reported.
+
+    Returns
+    -------
+    dict
+        ``respond_due``, ``arrive_due``, ``report_due`` and ``close_due``; None where the
+        policy sets no limit.
+    """
 
     def after(s: int | None) -> dt.datetime | None:
         return None if s is None else reported_at + dt.timedelta(seconds=s)
@@ -90,7 +121,19 @@ def deadlines(policy: Policy, reported_at: dt.datetime) -> dict[str, dt.datetime
 
 
 def current_deadline(row: dict[str, Any]) -> tuple[str, dt.datetime] | None:
-    """The deadline the case is working against now, by status: (name, time) or None."""
+    """The deadline the case is working against now, by status: (name, time) or None.
+
+    Parameters
+    ----------
+    row : dict
+        An incident row with ``status`` and the ``*_due`` columns.
+
+    Returns
+    -------
+    tuple of (str, datetime.datetime) or None
+        The deadline's column name (for example ``"arrive_due"``, falling back to
+        ``"close_due"``) and its time; None for a closed case or one without deadlines.
+    """
     status = row["status"]
     order: Sequence[str]
     if status == "reported":
@@ -111,7 +154,24 @@ def current_deadline(row: dict[str, Any]) -> tuple[str, dt.datetime] | None:
 
 def escalation_target(row: dict[str, Any], now: dt.datetime, steps_s: Sequence[int]) -> str:
     """The ladder level a case should be at: one step up for each of ``steps_s`` (seconds
-    after the report) passed without being accepted (网格吹哨、镇街呼应、部门报到)."""
+    after the report) passed without being accepted (网格吹哨、镇街呼应、部门报到).
+
+    Parameters
+    ----------
+    row : dict
+        An incident row with ``status``, ``reported_at``, ``accepted_at`` and
+        ``escalation_level``.
+    now : datetime.datetime
+        The clock.
+    steps_s : sequence of int
+        Waiting times in seconds after the report, one per step up the ladder.
+
+    Returns
+    -------
+    str
+        One of ``LEVELS``; never lower than the case's current level. An accepted case (or
+        one on scene, resolved or closed) stays where it is.
+    """
     if row.get("accepted_at") is not None or row["status"] in ("on_scene", "resolved", "closed"):
         return str(row.get("escalation_level") or "grid")
     waited = (now - row["reported_at"]).total_seconds()
@@ -131,7 +191,20 @@ OVERDUE_SQL = sql.SQL(
 
 
 def is_overdue(row: dict[str, Any], now: dt.datetime) -> bool:
-    """The Python twin of :data:`OVERDUE_SQL` (for rows already in memory)."""
+    """The Python twin of :data:`OVERDUE_SQL` (for rows already in memory).
+
+    Parameters
+    ----------
+    row : dict
+        An incident row with the ``*_due`` deadlines and the ``*_at`` step times.
+    now : datetime.datetime
+        The clock, used for steps not yet done.
+
+    Returns
+    -------
+    bool
+        True when any step missed (or is past) its deadline.
+    """
     pairs = (
         ("respond_due", "dispatched_at"),
         ("arrive_due", "on_scene_at"),
@@ -155,13 +228,37 @@ _COLUMNS = sql.SQL(
 
 
 def get(*, conn: psycopg.Connection, incident_id: int, lock: bool = False) -> dict[str, Any]:
+    """One incident by id.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the incident.
+    lock : bool
+        Lock the row (``FOR UPDATE``) until the transaction ends.
+
+    Returns
+    -------
+    dict
+        The incident's columns: ``id``, ``number``, ``status``, ``category``, ``priority``,
+        ``lon``/``lat`` (WGS-84), ``grid_code``, the step times, the ``*_due`` deadlines,
+        ``escalation_level``, ``path`` and so on.
+
+    Raises
+    ------
+    NotFound
+        No incident has this id (or the transaction may not see it).
+    """
     query = sql.SQL("SELECT {cols} FROM incidents WHERE id = %(id)s{lock}").format(
         cols=_COLUMNS, lock=sql.SQL(" FOR UPDATE" if lock else "")
     )
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(query, {"id": incident_id}).fetchone()
     if row is None:
-        raise NotFound(f"Incident {incident_id} does not exist.")
+        raise NotFound(f"Incident {incident_id} does not exist.", code="incident.not_found",
+                       id=incident_id)  # fmt: skip
     return row
 
 
@@ -185,6 +282,27 @@ def _event(
 
 
 def policy_for(conn: psycopg.Connection, category: str, priority: str) -> Policy:
+    """The SLA policy of a category and priority (the category's own, else the priority's).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    category : str
+        Category code.
+    priority : str
+        One of ``PRIORITIES``.
+
+    Returns
+    -------
+    Policy
+        Whether the case is quick, and its limits in seconds after the report.
+
+    Raises
+    ------
+    NotFound
+        No policy covers the priority.
+    """
     row = conn.execute(
         "SELECT quick, respond_s, arrive_s, report_s, close_s FROM sla_policies "
         "WHERE priority = %(p)s AND (category = %(c)s OR category IS NULL) "
@@ -319,31 +437,83 @@ def create(
 ) -> dict[str, Any]:
     """Open a case at (lon, lat). The grid is the one containing the point; near a boundary
     the caller may name one of the grids within ``boundary_m`` instead. Channels call
-    :func:`geo.intake.open_case`, which supplies the jurisdiction's extent ``region_bbox``."""
+    :func:`geo.intake.open_case`, which supplies the jurisdiction's extent ``region_bbox``.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    lon, lat : float
+        Where the case is (WGS-84 degrees).
+    category : str
+        Category code.
+    priority : str
+        One of ``PRIORITIES``.
+    source : str
+        The channel it came by, one of ``SOURCES``.
+    klass : str or None
+        The 三事 class, one of ``CLASSES``; None takes the category's default.
+    description : str
+        What was reported (at most 4000 characters).
+    reporter_name, reporter_phone : str or None
+        Who reported it (at most 100 and 40 characters).
+    grid_code : str or None
+        The grid the caller picked; None takes the grid containing (else nearest to) the point.
+    linked_to : int or None
+        Id of a case this one is linked to.
+    region_bbox : tuple of float
+        The jurisdiction ``(minlon, minlat, maxlon, maxlat)``.
+    boundary_m : float
+        How far, in metres, a grid may be from the point and still be chosen.
+    address, reporter_email, media_url : str or None
+        Further details from the channel.
+
+    Returns
+    -------
+    dict
+        The new incident as :func:`get` returns it (``status`` is ``"reported"``).
+
+    Raises
+    ------
+    InvalidInput
+        Unknown priority, source, class or category, text too long, no grid near the point, or
+        ``grid_code`` not within ``boundary_m``.
+    OutsideJurisdiction
+        The point is outside ``region_bbox`` (or latitude and longitude look swapped).
+    NotFound
+        No SLA policy covers the priority.
+    """
     if priority not in PRIORITIES:
-        raise InvalidInput(f"Unknown priority {priority!r}.")
+        raise InvalidInput(f"Unknown priority {priority!r}.", code="unknown_value",
+                           value=str(priority)[:40])  # fmt: skip
     if source not in SOURCES:
-        raise InvalidInput(f"Unknown source {source!r}.")
+        raise InvalidInput(f"Unknown source {source!r}.", code="unknown_value",
+                           value=str(source)[:40])  # fmt: skip
     if klass is not None and klass not in CLASSES:
-        raise InvalidInput(f"Unknown class {klass!r}.")
+        raise InvalidInput(f"Unknown class {klass!r}.", code="unknown_value",
+                           value=str(klass)[:40])  # fmt: skip
     if len(description) > 4000 or len(reporter_name or "") > 100 or len(reporter_phone or "") > 40:
-        raise InvalidInput("Description, reporter name or phone is too long.")
+        raise InvalidInput("Description, reporter name or phone is too long.",
+                           code="intake.too_long")  # fmt: skip
     check_lonlat([lon], [lat], bbox=region_bbox)
     cat = conn.execute(
         "SELECT default_class FROM categories WHERE code = %(c)s", {"c": category}
     ).fetchone()
     if cat is None:
-        raise InvalidInput(f"Unknown category {category!r}.")
+        raise InvalidInput(f"Unknown category {category!r}.", code="unknown_value",
+                           value=str(category)[:40])  # fmt: skip
     candidates = grids_near(conn=conn, lon=lon, lat=lat, within_m=boundary_m)
     if not candidates:
-        raise InvalidInput("The point is not inside any grid of this jurisdiction.")
+        raise InvalidInput("The point is not inside any grid of this jurisdiction.",
+                           code="intake.no_grid")  # fmt: skip
     if grid_code is None:
         inside = [g for g in candidates if g["distance_m"] == 0]
         grid = (inside or candidates)[0]
     else:
         matches = [g for g in candidates if g["code"] == grid_code]
         if not matches:
-            raise InvalidInput(f"Grid {grid_code} is not within {boundary_m:g} m of the point.")
+            far = f"Grid {grid_code} is not within {boundary_m:g} m of the point."
+            raise InvalidInput(far, code="intake.grid_far", grid=grid_code, m=f"{boundary_m:g}")
         grid = matches[0]
     now_row = conn.execute("SELECT now(), nextval('incident_number_seq')").fetchone()
     assert now_row is not None
@@ -395,13 +565,41 @@ def transition(
     note: str | None = None,
     photo: str | None = None,
 ) -> dict[str, Any]:
-    """Move a case along the closed loop; resolving needs a note."""
+    """Move a case along the closed loop; resolving needs a note.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the incident.
+    target : str
+        The new status, one of ``STATUSES``.
+    note : str or None
+        A note for the step (at most 4000 characters); the resolution note when resolving.
+    photo : str or None
+        Reference to the resolution photo (for example ``/api/photos/7``); kept when resolving.
+
+    Returns
+    -------
+    dict
+        The incident after the move, as :func:`get` returns it.
+
+    Raises
+    ------
+    NotFound
+        No such incident.
+    InvalidInput
+        Unknown status, no note when resolving, or a note that is too long.
+    Conflict
+        The move is not allowed from the current status.
+    """
     row = get(conn=conn, incident_id=incident_id, lock=True)
     check_transition(row["status"], target)
     if target == "resolved" and not (note and note.strip()):
-        raise InvalidInput("Resolving a case needs a resolution note.")
+        raise InvalidInput("Resolving a case needs a resolution note.", code="incident.need_note")
     if note is not None and len(note) > 4000:
-        raise InvalidInput("The note is too long.")
+        raise InvalidInput("The note is too long.", code="incident.note_long")
     sets: list[sql.Composable] = [sql.SQL("status = %(t)s, updated_at = now()")]
     if target in _STAMP:
         sets.append(sql.SQL("{c} = coalesce({c}, now())").format(c=sql.Identifier(_STAMP[target])))
@@ -424,12 +622,36 @@ def transition(
 
 
 def feedback(*, conn: psycopg.Connection, incident_id: int, satisfaction: int) -> dict[str, Any]:
-    """Resident feedback on a closed case (1-5); 1 or 2 reopens it."""
+    """Resident feedback on a closed case (1-5); 1 or 2 reopens it.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the incident.
+    satisfaction : int
+        The resident's rating, 1 (worst) to 5.
+
+    Returns
+    -------
+    dict
+        The incident afterwards, as :func:`get` returns it.
+
+    Raises
+    ------
+    InvalidInput
+        ``satisfaction`` is not a whole number from 1 to 5.
+    NotFound
+        No such incident.
+    Conflict
+        The case is not closed.
+    """
     if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
         raise InvalidInput("Satisfaction must be a whole number from 1 to 5.")
     row = get(conn=conn, incident_id=incident_id, lock=True)
     if row["status"] != "closed":
-        raise Conflict("Feedback is taken on closed cases only.")
+        raise Conflict("Feedback is taken on closed cases only.", code="incident.feedback_open")
     conn.execute(
         "UPDATE incidents SET satisfaction = %(s)s, feedback_at = now(), "
         "updated_at = now() WHERE id = %(id)s",
@@ -447,7 +669,25 @@ def feedback(*, conn: psycopg.Connection, incident_id: int, satisfaction: int) -
 
 
 def mediation_failed(*, conn: psycopg.Connection, incident_id: int) -> dict[str, Any]:
-    """Record a failed mediation; a blue dispute failing three times becomes yellow."""
+    """Record a failed mediation; a blue dispute failing three times becomes yellow.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the incident.
+
+    Returns
+    -------
+    dict
+        The incident afterwards, as :func:`get` returns it.
+
+    Raises
+    ------
+    NotFound
+        No such incident.
+    """
     row = get(conn=conn, incident_id=incident_id, lock=True)
     n = row["mediation_failures"] + 1
     dispute = conn.execute(
@@ -475,7 +715,23 @@ def escalate_due(
     steps_s: Sequence[int] = (300, 900, 1800),
     now: dt.datetime | None = None,
 ) -> list[int]:
-    """Move every open, unaccepted case up the ladder as far as its waiting time says."""
+    """Move every open, unaccepted case up the ladder as far as its waiting time says.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    steps_s : sequence of int
+        Waiting times in seconds after the report, one per step up (see
+        :func:`escalation_target`).
+    now : datetime.datetime or None
+        The clock; None uses the database's ``now()``.
+
+    Returns
+    -------
+    list of int
+        Ids of the cases that moved up (rows locked by others are skipped).
+    """
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
             "SELECT id, status, reported_at, accepted_at, escalation_level FROM incidents "
@@ -503,13 +759,35 @@ def escalate_due(
 
 
 def escalate(*, conn: psycopg.Connection, incident_id: int) -> dict[str, Any]:
-    """The operator blows the whistle (吹哨): the case moves one step up the ladder now."""
+    """The operator blows the whistle (吹哨): the case moves one step up the ladder now.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the incident.
+
+    Returns
+    -------
+    dict
+        The incident afterwards, as :func:`get` returns it.
+
+    Raises
+    ------
+    NotFound
+        No such incident.
+    Conflict
+        The case is closed or already at the district level.
+    """
     row = get(conn=conn, incident_id=incident_id, lock=True)
     if row["status"] == "closed":
-        raise Conflict(f"Incident {row['number']} is closed.")
+        raise Conflict(f"Incident {row['number']} is closed.", code="incident.closed",
+                       number=row["number"])  # fmt: skip
     level = row["escalation_level"]
     if level == LEVELS[-1]:
-        raise Conflict(f"Incident {row['number']} is already with the district departments.")
+        raise Conflict(f"Incident {row['number']} is already with the district departments.",
+                       code="incident.top_level", number=row["number"])  # fmt: skip
     target = LEVELS[LEVELS.index(level) + 1]
     conn.execute(
         "UPDATE incidents SET escalation_level = %(l)s, escalated_at = now(), "
@@ -529,14 +807,43 @@ def link_report(
     reporter_name: str | None = None,
     reporter_phone: str | None = None,
 ) -> dict[str, Any]:
-    """Record another report of an open case on that case instead of opening a new one."""
+    """Record another report of an open case on that case instead of opening a new one.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the open incident.
+    source : str
+        The channel of the new report, one of ``SOURCES``.
+    description : str
+        What was reported (at most 4000 characters).
+    reporter_name, reporter_phone : str or None
+        Who reported it (at most 100 and 40 characters).
+
+    Returns
+    -------
+    dict
+        The incident afterwards, as :func:`get` returns it.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown source, or text too long.
+    NotFound
+        No such incident.
+    Conflict
+        The case is closed.
+    """
     if source not in SOURCES:
         raise InvalidInput(f"Unknown source {source!r}.")
     if len(description) > 4000 or len(reporter_name or "") > 100 or len(reporter_phone or "") > 40:
         raise InvalidInput("Description, reporter name or phone is too long.")
     row = get(conn=conn, incident_id=incident_id, lock=True)
     if row["status"] == "closed":
-        raise Conflict(f"Incident {row['number']} is closed: open a new case instead.")
+        raise Conflict(f"Incident {row['number']} is closed: open a new case instead.",
+                       code="incident.closed_link", number=row["number"])  # fmt: skip
     conn.execute("UPDATE incidents SET updated_at = now() WHERE id = %(id)s", {"id": incident_id})
     _event(
         conn,
@@ -554,7 +861,20 @@ def link_report(
 
 
 def linked_reports(*, conn: psycopg.Connection, incident_id: int) -> int:
-    """How many further reports were linked to the case."""
+    """How many further reports were linked to the case.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the incident.
+
+    Returns
+    -------
+    int
+        The number of ``linked_report`` events of the case.
+    """
     row = conn.execute(
         "SELECT count(*) FROM incident_events WHERE incident_id = %(i)s "
         "AND action = 'linked_report'",
@@ -584,7 +904,30 @@ def queue(
     path: str | None = None,
     limit: int = 200,
 ) -> list[dict[str, Any]]:
-    """Open cases, priority first (red, yellow, blue), then least SLA time left; overdue first."""
+    """Open cases, priority first (red, yellow, blue), then least SLA time left; overdue first.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    statuses, priorities, categories : sequence of str or None
+        Keep only cases with one of these values; None or empty keeps all.
+    path : str or None
+        An area's ltree path (``city.district.street...``); keeps cases within that area.
+    limit : int
+        At most this many rows (clamped to 1-1000).
+
+    Returns
+    -------
+    list of dict
+        The incident columns (as :func:`get`) plus ``due`` (the current deadline),
+        ``overdue``, ``category_zh`` and ``category_en``.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown status, priority or area, or too many or malformed categories.
+    """
     _check_filters(statuses, priorities, categories)
     if path is not None and not _LTREE.match(path):
         raise InvalidInput("Unknown area in the filter.")
@@ -628,7 +971,33 @@ def listing(
     after_id: int = 0,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """Cases (closed ones too) by id, for the API: filters, and pages after ``after_id``."""
+    """Cases (closed ones too) by id, for the API: filters, and pages after ``after_id``.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    statuses, priorities, categories : sequence of str or None
+        Keep only cases with one of these values; None or empty keeps all.
+    grid_code : str or None
+        Keep only cases of this grid.
+    since, until : datetime.datetime or None
+        Keep cases reported at or after ``since`` and before ``until``.
+    after_id : int
+        Return cases with a larger id only (the previous page's last id).
+    limit : int
+        At most this many rows (clamped to 1-1000).
+
+    Returns
+    -------
+    list of dict
+        Incident rows as :func:`get` returns them, by ascending id.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown status or priority, or too many or malformed categories.
+    """
     _check_filters(statuses, priorities, categories)
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
@@ -660,7 +1029,31 @@ def remembered(
 ) -> int | None:
     """Claim an Idempotency-Key for a create (waits while a request with the same key is in
     flight). None: this request is the first, create the case and :func:`remember` it; else
-    the case the first request opened."""
+    the case the first request opened.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    token_id : int
+        Id of the API token the request came with; keys are per token.
+    key : str
+        The Idempotency-Key (1-200 characters).
+    request_sha256 : str
+        Hash of the request body, to tell a retry from a different request.
+
+    Returns
+    -------
+    int or None
+        None when this request claimed the key; else the id of the case opened by the first.
+
+    Raises
+    ------
+    InvalidInput
+        The key is empty or longer than 200 characters.
+    Conflict
+        The key was used before with a different request.
+    """
     if not 1 <= len(key) <= 200:
         raise InvalidInput("An Idempotency-Key is 1-200 characters.")
     claimed = conn.execute(
@@ -682,6 +1075,19 @@ def remembered(
 
 
 def remember(*, conn: psycopg.Connection, token_id: int, key: str, incident_id: int) -> None:
+    """Record the case opened under an Idempotency-Key claimed with :func:`remembered`.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    token_id : int
+        Id of the API token.
+    key : str
+        The Idempotency-Key.
+    incident_id : int
+        Id of the case the request opened.
+    """
     conn.execute(
         "UPDATE idempotency_keys SET incident_id = %(i)s WHERE token_id = %(t)s AND key = %(k)s",
         {"i": incident_id, "t": token_id, "k": key},
@@ -697,7 +1103,31 @@ def create_once(
     **fields: Any,
 ) -> tuple[dict[str, Any], bool]:
     """:func:`create` for an API client that may retry: with an Idempotency-Key ``key`` the
-    first request opens the case and every retry gets that case. (case, opened now)."""
+    first request opens the case and every retry gets that case. (case, opened now).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    token_id : int
+        Id of the API token the request came with.
+    key : str or None
+        The Idempotency-Key; None opens a case every time.
+    request_sha256 : str
+        Hash of the request body.
+    **fields
+        The keyword arguments of :func:`create` other than ``conn``.
+
+    Returns
+    -------
+    tuple of (dict, bool)
+        The case (as :func:`get` returns it) and whether this call opened it.
+
+    Raises
+    ------
+    InvalidInput, OutsideJurisdiction, NotFound, Conflict
+        As :func:`create` and :func:`remembered` raise them.
+    """
     if key is not None:
         earlier = remembered(conn=conn, token_id=token_id, key=key, request_sha256=request_sha256)
         if earlier is not None:

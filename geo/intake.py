@@ -52,17 +52,23 @@ class Retry:
 def check(report: Report) -> None:
     """Refuse what no channel may send (the rest is checked by ``incidents.create``).
 
+    Parameters
+    ----------
+    report : Report
+        The report as the channel handed it in.
+
     Raises
     ------
     InvalidInput
         An address, e-mail or media URL that is too long or not of its form.
     """
     if report.address is not None and len(report.address) > 400:
-        raise InvalidInput("The address is longer than 400 characters.")
+        raise InvalidInput("The address is longer than 400 characters.", code="intake.address")
     if report.reporter_email is not None and not _EMAIL.match(report.reporter_email):
-        raise InvalidInput("The e-mail address is not valid.")
+        raise InvalidInput("The e-mail address is not valid.", code="intake.email")
     if report.media_url is not None and not _URL.match(report.media_url):
-        raise InvalidInput("The media URL must be an http(s) address of at most 1000 characters.")
+        raise InvalidInput("The media URL must be an http(s) address of at most 1000 characters.",
+                           code="intake.media_url")  # fmt: skip
 
 
 def open_case(
@@ -100,12 +106,14 @@ def open_case(
     check(report)
     bbox = places.city_bbox(conn=conn)
     if bbox is None:
-        raise InvalidInput("No jurisdiction is loaded yet: nothing can be reported.")
+        raise InvalidInput("No jurisdiction is loaded yet: nothing can be reported.",
+                           code="intake.no_city")  # fmt: skip
     lon, lat = report.lon, report.lat
     if lon is None or lat is None:
         hits = places.locate(conn=conn, text=report.address or "", bbox=bbox, limit=1)
         if not hits:
-            raise InvalidInput(f"No place matches the address {report.address!r}.")
+            raise InvalidInput(f"No place matches the address {report.address!r}.",
+                               code="intake.no_place", address=str(report.address)[:100])
         lon, lat = hits[0].lon, hits[0].lat
     fields: dict[str, Any] = {
         "lon": lon,

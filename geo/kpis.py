@@ -88,7 +88,21 @@ def _closure_rates(g: Any, a: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def compute(f: pd.DataFrame, now: dt.datetime) -> Kpis:
-    """The KPIs of the cases in ``f`` (one row per case, columns ``COLUMNS``) at ``now``."""
+    """The KPIs of the cases in ``f`` (one row per case, columns ``COLUMNS``) at ``now``.
+
+    Parameters
+    ----------
+    f : pandas.DataFrame
+        The cases, as :func:`frame` returns them (times timezone-aware).
+    now : datetime
+        The time the deadlines are judged at (timezone-aware).
+
+    Returns
+    -------
+    Kpis
+        Counts, rates in percent (None without cases), response, arrival and report-back
+        times in seconds (:class:`Times`), overdue cases and mean satisfaction (1-5).
+    """
     ts = pd.Timestamp(now)
     closed, due, on_time = _closure(f, ts)
     times = {}
@@ -119,7 +133,22 @@ def compute(f: pd.DataFrame, now: dt.datetime) -> Kpis:
 
 
 def by(f: pd.DataFrame, key: pd.Series, now: dt.datetime) -> dict[str, Kpis]:
-    """The KPIs per value of ``key`` (aligned with ``f``), e.g. :func:`admin_key`."""
+    """The KPIs per value of ``key`` (aligned with ``f``), e.g. :func:`admin_key`.
+
+    Parameters
+    ----------
+    f : pandas.DataFrame
+        The cases, as :func:`frame` returns them.
+    key : pandas.Series
+        The group of each case (aligned with ``f``); cases with "" are left out.
+    now : datetime
+        The time the deadlines are judged at (timezone-aware).
+
+    Returns
+    -------
+    dict of str to Kpis
+        The KPIs of each group, by key.
+    """
     return {str(k): compute(g, now) for k, g in f.groupby(key, sort=True) if k != ""}
 
 
@@ -127,7 +156,24 @@ def table(f: pd.DataFrame, key: pd.Series, now: dt.datetime) -> pd.DataFrame:
     """The main KPIs per value of ``key`` as one frame, most cases first: the same figures
     as :func:`by` (reported, closed, closure and on-time rates, median response and arrival
     times and their share within the SLA, overdue, satisfaction), computed in one groupby
-    so that 3,000 grids or workers take milliseconds."""
+    so that 3,000 grids or workers take milliseconds.
+
+    Parameters
+    ----------
+    f : pandas.DataFrame
+        The cases, as :func:`frame` returns them.
+    key : pandas.Series
+        The group of each case (aligned with ``f``); cases with "" are left out.
+    now : datetime
+        The time the deadlines are judged at (timezone-aware).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``key``; columns ``reported``, ``closed``, ``closure`` and ``on_time`` (%),
+        ``respond_p50_s``, ``arrive_p50_s`` (seconds), ``respond_within``, ``arrive_within``
+        (%), ``overdue`` and ``satisfaction`` (mean rating, 1-5).
+    """
     ts = pd.Timestamp(now)
     closed, due, on_time = _closure(f, ts)
     parts = {
@@ -163,7 +209,30 @@ def trend(
     f: pd.DataFrame, now: dt.datetime, freq: str = "D", tz: str = "Asia/Shanghai"
 ) -> pd.DataFrame:
     """Per local day (``freq="D"``) or hour (``"h"``) of the report: cases reported and
-    closed, closure rate and on-time closure rate, for the trend chart."""
+    closed, closure rate and on-time closure rate, for the trend chart.
+
+    Parameters
+    ----------
+    f : pandas.DataFrame
+        The cases, as :func:`frame` returns them.
+    now : datetime
+        The time the deadlines are judged at (timezone-aware).
+    freq : str
+        "D" for days, "h" for hours.
+    tz : str
+        The time zone the days and hours are counted in.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``at`` (the start of each local period that has cases); columns
+        ``reported``, ``closed``, ``closure`` and ``on_time`` (%).
+
+    Raises
+    ------
+    InvalidInput
+        ``freq`` is neither "D" nor "h".
+    """
     if freq not in ("D", "h"):
         raise InvalidInput("The trend runs by day or by hour.")
     closed, due, on_time = _closure(f, pd.Timestamp(now))
@@ -179,7 +248,25 @@ GROUPS = ("district", "street", "community", "grid", "worker", "platform", "unit
 def group_key(f: pd.DataFrame, group: str) -> pd.Series:
     """The key of ``group`` (an admin level, or worker / platform / unit / department: the
     first unit sent and its agency) for each case; "" where a case has none, which
-    :func:`by` and :func:`table` leave out."""
+    :func:`by` and :func:`table` leave out.
+
+    Parameters
+    ----------
+    f : pandas.DataFrame
+        The cases, as :func:`frame` returns them.
+    group : str
+        One of ``GROUPS``.
+
+    Returns
+    -------
+    pandas.Series
+        The key of each case, aligned with ``f``.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown group.
+    """
     if group not in GROUPS:
         raise InvalidInput(f"Group by one of {', '.join(GROUPS)}.")
     if group in ("district", "street", "community", "grid"):
@@ -189,7 +276,25 @@ def group_key(f: pd.DataFrame, group: str) -> pd.Series:
 
 def admin_key(f: pd.DataFrame, level: int) -> pd.Series:
     """The admin unit at ``level`` (0 city, 1 district, 2 street, 3 community, 4 grid) of each
-    case, as its path prefix (or its grid code at level 4)."""
+    case, as its path prefix (or its grid code at level 4).
+
+    Parameters
+    ----------
+    f : pandas.DataFrame
+        The cases, with the columns ``path`` (ltree text) and ``grid_code``.
+    level : int
+        The admin level, 0-4.
+
+    Returns
+    -------
+    pandas.Series
+        The key of each case, aligned with ``f``.
+
+    Raises
+    ------
+    InvalidInput
+        A level outside 0-4.
+    """
     if level == 4:
         return f["grid_code"].fillna("")
     if not 0 <= level <= 3:
@@ -208,7 +313,28 @@ def frame(
     end: dt.datetime,
     path: str | None = None,
 ) -> pd.DataFrame:
-    """The cases reported in [start, end), under the admin ``path`` if given."""
+    """The cases reported in [start, end), under the admin ``path`` if given.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    start, end : datetime
+        The time window [start, end), timezone-aware.
+    path : str or None
+        An ltree path of the admin tree; None: every case the transaction may see.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per case: the ``COLUMNS`` (times as UTC timestamps, ``overdue`` a flag) plus
+        ``worker``, ``platform``, ``unit`` and ``department`` (the first unit sent).
+
+    Raises
+    ------
+    InvalidInput
+        A window without a time zone or not running forwards.
+    """
     if start.tzinfo is None or end.tzinfo is None or not start < end:
         raise InvalidInput("The time window needs a time zone and must run forwards.")
     # Times travel as epoch seconds: building a frame from 50,000 rows of timezone-aware
@@ -247,7 +373,23 @@ WEIGHTS = {"closure": 30.0, "on_time": 30.0, "satisfaction": 20.0, "reports": 20
 
 def parse_weights(text: str) -> dict[str, float]:
     """``closure=30,on_time=30,satisfaction=20,reports=20`` (any subset; they need not sum
-    to 100: the score is the weighted mean)."""
+    to 100: the score is the weighted mean).
+
+    Parameters
+    ----------
+    text : str
+        Comma-separated ``term=weight`` pairs, terms of ``WEIGHTS``.
+
+    Returns
+    -------
+    dict of str to float
+        The weight of each term given.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown term, a weight that is not a number in 0-1000, or no positive weight.
+    """
     out: dict[str, float] = {}
     for part in (p.strip() for p in text.split(",") if p.strip()):
         key, _, value = part.partition("=")
@@ -272,7 +414,30 @@ def assessment(
     first, with their rank: the weighted mean of closure rate, on-time closure rate,
     satisfaction (1-5 scaled to 0-100) and, for workers, reports filed (cases their grid
     worker reported, as a percentile among the workers). A term without data is left out
-    of that one's mean."""
+    of that one's mean.
+
+    Parameters
+    ----------
+    f : pandas.DataFrame
+        The cases, as :func:`frame` returns them.
+    who : str
+        "worker" or "platform".
+    now : datetime
+        The time the deadlines are judged at (timezone-aware).
+    weights : dict of str to float
+        The weight of each term (see :func:`parse_weights`); terms left out do not count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per worker or platform: ``who``'s column, ``cases``, ``closure``, ``on_time``,
+        ``satisfaction`` (0-100), ``filed``, ``reports`` (percentile), ``score`` and ``rank``.
+
+    Raises
+    ------
+    InvalidInput
+        ``who`` is neither "worker" nor "platform".
+    """
     if who not in ("worker", "platform"):
         raise InvalidInput("Assess workers or platforms.")
     g = f[f[who].notna()]

@@ -37,14 +37,39 @@ class UnitRow:
 
 
 def clock(*, conn: psycopg.Connection) -> dt.datetime:
-    """The database's wall clock: take it before a read and use it as the next watermark."""
+    """The database's wall clock: take it before a read and use it as the next watermark.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+
+    Returns
+    -------
+    datetime.datetime
+        ``clock_timestamp()`` (time zone aware).
+    """
     row = conn.execute("SELECT clock_timestamp()").fetchone()
     assert row is not None
     return row[0]
 
 
 def units_changed(*, conn: psycopg.Connection, since: dt.datetime | None) -> list[UnitRow]:
-    """Units with a position changed at or after ``since - OVERLAP`` (all when None)."""
+    """Units with a position changed at or after ``since - OVERLAP`` (all when None).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    since : datetime.datetime or None
+        The reader's watermark (from :func:`clock`); None reads every positioned unit.
+
+    Returns
+    -------
+    list of UnitRow
+        Id, call sign, type, agency, status, WGS-84 lon/lat and fix time (epoch seconds),
+        by id.
+    """
     rows = conn.execute(
         "SELECT id, call_sign, type, agency, status, ST_X(geom), ST_Y(geom), "
         "extract(epoch FROM position_time)::bigint FROM units "
@@ -63,7 +88,23 @@ def incidents_changed(
 ) -> list[dict[str, Any]]:
     """Incident features (as on the map) changed at or after ``since - OVERLAP`` or named in
     ``ids``; closed ones are included so the reader can take them off the map.
-    ``since=None`` reads every open incident."""
+    ``since=None`` reads every open incident.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    since : datetime.datetime or None
+        The reader's watermark (from :func:`clock`); None reads every open incident.
+    ids : sequence of int
+        Incidents to include whatever their change time (ignored when ``since`` is None).
+
+    Returns
+    -------
+    list of dict
+        Map features by id: ``id``, ``number``, ``category``, ``priority``, ``status``,
+        ``overdue``, ``v`` (change time, epoch seconds), ``geometry`` (GeoJSON dict) and so on.
+    """
     where = sql.SQL(
         " WHERE i.status <> 'closed'"
         if since is None
@@ -92,7 +133,21 @@ class Event:
 
 
 def latest_events(*, conn: psycopg.Connection, limit: int = 20) -> list[Event]:
-    """The newest case events (the big screen's ticker), newest first."""
+    """The newest case events (the big screen's ticker), newest first.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    limit : int
+        At most this many events.
+
+    Returns
+    -------
+    list of Event
+        Event id, time (HH:MM:SS, Asia/Shanghai), case number, category names, priority,
+        action, and the status it led to (None when the status did not change).
+    """
     rows = conn.execute(
         "SELECT e.id, to_char(e.at AT TIME ZONE 'Asia/Shanghai', 'HH24:MI:SS'), i.number, "
         "c.name_zh, c.name_en, i.priority, e.action, e.after->>'status' "
@@ -114,7 +169,19 @@ class Today:
 
 
 def today(*, conn: psycopg.Connection) -> Today:
-    """The big screen's counters."""
+    """The big screen's counters.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+
+    Returns
+    -------
+    Today
+        Cases reported and closed today (Asia/Shanghai day), the share of today's reports
+        closed, open and overdue cases now, and available units by type.
+    """
     row = conn.execute(
         sql.SQL(
             "WITH d AS (SELECT date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') "

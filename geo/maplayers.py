@@ -70,6 +70,19 @@ LAYER_NAMES = tuple(_LAYER_SQL)
 def layer_rows(*, conn: psycopg.Connection, name: str) -> list[dict[str, Any]]:
     """Rows of one map layer; ``geometry`` is a GeoJSON geometry (dict).
 
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    name : str
+        Layer name, one of ``LAYER_NAMES``.
+
+    Returns
+    -------
+    list of dict
+        One row per feature: ``geometry`` (GeoJSON dict, lon/lat, 6 decimals) and the layer's
+        properties (for example ``id``, ``code``, ``name``, ``status``).
+
     Raises
     ------
     NotFound
@@ -86,6 +99,17 @@ def layer_rows(*, conn: psycopg.Connection, name: str) -> list[dict[str, Any]]:
 
 
 def layer_versions(*, conn: psycopg.Connection) -> list[int] | None:
-    """The version of every map layer (bumped when a layer's rows change), by layer name."""
+    """The version of every map layer (bumped when a layer's rows change), by layer name.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+
+    Returns
+    -------
+    list of int or None
+        The versions ordered by layer name, or None when no versions are recorded.
+    """
     row = conn.execute("SELECT array_agg(version ORDER BY name) FROM layer_versions").fetchone()
     return list(row[0]) if row and row[0] is not None else None

@@ -111,6 +111,23 @@ COLLECTIONS: dict[str, Collection] = {
 
 
 def collection(name: str) -> Collection:
+    """The collection called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``COLLECTIONS``.
+
+    Returns
+    -------
+    Collection
+        Its definition.
+
+    Raises
+    ------
+    NotFound
+        No collection of that name.
+    """
     c = COLLECTIONS.get(name)
     if c is None:
         raise NotFound(f"No collection named {name!r}.")
@@ -119,7 +136,23 @@ def collection(name: str) -> Collection:
 
 # ---------------------------------------------------------------------- parameters
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """``minlon,minlat,maxlon,maxlat`` (CRS84); None when absent."""
+    """``minlon,minlat,maxlon,maxlat`` (CRS84); None when absent.
+
+    Parameters
+    ----------
+    text : str or None
+        The ``bbox`` query parameter.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(minlon, minlat, maxlon, maxlat)`` in degrees.
+
+    Raises
+    ------
+    InvalidInput
+        Not four finite numbers, out of range, or crossing the antimeridian.
+    """
     if text is None:
         return None
     parts = text.split(",")
@@ -151,7 +184,23 @@ def _instant(text: str) -> dt.datetime | None:
 
 
 def parse_datetime(text: str | None) -> tuple[dt.datetime | None, dt.datetime | None] | None:
-    """An instant or an interval ``start/end`` (either end open as ``..``); None: absent."""
+    """An instant or an interval ``start/end`` (either end open as ``..``); None: absent.
+
+    Parameters
+    ----------
+    text : str or None
+        The ``datetime`` query parameter (RFC 3339, with a time zone).
+
+    Returns
+    -------
+    tuple of datetime or None
+        ``(start, end)``, an open end None; an instant as ``(t, t)``.
+
+    Raises
+    ------
+    InvalidInput
+        Not RFC 3339, no time zone, both ends open, or an interval ending before it starts.
+    """
     if text is None:
         return None
     if "/" in text:
@@ -223,7 +272,36 @@ def items(
     bbox: tuple[float, float, float, float] | None = None,
     when: tuple[dt.datetime | None, dt.datetime | None] | None = None,
 ) -> Page:
-    """One page of a collection's features, ordered by id, and how many match in all."""
+    """One page of a collection's features, ordered by id, and how many match in all.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    name : str
+        The collection's id.
+    limit : int
+        Most features on the page (1-``MAX_LIMIT``).
+    offset : int
+        Features skipped before the page (0 or more).
+    bbox : tuple of float, optional
+        ``(minlon, minlat, maxlon, maxlat)`` in degrees: features whose box intersects it.
+    when : tuple of datetime or None, optional
+        ``(start, end)`` from :func:`parse_datetime`, inclusive, on the temporal column.
+
+    Returns
+    -------
+    Page
+        The GeoJSON features (id, geometry with 6 decimals, properties) and the number
+        matched.
+
+    Raises
+    ------
+    NotFound
+        No such collection.
+    InvalidInput
+        A limit or offset out of range, or a time filter on a collection without time.
+    """
     c = collection(name)
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be 1..{MAX_LIMIT}.")
@@ -245,7 +323,27 @@ def items(
 
 
 def item(*, conn: psycopg.Connection, name: str, fid: str) -> dict[str, Any]:
-    """One feature by id."""
+    """One feature by id.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    name : str
+        The collection's id.
+    fid : str
+        The feature's id, as in the URL.
+
+    Returns
+    -------
+    dict
+        A GeoJSON Feature: ``type``, ``id``, ``geometry`` and ``properties``.
+
+    Raises
+    ------
+    NotFound
+        No such collection or feature.
+    """
     c = collection(name)
     try:
         key: int | str = c.id_type(fid)
@@ -264,7 +362,25 @@ def item(*, conn: psycopg.Connection, name: str, fid: str) -> dict[str, Any]:
 
 
 def extent(*, conn: psycopg.Connection, name: str) -> list[float] | None:
-    """The collection's bounding box (CRS84), None when it is empty."""
+    """The collection's bounding box (CRS84), None when it is empty.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    name : str
+        The collection's id.
+
+    Returns
+    -------
+    list of float or None
+        ``[minlon, minlat, maxlon, maxlat]`` in degrees, 6 decimals.
+
+    Raises
+    ------
+    NotFound
+        No such collection.
+    """
     c = collection(name)
     row = conn.execute(
         sql.SQL(

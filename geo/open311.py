@@ -30,7 +30,21 @@ _LABELS = {
 
 
 def services(*, conn: psycopg.Connection, lang: str = "zh-CN") -> list[dict[str, Any]]:
-    """GET services: one service per incident category."""
+    """GET services: one service per incident category.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    lang : str
+        The language of the service names: "en..." for English, else Chinese.
+
+    Returns
+    -------
+    list of dict
+        GeoReport v2 services by domain and code: ``service_code``, ``service_name``,
+        ``description`` (English), ``metadata``, ``type``, ``keywords`` and ``group``.
+    """
     name = "name_en" if lang.startswith("en") else "name_zh"
     rows = conn.execute(
         sql.SQL(
@@ -56,7 +70,26 @@ def _values(kind: str, keys: tuple[str, ...]) -> list[dict[str, str]]:
 
 
 def definition(*, conn: psycopg.Connection, service_code: str) -> dict[str, Any]:
-    """GET services/{code}: the attributes a request of this service may carry."""
+    """GET services/{code}: the attributes a request of this service may carry.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    service_code : str
+        The incident category's code.
+
+    Returns
+    -------
+    dict
+        ``service_code`` and ``attributes``: the optional lists priority, class, source and
+        datum, each with its allowed values.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown service code.
+    """
     row = conn.execute(
         "SELECT default_class FROM categories WHERE code = %(c)s", {"c": service_code}
     ).fetchone()
@@ -144,7 +177,26 @@ KNOWN = {
 
 
 def parse_request(params: dict[str, list[str]]) -> NewRequest:
-    """Check a POST requests body (form fields, each a list of values)."""
+    """Check a POST requests body (form fields, each a list of values).
+
+    Parameters
+    ----------
+    params : dict of str to list of str
+        The form fields of ``KNOWN`` and ``attribute[priority|class|source|datum]``; each
+        may be given once.
+
+    Returns
+    -------
+    NewRequest
+        The checked request: lon/lat in degrees (in ``datum``, None with an address only),
+        and the defaults for attributes not given.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown or repeated fields, no service code, no location, a bad number or attribute
+        value, or a text that is too long.
+    """
     attrs = {"attribute[priority]", "attribute[class]", "attribute[source]", "attribute[datum]"}
     unknown = sorted(set(params) - KNOWN - attrs)
     if unknown:
@@ -200,7 +252,23 @@ _REQUESTS = """
 
 
 def as_request(row: dict[str, Any], *, lang: str, base_url: str) -> dict[str, Any]:
-    """One incident as a GeoReport v2 service request (no reporter details)."""
+    """One incident as a GeoReport v2 service request (no reporter details).
+
+    Parameters
+    ----------
+    row : dict
+        A row of :func:`requests`.
+    lang : str
+        The language of the service name: "en..." for English, else Chinese.
+    base_url : str
+        The console's public URL, for the resolution photo's ``media_url``.
+
+    Returns
+    -------
+    dict
+        The service request: ``service_request_id`` (the case number), ``status`` (open or
+        closed), times as ISO 8601, ``lat`` and ``long`` (6 decimals), the grid as address.
+    """
     notes = row["resolution_note"] or row["status"].replace("_", " ")
     photo = row["resolution_photo"]
     return {
@@ -235,7 +303,35 @@ def requests(
     now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """GET requests: by ids (any age), or by filters within a window (default the last 90
-    days), newest first, at most MAX_REQUESTS."""
+    days), newest first, at most MAX_REQUESTS.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    numbers : list of str or None
+        Case numbers (``service_request_id``).
+    service_codes : list of str or None
+        Incident categories.
+    start, end : datetime or None
+        Reported within [start, end] (timezone-aware); without numbers, start defaults to
+        90 days before ``end`` (or ``now``).
+    statuses : list of str or None
+        "open" and/or "closed".
+    now : datetime or None
+        The current time for the default window; None: now (UTC).
+
+    Returns
+    -------
+    list of dict
+        Incident rows for :func:`as_request`: ``number``, ``status``, ``category``, names,
+        ``description``, notes, times, ``lon``, ``lat``, ``grid_name`` and ``grid_code``.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown status, or start after end.
+    """
     for s in statuses or []:
         if s not in ("open", "closed"):
             raise InvalidInput("status is open or closed.")

@@ -26,7 +26,18 @@ _DATA_URL = re.compile(r"^data:([a-z0-9.+/-]{0,100})((?:;[a-z0-9=.+-]{1,100}){0,
 
 def sniff(data: bytes) -> str | None:
     """The image type of ``data`` from its magic bytes: ``image/jpeg``, ``image/png``,
-    ``image/webp``, or None for anything else."""
+    ``image/webp``, or None for anything else.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes (only the first 12 are looked at).
+
+    Returns
+    -------
+    str or None
+        The content type, or None when it is not a JPEG, PNG or WebP file.
+    """
     if data[:3] == b"\xff\xd8\xff":
         return "image/jpeg"
     if data[:8] == b"\x89PNG\r\n\x1a\n":
@@ -56,6 +67,18 @@ def decode_data_url(s: str, max_bytes: int) -> bytes:
 
     The size is checked from the payload's length before it is decoded; the declared media
     type is ignored (:func:`save` reads the type from the bytes).
+
+    Parameters
+    ----------
+    s : str
+        The data URL.
+    max_bytes : int
+        Largest decoded size accepted, in bytes.
+
+    Returns
+    -------
+    bytes
+        The decoded payload.
 
     Raises
     ------
@@ -93,7 +116,12 @@ def save(*, conn: psycopg.Connection, incident_id: int, data: bytes, max_bytes: 
     data
         The file's bytes: JPEG, PNG or WebP.
     max_bytes
-        Largest size accepted.
+        Largest size accepted, in bytes.
+
+    Returns
+    -------
+    int
+        The new photo's id.
 
     Raises
     ------
@@ -150,6 +178,18 @@ def save(*, conn: psycopg.Connection, incident_id: int, data: bytes, max_bytes: 
 def load(*, conn: psycopg.Connection, photo_id: int) -> tuple[str, bytes]:
     """A stored photo as ``(content_type, bytes)``.
 
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    photo_id : int
+        Id of the photo.
+
+    Returns
+    -------
+    tuple of (str, bytes)
+        The content type (``image/jpeg``, ``image/png`` or ``image/webp``) and the file.
+
     Raises
     ------
     NotFound
@@ -164,7 +204,20 @@ def load(*, conn: psycopg.Connection, photo_id: int) -> tuple[str, bytes]:
 
 
 def photo_ids(*, conn: psycopg.Connection, incident_id: int) -> list[int]:
-    """Ids of the photos of a case, oldest first."""
+    """Ids of the photos of a case, oldest first.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the incident.
+
+    Returns
+    -------
+    list of int
+        Photo ids by upload time.
+    """
     return [
         int(r[0])
         for r in conn.execute(

@@ -51,7 +51,18 @@ class Place:
 
 def parse_pair(text: str) -> tuple[float, float] | None:
     """The two numbers of ``"113.13, 27.83"`` (also space, ``、`` or ``，`` separated), in the
-    order given; None when the text is not exactly two numbers."""
+    order given; None when the text is not exactly two numbers.
+
+    Parameters
+    ----------
+    text : str
+        What the operator typed.
+
+    Returns
+    -------
+    tuple of (float, float) or None
+        The numbers as given (not yet read as lon/lat).
+    """
     m = _PAIR.match(text.strip())
     if m is None:
         return None
@@ -64,6 +75,18 @@ def read_coordinates(a: float, b: float, bbox: BBox | None) -> Place:
     ``(a, b)`` as (lon, lat) inside ``bbox`` wins; otherwise ``(b, a)`` when that reading is
     inside (the label says it was read as latitude, longitude). Otherwise the verdict of
     :func:`geo.coords.check_lonlat` is raised: out of range, or outside the jurisdiction.
+
+    Parameters
+    ----------
+    a, b : float
+        The two numbers typed, in that order (degrees).
+    bbox : BBox or None
+        The jurisdiction ``(minlon, minlat, maxlon, maxlat)``; None: any valid lon/lat.
+
+    Returns
+    -------
+    Place
+        A point with its lon/lat and a label.
 
     Raises
     ------
@@ -83,7 +106,20 @@ def read_coordinates(a: float, b: float, bbox: BBox | None) -> Place:
 
 
 def admin_codes(*, conn: psycopg.Connection, level: str) -> list[str]:
-    """Codes of the admin units of ``level`` (city, district, street, community), sorted."""
+    """Codes of the admin units of ``level`` (city, district, street, community), sorted.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    level : str
+        The admin level.
+
+    Returns
+    -------
+    list of str
+        The codes; empty for an unknown level.
+    """
     rows = conn.execute(
         "SELECT code FROM admin_units WHERE level = %(l)s ORDER BY code", {"l": level}
     ).fetchall()
@@ -92,7 +128,18 @@ def admin_codes(*, conn: psycopg.Connection, level: str) -> list[str]:
 
 def city_bbox(*, conn: psycopg.Connection) -> BBox | None:
     """The jurisdiction's extent: the city's admin area, else all current grids; None if
-    the database holds neither."""
+    the database holds neither.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+
+    Returns
+    -------
+    BBox or None
+        ``(minlon, minlat, maxlon, maxlat)`` in degrees.
+    """
     row = conn.execute(
         "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT coalesce("
         " (SELECT ST_Extent(geom) FROM admin_units WHERE level = 'city'),"
@@ -190,7 +237,21 @@ def locate(
 
 def city_bounds(*, conn: psycopg.Connection, within: str | None = None) -> list[list[float]] | None:
     """[[south, west], [north, east]] of the city (or of the grids under the ltree path
-    ``within``), or None when nothing is loaded."""
+    ``within``), or None when nothing is loaded.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    within : str or None
+        An ltree path of the admin tree; None: every current grid.
+
+    Returns
+    -------
+    list of list of float or None
+        The extent of the current grids as ``[[minlat, minlon], [maxlat, maxlon]]`` (Leaflet
+        order: latitude first).
+    """
     row = conn.execute(
         "SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e) FROM (SELECT ST_Extent(geom) AS e "
         "FROM grids WHERE valid_to IS NULL AND (%(w)s::ltree IS NULL OR path <@ %(w)s::ltree)) x",
@@ -212,7 +273,20 @@ def areas(
     *, conn: psycopg.Connection, levels: tuple[str, ...] = ("district", "street")
 ) -> list[Area]:
     """Admin units of ``levels`` (by default districts and streets, for the area filter),
-    in tree order."""
+    in tree order.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    levels : tuple of str
+        The admin levels wanted.
+
+    Returns
+    -------
+    list of Area
+        Each with its ltree path, name and level, by path.
+    """
     with conn.cursor(row_factory=class_row(Area)) as cur:
         return cur.execute(
             "SELECT path::text AS path, name, level FROM admin_units "
@@ -222,7 +296,18 @@ def areas(
 
 
 def display_names(*, conn: psycopg.Connection) -> dict[str, str]:
-    """Names of the admin units and platforms, by code (for tables and reports)."""
+    """Names of the admin units and platforms, by code (for tables and reports).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+
+    Returns
+    -------
+    dict of str to str
+        The name of each admin unit and platform code.
+    """
     rows = conn.execute(
         "SELECT code, name FROM admin_units UNION ALL SELECT code, name FROM platforms"
     ).fetchall()

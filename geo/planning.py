@@ -80,6 +80,13 @@ class Preview:
 
     @property
     def ok(self) -> bool:
+        """Whether the edit may be saved: it has no problems.
+
+        Returns
+        -------
+        bool
+            True when ``problems`` is empty.
+        """
         return not self.problems
 
 
@@ -135,7 +142,27 @@ def _version(conn: psycopg.Connection, code: str, version: int) -> dict[str, Any
 
 
 def new_codes(conn: psycopg.Connection, community: str, n: int) -> list[str]:
-    """``n`` unused grid codes in ``community`` (its code + 3 digits, never reused)."""
+    """``n`` unused grid codes in ``community`` (its code + 3 digits, never reused).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    community : str
+        The community's 12-digit code.
+    n : int
+        How many codes are needed.
+
+    Returns
+    -------
+    list of str
+        The ``n`` lowest codes no grid version has ever had.
+
+    Raises
+    ------
+    InvalidInput
+        The community has fewer than ``n`` free codes left.
+    """
     used = {
         r[0]
         for r in conn.execute(
@@ -169,7 +196,35 @@ def _points(conn: psycopg.Connection, codes: Sequence[str], open_only: bool) -> 
 def preview(
     *, conn: psycopg.Connection, edit: Edit, rules: b.Rules = b.RULES, lock: bool = False
 ) -> Preview:
-    """The proposal of ``edit`` against the current grids, its problems and its impact."""
+    """The proposal of ``edit`` against the current grids, its problems and its impact.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    edit : Edit
+        The planner's action.
+    rules : Rules
+        The topology rules (snap distance, minimum area and width, households target).
+    lock : bool
+        Whether to lock the affected and neighbouring grid rows (FOR UPDATE), as :func:`save`
+        does.
+
+    Returns
+    -------
+    Preview
+        The proposal, its problems (empty: it may be saved), its impact, the ``base`` versions
+        and the geometries and rows it was computed from.
+
+    Raises
+    ------
+    NotFound
+        A named grid is not current, a version to restore does not exist, or no such community.
+    InvalidInput
+        Restoring the current version, nothing to change, or no free grid codes.
+    InvalidGeometry
+        The shape or cut cannot make a proposal (not a polygon, a line that does not cut, ...).
+    """
     tol = rules.snap_m / 100_000  # degrees, a little over the snap distance
     named = [c for c in (edit.code, *edit.codes) if c]
     current = _rows(conn, "code = ANY(%(c)s)", {"c": named}, lock)
@@ -305,6 +360,36 @@ def save(
 
     ``base``: the versions the planner previewed against; if any affected grid has another
     version now (someone saved first) the save is refused, as is any edit with a problem.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    edit : Edit
+        The planner's action.
+    reason : str
+        Why the boundary changes (1-500 characters), recorded with the change.
+    base : mapping of str to int
+        The version of each affected grid at preview time (``Preview.base``).
+    rules : Rules
+        The topology rules.
+
+    Returns
+    -------
+    Saved
+        The change's id, the codes of the grids it wrote or retired, and how many open
+        incidents moved to another grid.
+
+    Raises
+    ------
+    InvalidInput
+        No reason or one that is too long (and as :func:`preview`).
+    Conflict
+        An affected grid changed since the preview.
+    InvalidGeometry
+        The edit has problems (the first three are named).
+    NotFound
+        As :func:`preview`.
     """
     reason = (reason or "").strip()
     if not 1 <= len(reason) <= 500:
@@ -479,7 +564,29 @@ def history(
     community: str | None = None,
     limit: int = 50,
 ) -> list[Change]:
-    """Boundary changes touching a grid or a community, newest first."""
+    """Boundary changes touching a grid or a community, newest first.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    code : str or None
+        A grid's code.
+    community : str or None
+        A community's code; with ``code``, changes touching both.
+    limit : int
+        Most changes returned (clamped to 1-500).
+
+    Returns
+    -------
+    list of Change
+        Each with id, time, author, reason, kind, the grid codes and the incidents re-homed.
+
+    Raises
+    ------
+    InvalidInput
+        Neither a grid nor a community given.
+    """
     if not code and not community:
         raise InvalidInput("Give a grid or a community.")
     rows = conn.execute(
@@ -533,7 +640,26 @@ def community_of(*, conn: psycopg.Connection, code: str, current: bool = True) -
 
 
 def versions(*, conn: psycopg.Connection, code: str) -> list[Version]:
-    """Every version of grid ``code``, newest first, with the change that made it."""
+    """Every version of grid ``code``, newest first, with the change that made it.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    code : str
+        The grid's code.
+
+    Returns
+    -------
+    list of Version
+        Each with its validity period, households, area (m², geodesic), and the id, author and
+        reason of its change (None for the first load).
+
+    Raises
+    ------
+    NotFound
+        The grid never existed.
+    """
     rows = conn.execute(
         "SELECT g.code, g.version, g.valid_from, g.valid_to, g.households, "
         "ST_Area(g.geom::geography), g.change_id, c.author, c.reason "
@@ -547,7 +673,26 @@ def versions(*, conn: psycopg.Connection, code: str) -> list[Version]:
 
 
 def edit_from_json(data: Any) -> Edit:
-    """An :class:`Edit` from its JSON form (untrusted: every field is checked)."""
+    """An :class:`Edit` from its JSON form (untrusted: every field is checked).
+
+    Parameters
+    ----------
+    data : Any
+        The decoded JSON object: ``kind``, ``code``, ``codes``, ``geometry`` (GeoJSON, lon/lat),
+        ``follow``, ``version``, ``community``, ``name`` and ``grid_type``.
+
+    Returns
+    -------
+    Edit
+        The edit (at most 20 codes; a name cut to 100 characters).
+
+    Raises
+    ------
+    InvalidInput
+        Not an object, bad codes or version, or an edit that is incomplete.
+    InvalidGeometry
+        The geometry is not GeoJSON, has over 20 000 or non-finite points, or is invalid.
+    """
     if not isinstance(data, dict):
         raise InvalidInput("The edit is not an object.")
     geom = None
@@ -583,7 +728,18 @@ def edit_from_json(data: Any) -> Edit:
 
 
 def edit_to_json(edit: Edit) -> dict[str, Any]:
-    """The JSON form of ``edit`` (see :func:`edit_from_json`)."""
+    """The JSON form of ``edit`` (see :func:`edit_from_json`).
+
+    Parameters
+    ----------
+    edit : Edit
+        The edit.
+
+    Returns
+    -------
+    dict
+        Its fields, with ``geometry`` as GeoJSON when it has a shape.
+    """
     out: dict[str, Any] = {
         "kind": edit.kind,
         "code": edit.code,
@@ -600,7 +756,25 @@ def edit_to_json(edit: Edit) -> dict[str, Any]:
 
 
 def community_at(*, conn: psycopg.Connection, geom: b.Geom) -> str:
-    """The community holding most of ``geom`` (where a new grid is drawn)."""
+    """The community holding most of ``geom`` (where a new grid is drawn).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    geom : shapely geometry
+        The drawn shape in EPSG:4326.
+
+    Returns
+    -------
+    str
+        The community's code.
+
+    Raises
+    ------
+    InvalidGeometry
+        The shape touches no community.
+    """
     row = conn.execute(
         "SELECT code FROM admin_units WHERE level = 'community' "
         "AND ST_Intersects(geom, ST_GeomFromWKB(%(g)s, 4326)) "
@@ -613,7 +787,25 @@ def community_at(*, conn: psycopg.Connection, geom: b.Geom) -> str:
 
 
 def grid_shape(*, conn: psycopg.Connection, code: str) -> b.Geom:
-    """The current polygon of grid ``code``."""
+    """The current polygon of grid ``code``.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    code : str
+        The grid's code.
+
+    Returns
+    -------
+    shapely.MultiPolygon
+        Its geometry in EPSG:4326.
+
+    Raises
+    ------
+    NotFound
+        No current grid of that code.
+    """
     row = conn.execute(
         "SELECT ST_AsBinary(geom) FROM grids WHERE code = %(c)s AND valid_to IS NULL", {"c": code}
     ).fetchone()
@@ -642,7 +834,25 @@ def suggestions(
     limit: int = 20,
 ) -> list[Suggestion]:
     """Grids whose households exceed the target, or whose last year's incidents exceed twice
-    the city's median per grid, most overloaded first, each with a balanced cut."""
+    the city's median per grid, most overloaded first, each with a balanced cut.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    community : str or None
+        Only the grids of this community; None: the whole city.
+    rules : Rules
+        ``households_target``: the households one grid worker serves.
+    limit : int
+        Most suggestions returned (clamped to 1-200).
+
+    Returns
+    -------
+    list of Suggestion
+        Code, name, households, last year's incidents, overload and the cut
+        (:func:`geo.boundaries.balanced_cut`).
+    """
     rows = conn.execute(
         """WITH load AS (
                SELECT g.code, g.name, g.households, g.geom,

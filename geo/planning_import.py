@@ -52,7 +52,33 @@ def import_preview(
     """Check a new boundary set (rows of ``IMPORT_FIELDS`` plus ``geom``) for the communities
     it names: every current grid of those communities missing from it is removed; each grid
     gets the same checks as an edit (valid, inside its community, no overlaps with each
-    other or with the grids around, no gaps where there were grids)."""
+    other or with the grids around, no gaps where there were grids).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    grids : sequence of mapping
+        1-5,000 rows with the keys of ``IMPORT_FIELDS`` and ``geom`` (a shapely polygon in
+        EPSG:4326); a field left None keeps the current grid's value.
+    rules : Rules
+        The topology rules (snap distance, minimum area and width, households target).
+    lock : bool
+        Whether to lock the grid rows read (FOR UPDATE), as :func:`save_import` does.
+
+    Returns
+    -------
+    ImportDiff
+        The preview (proposal, problems, impact, base versions) and the codes added, removed,
+        changed and unchanged.
+
+    Raises
+    ------
+    InvalidInput
+        No or too many grids, a bad or repeated code, bad attributes, or an unknown community.
+    InvalidGeometry
+        A grid without a polygon.
+    """
     if not grids or len(grids) > 5_000:
         raise InvalidInput("The file must hold 1 to 5,000 grids.")
     incoming: dict[str, dict[str, Any]] = {}
@@ -180,7 +206,36 @@ def save_import(
 ) -> Saved:
     """Apply a previewed boundary set in the caller's transaction (checked again, locked,
     refused if any grid changed since ``base`` or anything is wrong). Unchanged grids keep
-    their version."""
+    their version.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    grids : sequence of mapping
+        The boundary set, as for :func:`import_preview`.
+    reason : str
+        Why the boundaries change (1-500 characters), recorded with the change.
+    base : mapping of str to int
+        The version of each current grid of those communities at preview time.
+    rules : Rules
+        The topology rules.
+
+    Returns
+    -------
+    Saved
+        The change's id, the codes written or retired, and how many open incidents moved grid.
+
+    Raises
+    ------
+    InvalidInput
+        A missing or too long reason, a file that changes nothing (and as
+        :func:`import_preview`).
+    Conflict
+        Grids of these communities changed since the preview.
+    InvalidGeometry
+        The set has problems (the first three are named).
+    """
     reason = (reason or "").strip()
     if not 1 <= len(reason) <= 500:
         raise InvalidInput("Say why the boundaries change (1-500 characters).")

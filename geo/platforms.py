@@ -24,6 +24,18 @@ class Site:
 
 
 def current(*, conn: psycopg.Connection) -> list[Site]:
+    """The platforms as they are now.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection to read the ``platforms`` table.
+
+    Returns
+    -------
+    list of Site
+        Every platform in id order, with its code, name and WGS-84 lon/lat.
+    """
     return [
         Site(r[0], r[1], r[2], r[3])
         for r in conn.execute(
@@ -35,7 +47,29 @@ def current(*, conn: psycopg.Connection) -> list[Site]:
 def apply(*, conn: psycopg.Connection, sites: Sequence[Site]) -> dict[str, int]:
     """Make the platforms table what ``sites`` says, in the caller's transaction: moved
     ones get their new place, new ones are added, missing ones removed (refused while units
-    still belong to them). Every change goes to the audit log."""
+    still belong to them). Every change goes to the audit log.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the caller's transaction.
+    sites : sequence of Site
+        The wanted platforms, at most 500: existing codes are kept or moved, code None adds.
+
+    Returns
+    -------
+    dict of str to int
+        Counts under ``'moved'``, ``'added'`` and ``'removed'``.
+
+    Raises
+    ------
+    InvalidInput
+        Over 500 sites, an unknown code, or unusable coordinates.
+    OutsideJurisdiction
+        A site lies outside the city, or its lon/lat look swapped.
+    Conflict
+        A platform to remove still has units.
+    """
     if len(sites) > 500:
         raise InvalidInput("At most 500 platforms.")
     region = conn.execute(

@@ -30,7 +30,23 @@ class Window:
 
 
 def window(start: dt.datetime, end: dt.datetime) -> Window:
-    """Check a window; the thinning step follows its length (at least 5 s)."""
+    """Check a window; the thinning step follows its length (at least 5 s).
+
+    Parameters
+    ----------
+    start, end : datetime.datetime
+        The window ``[start, end)``, time zone aware.
+
+    Returns
+    -------
+    Window
+        The window and its thinning step in seconds (``SAMPLES`` fixes per unit at most).
+
+    Raises
+    ------
+    InvalidInput
+        A time without a time zone, ``end`` not after ``start``, or longer than ``MAX_WINDOW``.
+    """
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("The replay window needs times with a time zone.")
     if end <= start:
@@ -42,7 +58,24 @@ def window(start: dt.datetime, end: dt.datetime) -> Window:
 
 
 def load(*, conn: psycopg.Connection, w: Window) -> dict[str, Any]:
-    """The tracks of window ``w``; times are seconds from its start."""
+    """The tracks of window ``w``; times are seconds from its start.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    w : Window
+        The window, from :func:`window`.
+
+    Returns
+    -------
+    dict
+        ``start`` (ISO time), ``span`` and ``step`` (seconds), ``steps`` (the case step
+        names), ``units`` (per located unit: ``id``, ``cs``, ``type``, track ``t``/``x``/``y``
+        as seconds and WGS-84 lon/lat, and ``st``, ``[t, status]`` changes) and ``incidents``
+        (per case open in the window: ``id``, ``number``, category names, ``priority``,
+        ``x``/``y`` and ``t``, the times of its steps or None).
+    """
     args = {"t0": w.start, "t1": w.end, "step": w.step_s}
     units: dict[int, dict[str, Any]] = {}
     for uid, cs, kind, status in conn.execute(

@@ -22,7 +22,25 @@ PERIODS = ("day", "week", "month")
 
 
 def period_window(period: str, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """The last whole day / ISO week / month before ``at`` (local time), as UTC-aware."""
+    """The last whole day / ISO week / month before ``at``, as timezone-aware local times.
+
+    Parameters
+    ----------
+    period : str
+        One of ``PERIODS``: "day", "week" (Monday to Monday) or "month" (calendar month).
+    at : datetime
+        The time of the report (timezone-aware); the periods run in Asia/Shanghai time.
+
+    Returns
+    -------
+    tuple of datetime
+        ``(start, end)`` of the period [start, end), aware in Asia/Shanghai.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown period, or ``at`` without a time zone.
+    """
     if period not in PERIODS:
         raise InvalidInput(f"The period must be one of {', '.join(PERIODS)}.")
     if at.tzinfo is None:
@@ -78,7 +96,31 @@ def gather(
     at: dt.datetime,
     weights: dict[str, float] = kpis.WEIGHTS,
 ) -> ReportData:
-    """Everything a report of ``period`` before ``at`` shows."""
+    """Everything a report of ``period`` before ``at`` shows.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    period : str
+        One of ``PERIODS``: "day", "week" or "month".
+    at : datetime
+        The time of the report (timezone-aware); the period is the last whole one before it.
+    weights : dict of str to float
+        The assessment weights (:func:`geo.kpis.parse_weights`).
+
+    Returns
+    -------
+    ReportData
+        The window, the KPIs of the period and of the one before, per-district KPIs, case
+        counts per category, the 20 oldest overdue cases, resolution-8 hexbins, and the
+        assessment of grid workers and platforms.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown period, or ``at`` without a time zone.
+    """
     start, end = period_window(period, at)
     before = (
         start - (end - start)

@@ -34,7 +34,28 @@ class Problem:
 
 
 def cover_matrix(model: Coverage, sites: Sequence[tuple[float, float]], chunk: int = 64) -> Problem:
-    """Which cells each candidate site reaches within the cell's target."""
+    """Which cells each candidate site reaches within the cell's target.
+
+    Parameters
+    ----------
+    model : Coverage
+        Graph, demand and travel mode.
+    sites : sequence of (float, float)
+        Candidate sites as ``(lon, lat)`` pairs in degrees.
+    chunk : int
+        Candidates searched per Dijkstra call.
+
+    Returns
+    -------
+    Problem
+        Cover matrix (populated cells reached by some candidate x candidates), their people
+        and the total population.
+
+    Raises
+    ------
+    InvalidInput
+        A candidate cannot join the travel network.
+    """
     d = model.demand
     g = model.graph
     limit = float(d.target_s.max())
@@ -58,7 +79,20 @@ def cover_matrix(model: Coverage, sites: Sequence[tuple[float, float]], chunk: i
 
 
 def covered(p: Problem, chosen: Sequence[int]) -> float:
-    """People reached by at least one chosen site."""
+    """People reached by at least one chosen site.
+
+    Parameters
+    ----------
+    p : Problem
+        The covering problem.
+    chosen : sequence of int
+        Chosen candidates (columns of ``p.cover``).
+
+    Returns
+    -------
+    float
+        Number of people covered.
+    """
     if not len(chosen):
         return 0.0
     hit = np.asarray(p.cover[:, list(chosen)].sum(axis=1)).ravel() > 0
@@ -66,7 +100,22 @@ def covered(p: Problem, chosen: Sequence[int]) -> float:
 
 
 def greedy(p: Problem, k: int, fixed: Sequence[int] = ()) -> list[int]:
-    """Add the site of largest gain until there are ``k`` (``fixed`` ones first)."""
+    """Add the site of largest gain until there are ``k`` (``fixed`` ones first).
+
+    Parameters
+    ----------
+    p : Problem
+        The covering problem.
+    k : int
+        Number of sites wanted.
+    fixed : sequence of int
+        Candidates that are chosen from the start.
+
+    Returns
+    -------
+    list of int
+        Chosen candidates, ``fixed`` first; fewer than ``k`` when no site gains anyone.
+    """
     chosen = list(fixed)
     count = (
         np.asarray(p.cover[:, chosen].sum(axis=1)).ravel() if chosen else np.zeros(len(p.people))
@@ -84,7 +133,22 @@ def greedy(p: Problem, k: int, fixed: Sequence[int] = ()) -> list[int]:
 
 
 def swap(p: Problem, chosen: Sequence[int], fixed: Sequence[int] = ()) -> list[int]:
-    """Exchange a chosen site for an unchosen one while that reaches more people."""
+    """Exchange a chosen site for an unchosen one while that reaches more people.
+
+    Parameters
+    ----------
+    p : Problem
+        The covering problem.
+    chosen : sequence of int
+        The starting choice (e.g. from :func:`greedy`).
+    fixed : sequence of int
+        Chosen candidates that are never swapped out.
+
+    Returns
+    -------
+    list of int
+        The improved choice, same length: a swapped-in site takes the place it replaced.
+    """
     chosen = list(chosen)
     at = p.cover.T.tocsr()
     while True:
@@ -108,7 +172,29 @@ def swap(p: Problem, chosen: Sequence[int], fixed: Sequence[int] = ()) -> list[i
 
 
 def exact(p: Problem, k: int, time_limit_s: float = 120.0) -> tuple[list[int], float]:
-    """The optimum by integer programming: max people·y, y <= A x, sum x = k."""
+    """The optimum by integer programming: max people·y, y <= A x, sum x = k.
+
+    Parameters
+    ----------
+    p : Problem
+        The covering problem.
+    k : int
+        Number of sites to choose.
+    time_limit_s : float
+        HiGHS time limit in seconds (the answer may then be the best found, not optimal).
+
+    Returns
+    -------
+    chosen : list of int
+        Chosen candidates in ascending order.
+    covered : float
+        People they cover.
+
+    Raises
+    ------
+    InvalidInput
+        The solver returned no solution.
+    """
     m, n = p.cover.shape
     c = np.concatenate([np.zeros(n), -p.people])
     link = hstack([-p.cover, identity(m, format="csc")])  # y_i - sum_j a_ij x_j <= 0
@@ -141,13 +227,42 @@ class Siting:
 
     @property
     def pct(self) -> float:
+        """Share of the population covered.
+
+        Returns
+        -------
+        float
+            Percent, 0 to 100 (0 when there is nobody).
+        """
         return 100.0 * self.covered / self.total if self.total else 0.0
 
 
 def site(
     model: Coverage, candidates: Sequence[tuple[float, float]], k: int, fixed: Sequence[int] = ()
 ) -> Siting:
-    """Best ``k`` of ``candidates`` ((lon, lat) pairs) by greedy + swap; ``fixed`` stay."""
+    """Best ``k`` of ``candidates`` ((lon, lat) pairs) by greedy + swap; ``fixed`` stay.
+
+    Parameters
+    ----------
+    model : Coverage
+        Graph, demand and travel mode.
+    candidates : sequence of (float, float)
+        Candidate sites as ``(lon, lat)`` pairs in degrees.
+    k : int
+        Number of sites, 1 to ``len(candidates)``.
+    fixed : sequence of int
+        Indices into ``candidates`` that must be chosen, at most ``k``.
+
+    Returns
+    -------
+    Siting
+        Chosen indices (sorted), people covered, total population and seconds taken.
+
+    Raises
+    ------
+    InvalidInput
+        ``k`` out of range, more fixed sites than ``k``, or a candidate off the network.
+    """
     if not 1 <= k <= len(candidates):
         raise InvalidInput(f"Choose between 1 and {len(candidates)} sites.")
     if len(fixed) > k:
@@ -163,7 +278,23 @@ def candidates(
 ) -> list[tuple[float, float]]:
     """Where a platform could go, ``n`` in all: the ``fixed`` sites (today's platforms),
     then the most populated cell of each res-8 hexagon (about 0.7 km²), then other
-    populated cells spread evenly."""
+    populated cells spread evenly.
+
+    Parameters
+    ----------
+    model : Coverage
+        Graph and demand.
+    fixed : sequence of (float, float)
+        Today's platforms as ``(lon, lat)`` pairs in degrees; always included first.
+    n : int
+        Number of candidates wanted in all.
+
+    Returns
+    -------
+    list of (float, float)
+        ``(lon, lat)`` pairs in degrees: the ``fixed`` sites, then cell centres (at most
+        ``n`` in all unless ``fixed`` alone is longer).
+    """
     d, g = model.demand, model.graph
     cells = np.flatnonzero(d.pop > 0)
     parent = parent_cells(g.cells[cells], 8)

@@ -50,6 +50,13 @@ class GridProgress:
 
     @property
     def share(self) -> float:
+        """How much of the grid's target is done.
+
+        Returns
+        -------
+        float
+            ``done / target``, capped at 1.
+        """
         return min(self.done / self.target, 1.0)
 
 
@@ -67,7 +74,41 @@ def create(
 ) -> tuple[int, int]:
     """A task for the current grids whose point-on-surface lies in ``area`` (or, with
     ``cover``, which overlap it: the grids that cover a hotspot) or which belong under any of
-    ``admin_codes``; returns (task id, number of grids)."""
+    ``admin_codes``; returns (task id, number of grids).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    title : str
+        The task's title (1-200 characters after stripping).
+    deadline : datetime.datetime
+        When every grid should be done; time zone aware and in the future.
+    target : int
+        The count each grid should reach (1-100,000).
+    instructions : str
+        The check-list text (at most 4000 characters).
+    area : shapely.Geometry or None
+        A valid Polygon or MultiPolygon in WGS-84 lon/lat.
+    admin_codes : sequence of str
+        Codes of admin units whose grids are included.
+    kind : str
+        One of ``KINDS``.
+    cover : bool
+        Take the grids overlapping ``area`` (not merely touching it) instead of those whose
+        point-on-surface lies in it.
+
+    Returns
+    -------
+    tuple of (int, int)
+        The new task's id and the number of grids it covers.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown kind, a bad title, instructions, deadline, target or area, neither area nor
+        admin units, no grid selected, or more than ``MAX_GRIDS`` grids.
+    """
     if kind not in KINDS:
         raise InvalidInput(f"The task kind must be one of {', '.join(KINDS)}.")
     title = (title or "").strip()
@@ -129,7 +170,27 @@ def from_cells(
     target: int,
     instructions: str = "",
 ) -> tuple[int, int]:
-    """A patrol task for the grids that cover the H3 ``cells`` (a hotspot's hexagons)."""
+    """A patrol task for the grids that cover the H3 ``cells`` (a hotspot's hexagons).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    cells : sequence of int
+        H3 cell ids as integers (1-5000 of them).
+    title, deadline, target, instructions
+        As for :func:`create`.
+
+    Returns
+    -------
+    tuple of (int, int)
+        The new task's id and the number of grids it covers.
+
+    Raises
+    ------
+    InvalidInput
+        Too few or many cells, an invalid cell, or anything :func:`create` refuses.
+    """
     if not 1 <= len(cells) <= 5000:
         raise InvalidInput("Give 1-5,000 hexagons for a patrol task.")
     try:
@@ -151,7 +212,33 @@ def _late(deadline: sql.Composable) -> sql.Composed:
 
 def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int) -> GridProgress:
     """A grid worker's count so far (it may only go up; a task past its deadline still takes
-    reports, which then stay late)."""
+    reports, which then stay late).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    task_id : int
+        Id of the task.
+    grid_code : str
+        Code of the grid reporting.
+    done : int
+        The grid's count so far (0-1,000,000; not below the last report).
+
+    Returns
+    -------
+    GridProgress
+        The grid's target, its count, and whether it is late.
+
+    Raises
+    ------
+    InvalidInput
+        The count is out of range.
+    NotFound
+        The grid has no part in the task (or the task does not exist).
+    Conflict
+        The count is lower than the one already reported.
+    """
     if not 0 <= int(done) <= 1_000_000:
         raise InvalidInput("The count must be 0-1,000,000.")
     with conn.cursor(row_factory=dict_row) as cur:
@@ -178,7 +265,25 @@ def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int)
 
 
 def progress(*, conn: psycopg.Connection, task_id: int) -> list[GridProgress]:
-    """Every grid of the task: target, done, and late (deadline passed, target not met)."""
+    """Every grid of the task: target, done, and late (deadline passed, target not met).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    task_id : int
+        Id of the task.
+
+    Returns
+    -------
+    list of GridProgress
+        One per grid, by grid code.
+
+    Raises
+    ------
+    NotFound
+        No such task.
+    """
     rows = conn.execute(
         sql.SQL(
             "SELECT g.grid_code, g.target, g.done, {late} "
@@ -194,7 +299,20 @@ def progress(*, conn: psycopg.Connection, task_id: int) -> list[GridProgress]:
 
 def shapes(*, conn: psycopg.Connection, task_id: int) -> dict[str, dict[str, Any]]:
     """The current outline of each grid of the task (GeoJSON geometry, simplified to about
-    2 m), for the completion map."""
+    2 m), for the completion map.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    task_id : int
+        Id of the task.
+
+    Returns
+    -------
+    dict
+        Grid code to GeoJSON geometry (dict, WGS-84 lon/lat); empty for an unknown task.
+    """
     rows = conn.execute(
         "SELECT g.code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(g.geom, 0.00002), 5) "
         "FROM mass_task_grids t JOIN grids g ON g.code = t.grid_code AND g.valid_to IS NULL "
@@ -205,7 +323,21 @@ def shapes(*, conn: psycopg.Connection, task_id: int) -> dict[str, dict[str, Any
 
 
 def listing(*, conn: psycopg.Connection, limit: int = 50) -> list[Task]:
-    """The newest tasks with their completion."""
+    """The newest tasks with their completion.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    limit : int
+        At most this many tasks (clamped to 1-500).
+
+    Returns
+    -------
+    list of Task
+        Newest first: the task's fields, its number of grids, how many are complete and late,
+        and the completion share (0-1) over the targets.
+    """
     rows = conn.execute(
         sql.SQL(
             "SELECT t.id, t.kind, t.title, t.instructions, t.deadline, t.created_at, t.created_by, "
@@ -221,7 +353,19 @@ def listing(*, conn: psycopg.Connection, limit: int = 50) -> list[Task]:
 
 
 def summary(items: Sequence[GridProgress]) -> dict[str, Any]:
-    """Grids, how many are complete, late, and the overall completion share."""
+    """Grids, how many are complete, late, and the overall completion share.
+
+    Parameters
+    ----------
+    items : sequence of GridProgress
+        The grids of a task, as :func:`progress` returns them.
+
+    Returns
+    -------
+    dict
+        ``grids``, ``complete``, ``late`` (counts) and ``completion`` (0-1 over the targets;
+        0.0 when there are none).
+    """
     target = sum(i.target for i in items)
     return {
         "grids": len(items),

@@ -39,10 +39,28 @@ UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def check_unit_transition(current: str, target: str) -> None:
+    """Raise :class:`Conflict` unless a unit may go from ``current`` to ``target``.
+
+    Parameters
+    ----------
+    current : str
+        The unit's status now.
+    target : str
+        The status asked for, one of ``UNIT_STATUSES``.
+
+    Raises
+    ------
+    InvalidInput
+        ``target`` is not a known unit status.
+    Conflict
+        ``UNIT_TRANSITIONS`` does not allow the move.
+    """
     if target not in UNIT_STATUSES:
-        raise InvalidInput(f"Unknown unit status {target!r}.")
+        raise InvalidInput(f"Unknown unit status {target!r}.", code="unknown_value",
+                           value=str(target)[:40])  # fmt: skip
     if target not in UNIT_TRANSITIONS.get(current, frozenset()):
-        raise Conflict(f"A unit that is {current} cannot become {target}.")
+        raise Conflict(f"A unit that is {current} cannot become {target}.",
+                       code="unit.transition", unit_status=current, target=target)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,17 +92,44 @@ def dispatch(
 ) -> DispatchResult:
     """Send units to a case, all or none. One ``UPDATE ... WHERE status = 'available'``
     takes the units; if any was taken meanwhile the whole action is refused (and the open-
-    dispatch unique index backs this up inside the database)."""
+    dispatch unique index backs this up inside the database).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the case.
+    unit_ids : sequence of int
+        The units to send (1-20 distinct ids).
+    etas : mapping of int to float, optional
+        Estimated travel time in seconds, by unit id.
+
+    Returns
+    -------
+    DispatchResult
+        The incident id, the unit ids (sorted) and the new dispatch ids.
+
+    Raises
+    ------
+    InvalidInput
+        No units or more than 20.
+    NotFound
+        The incident or a unit does not exist.
+    Conflict
+        The case is resolved or closed, or a unit is no longer available.
+    """
     ids = sorted({int(u) for u in unit_ids})
     if not ids or len(ids) > 20:
-        raise InvalidInput("Dispatch 1 to 20 units at a time.")
+        raise InvalidInput("Dispatch 1 to 20 units at a time.", code="dispatch.count")
     # Lock order everywhere: units by id, then the incident (no deadlocks between operators).
     conn.execute(
         "SELECT id FROM units WHERE id = ANY(%(ids)s) ORDER BY id FOR UPDATE", {"ids": ids}
     )
     inc = incidents.get(conn=conn, incident_id=incident_id, lock=True)
     if inc["status"] in ("resolved", "closed"):
-        raise Conflict(f"Incident {inc['number']} is {inc['status']}: nothing to dispatch to.")
+        done = f"Incident {inc['number']} is {inc['status']}: nothing to dispatch to."
+        raise Conflict(done, code="dispatch.settled", number=inc["number"], status=inc["status"])
     with conn.transaction():  # a savepoint: a refusal leaves the caller's transaction clean
         taken = [
             r[0]
@@ -103,10 +148,12 @@ def dispatch(
                 )
             ]
             if len(names) < len(missing):
-                raise NotFound("A unit in the request does not exist.")
+                raise NotFound("A unit in the request does not exist.", code="unit.not_found")
             raise Conflict(
                 f"No longer available: {', '.join(names)}. The list has been "
-                "refreshed; choose again."
+                "refreshed; choose again.",
+                code="dispatch.taken",
+                units=", ".join(names),
             )
         dispatch_ids = [
             r[0]
@@ -136,12 +183,35 @@ def set_status(*, conn: psycopg.Connection, unit_id: int, target: str) -> str:
 
     Arriving puts its case on scene; becoming available or returning releases its dispatch.
     Lock order is the one dispatch() uses: units first, then the case.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    unit_id : int
+        Id of the unit.
+    target : str
+        The new status, one of ``UNIT_STATUSES``.
+
+    Returns
+    -------
+    str
+        The new status (``target``).
+
+    Raises
+    ------
+    NotFound
+        No such unit.
+    InvalidInput
+        Unknown status.
+    Conflict
+        The move is not allowed from the unit's current status.
     """
     row = conn.execute(
         "SELECT status FROM units WHERE id = %(id)s FOR UPDATE", {"id": unit_id}
     ).fetchone()
     if row is None:
-        raise NotFound(f"Unit {unit_id} does not exist.")
+        raise NotFound(f"Unit {unit_id} does not exist.", code="unit.not_found")
     open_dispatch = _open_dispatch(conn, unit_id)
     check_unit_transition(row[0], target)
     conn.execute(
@@ -201,7 +271,21 @@ class Assignment:
 
 
 def assignments(*, conn: psycopg.Connection, incident_id: int) -> list[Assignment]:
-    """Units sent to a case: open dispatches first, then released ones (newest first)."""
+    """Units sent to a case: open dispatches first, then released ones (newest first).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the case.
+
+    Returns
+    -------
+    list of Assignment
+        At most 30: dispatch and unit ids, call sign, type, status, dispatch time, ETA in
+        seconds, and release time and reason (None while open).
+    """
     with conn.cursor(row_factory=class_row(Assignment)) as cur:
         return cur.execute(
             "SELECT d.id AS dispatch_id, u.id AS unit_id, u.call_sign, u.type, u.status, "
@@ -213,7 +297,20 @@ def assignments(*, conn: psycopg.Connection, incident_id: int) -> list[Assignmen
 
 
 def call_signs(*, conn: psycopg.Connection, unit_ids: Sequence[int]) -> list[str]:
-    """Call signs of ``unit_ids``, in id order (for messages)."""
+    """Call signs of ``unit_ids``, in id order (for messages).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    unit_ids : sequence of int
+        Unit ids; unknown ones are skipped.
+
+    Returns
+    -------
+    list of str
+        The call signs.
+    """
     return [
         str(r[0])
         for r in conn.execute(
@@ -230,7 +327,26 @@ def listing(
     after_id: int = 0,
     limit: int = 1000,
 ) -> list[dict[str, Any]]:
-    """Units by id with their position and the case of their open dispatch, for the API."""
+    """Units by id with their position and the case of their open dispatch, for the API.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    statuses, types : sequence of str or None
+        Keep only units with one of these statuses or types; None or empty keeps all.
+    after_id : int
+        Return units with a larger id only (the previous page's last id).
+    limit : int
+        At most this many rows (clamped to 1-10,000).
+
+    Returns
+    -------
+    list of dict
+        ``id``, ``call_sign``, ``type``, ``agency``, ``status``, ``status_time``,
+        ``platform_id``, ``grid_code``, ``lon``/``lat`` (WGS-84; None when not located),
+        ``position_time`` and ``incident_id`` (None without an open dispatch).
+    """
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
             "SELECT u.id, u.call_sign, u.type, u.agency, u.status, u.status_time, u.platform_id,"

@@ -24,7 +24,7 @@ from console.pages import components, report
 from console.pages.desk.callbacks import failure
 from console.server import state
 from console.settings import Settings
-from geo import analytics, categories, kpis, places, reports, tasks
+from geo import analytics, categories, kpis, places, reports, supervision, tasks
 from geo.errors import InvalidInput
 from layers import charts, heatmap
 
@@ -197,6 +197,16 @@ def resolution(res: Any, zoom: Any) -> int:
     return res
 
 
+def _view(bounds: Any) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the map's ``[[south, west], [north, east]]``."""
+    try:
+        (s, w), (n, e) = bounds
+        box = (float(w), float(s), float(e), float(n))
+    except (TypeError, ValueError):
+        return None
+    return box if all(np.isfinite(box)) else None
+
+
 def filters_of(*values: Any) -> dict[str, list[str]]:
     keys = ("category", *FILTER_VALUES)
     out = {}
@@ -329,15 +339,52 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
     filter_inputs = [Input(f"sup-f-{k}", "value") for k in ("category", *FILTER_VALUES)]
 
     @app.callback(
-        Output("sup-hex", "data"),
-        Output("sup-hex", "hideout"),
-        Output("sup-summary", "children"),
-        Output("sup-legend", "children"),
         Output("sup-kpis", "children"),
         Output("sup-trend", "figure"),
         Output("sup-table", "children"),
         Output("sup-assessment-box", "children"),
         Output("sup-window", "children"),
+        Input("sup-end", "value"),
+        Input("sup-len", "value"),
+        *filter_inputs,
+        Input("sup-by", "value"),
+        State("lang", "data"),
+    )
+    def refresh_figures(back: Any, length: Any, *rest: Any) -> tuple[Any, ...]:
+        """The figures of the window: they do not follow the map (a pan changes nothing)."""
+        *fvals, group, lang = rest
+        group = str(group or "district")
+        tx = i18n.t(lang)
+        try:
+            start, end = window(back, length)
+            if group not in kpis.GROUPS:
+                raise InvalidInput("Unknown grouping.")
+            with state.db(settings, need="supervise") as conn:
+                v = supervision.figures(conn=conn, start=start, end=end,
+                                        filters=filters_of(*fvals), group=group,
+                                        weights=weights)  # fmt: skip
+            names = _names(settings)
+        except Exception as exc:  # noqa: BLE001 - a safe message
+            return failure(exc), NO, NO, NO, NO
+        label = tx["sup.window"].format(
+            start=start.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
+            end=end.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
+        )
+        trend = charts.trend(v.trend, {c: tx[f"sup.k.{c}"] for c in
+                                       ("reported", "closed", "closure", "on_time")})  # fmt: skip
+        return (
+            _tiles(tx, v.now, v.before),
+            trend,
+            _group_table(tx, v.table, group, names),
+            _ranking(tx, v.assessment),
+            label,
+        )
+
+    @app.callback(
+        Output("sup-hex", "data"),
+        Output("sup-hex", "hideout"),
+        Output("sup-summary", "children"),
+        Output("sup-legend", "children"),
         Output("sup-query", "data"),
         Output("sup-hot-box", "style"),
         Input("sup-end", "value"),
@@ -345,73 +392,34 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         Input("sup-mode", "value"),
         Input("sup-res", "value"),
         *filter_inputs,
-        Input("sup-by", "value"),
         Input("map", "zoom"),
         Input("map", "bounds"),
         State("lang", "data"),
     )
-    def refresh(back: Any, length: Any, mode: Any, res: Any, *rest: Any) -> tuple[Any, ...]:
-        *fvals, group, zoom, bounds, lang = rest
-        group = str(group or "district")
+    def refresh_map(back: Any, length: Any, mode: Any, res: Any, *rest: Any) -> tuple[Any, ...]:
+        """The hexagons: they follow the window, the filters, the mode and the map's view."""
+        *fvals, zoom, bounds, lang = rest
+        mode = mode if mode in supervision.MODES else "count"
         tx = i18n.t(lang)
-        hot_cells: list[str] = []
         try:
             start, end = window(back, length)
             flt = filters_of(*fvals)
             r = resolution(res, zoom)
-            box = None
-            if r >= 9 and isinstance(bounds, list) and len(bounds) == 2:
-                (s, w), (n, e) = bounds
-                box = (float(w), float(s), float(e), float(n))
-            before = start - (end - start)
+            box = _view(bounds) if r >= 9 else None
+            universe = _universe(settings, r) if mode == "hot" else None
             with state.db(settings, need="supervise") as conn:
-                h = analytics.hexbins(conn=conn, res=r, start=start, end=end, filters=flt,
-                                      bbox=box)  # fmt: skip
-                if mode == "diff":
-                    hb = analytics.hexbins(conn=conn, res=r, start=before, end=start,
-                                           filters=flt, bbox=box)  # fmt: skip
-                    cells, values = analytics.difference(h, hb)
-                    data, name = (cells, values), "d"
-                elif mode == "hot":
-                    hot = analytics.getis_ord(_universe(settings, r), h)
-                    keep = hot.level != 0
-                    data, name = (hot.cells[keep], hot.level[keep]), "lv"
-                    hot_cells = [str(int(c)) for c in hot.cells[hot.level > 0]]
-                else:
-                    data, name = (h.cells, h.counts), "n"
-                both = kpis.frame(conn=conn, start=before, end=end)
-            if flt:
-                both = both[np.all([both[c].isin(v) for c, v in flt.items()], axis=0)]
-            now_part = both["reported_at"] >= start
-            f = both[now_part]
-            k, was = kpis.compute(f, end), kpis.compute(both[~now_part], start)
-            per = kpis.table(f, kpis.group_key(f, group), end)
-            workers = kpis.assessment(f, "worker", end, weights)
-            names = _names(settings)
-            freq = "h" if end - start <= dt.timedelta(days=1) else "D"
-            series = kpis.trend(f, end, freq)
+                h = supervision.hexes(conn=conn, start=start, end=end, filters=flt, res=r,
+                                      mode=mode, bbox=box, universe=universe)  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - a safe message
-            return (NO, NO, failure(exc), *(NO,) * 8)
-        hide = heatmap.hideout(mode if mode in ("diff", "hot") else "count", data[1])
-        summary = tx["sup.summary"].format(n=h.total, cells=len(h.cells), res=r)
-        label = tx["sup.window"].format(
-            start=start.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
-            end=end.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
-        )
+            return NO, NO, failure(exc), NO, NO, NO
+        hide = heatmap.hideout(mode, h.values)
         query = {"res": r, "start": start.isoformat(), "end": end.isoformat(), "filters": flt,
-                 "hot": hot_cells}  # fmt: skip
-        trend = charts.trend(series, {c: tx[f"sup.k.{c}"] for c in
-                                      ("reported", "closed", "closure", "on_time")})  # fmt: skip
+                 "hot": [str(c) for c in h.hot]}  # fmt: skip
         return (
-            heatmap.hexagons(data[0], data[1], name),
+            heatmap.hexagons(h.cells, h.values, h.name),
             hide,
-            summary,
+            tx["sup.summary"].format(n=h.total, cells=h.count_cells, res=r),
             _legend(tx, hide),
-            _tiles(tx, k, was),
-            trend,
-            _group_table(tx, per, group, names),
-            _ranking(tx, workers),
-            label,
             query,
             {"display": "flex" if mode == "hot" else "none"},
         )

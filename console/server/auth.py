@@ -56,6 +56,26 @@ def _header(scope: Scope, name: bytes) -> str:
     return Headers(scope=scope).get(name.decode("latin-1"), "")
 
 
+def _request_lang(scope: Scope, settings: Settings) -> str | None:
+    """The language to answer in: ``?lang=``, else the Accept-Language of an API client
+    (none: English), else the console's default for its pages."""
+    asked = HTTPConnection(scope).query_params.get("lang")
+    if asked:
+        return i18n.normalise(asked, settings.lang)
+    if scope["path"].startswith(TOKEN_APIS):
+        accept = _header(scope, b"accept-language")
+        return i18n.normalise(accept, settings.lang) if accept else None
+    return settings.lang
+
+
+def _callback_lang(data: dict[str, Any]) -> str | None:
+    """The page's language, which every callback of ours carries as the ``lang`` store."""
+    for item in [*data.get("state", []), *data.get("inputs", [])]:
+        if isinstance(item, dict) and item.get("id") == "lang" and item.get("property") == "data":
+            return item["value"] if isinstance(item.get("value"), str) else None
+    return None
+
+
 def _callback_body(body: bytes) -> dict[str, Any]:
     """A callback request as Dash sends one; refused (400) when it is not shaped so, or when
     it gives the pages router something other than a path: both would fail inside Dash."""
@@ -112,6 +132,7 @@ class AuthMiddleware:
         if path.startswith(OPEN):
             await self.app(scope, receive, send)
             return
+        lang = _request_lang(scope, self.settings)
         try:
             if path.startswith(TOKEN_APIS):
                 body = b""
@@ -128,6 +149,7 @@ class AuthMiddleware:
                     who = await self._session(scope, touch=data is None or not _passive(data))
                     if data is None:
                         raise InvalidInput("Malformed callback request.")
+                    lang = _callback_lang(data) or lang
                 else:
                     who = await self._session(scope, touch=True)
         except GeoError as exc:
@@ -136,11 +158,12 @@ class AuthMiddleware:
         except (psycopg.OperationalError, PoolTimeout):
             await self._refuse(scope, receive, send, DatabaseUnavailable(errors.DB_AWAY))
             return
-        if who is None:  # an open integration route (Open311 reads): the route decides
-            await self.app(scope, receive, send)
-            return
-        with state.acting(who):
-            await self.app(scope, receive, send)
+        with i18n.speaking(lang):
+            if who is None:  # an open integration route (Open311 reads): the route decides
+                await self.app(scope, receive, send)
+                return
+            with state.acting(who):
+                await self.app(scope, receive, send)
 
     async def _token(self, scope: Scope, body: bytes = b"") -> Principal | None:
         auth_h = _header(scope, b"authorization")

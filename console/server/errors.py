@@ -11,23 +11,27 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg_pool import PoolTimeout
 
+from console import i18n
 from geo.errors import GeoError
 
 log = logging.getLogger(__name__)
 
 
 DB_AWAY = "The database cannot be reached; reconnecting."
+INTERNAL = "Internal error; it has been logged."
 
 
-def user_message(exc: BaseException) -> tuple[int, str]:
-    """(HTTP status, safe message) for any exception; unexpected ones are logged, not shown."""
+def user_message(exc: BaseException, lang: str | None = None) -> tuple[int, str]:
+    """(HTTP status, safe message) for any exception, in ``lang`` (default: the request's
+    language, else English); unexpected ones are logged, not shown."""
+    lang = lang or i18n.current()
     if isinstance(exc, GeoError):
-        return exc.status, exc.user_message
+        return exc.status, i18n.error_text(exc, lang) if lang else exc.user_message
     if isinstance(exc, psycopg.OperationalError | PoolTimeout):
         log.warning("database unreachable: %s", exc)
-        return 503, DB_AWAY
+        return 503, i18n.t(lang)["err.db_away"] if lang else DB_AWAY
     log.exception("unexpected error", exc_info=exc)
-    return 500, "Internal error; it has been logged."
+    return 500, i18n.t(lang)["error.generic"] if lang else INTERNAL
 
 
 def body_for(path: str, status: int, message: str, problems: list[str] | None = None) -> Any:
@@ -48,9 +52,8 @@ def install(server: FastAPI) -> None:
 
     @server.exception_handler(GeoError)
     async def _geo_error(request: Request, exc: GeoError) -> JSONResponse:
-        return JSONResponse(
-            body_for(request.url.path, exc.status, exc.user_message), status_code=exc.status
-        )
+        status, message = user_message(exc)
+        return JSONResponse(body_for(request.url.path, status, message), status_code=status)
 
     @server.exception_handler(psycopg.OperationalError)
     @server.exception_handler(PoolTimeout)

@@ -43,7 +43,30 @@ def recent(
     *, conn: psycopg.Connection, kind: str = "all", actor: str = "", limit: int = 200
 ) -> list[Entry]:
     """The latest ``limit`` entries of ``kind`` whose actor or object id contains ``actor``
-    (so a user's sign-ins, written by the sign-in form, show with what they did)."""
+    (so a user's sign-ins, written by the sign-in form, show with what they did).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction); row-level security filters the rows.
+    kind : str
+        One of ``KINDS``: 'change', 'incident', 'view', 'signin', or 'all'.
+    actor : str
+        Case-insensitive part of the actor or entity id (at most 100 characters); '' for all.
+    limit : int
+        Most entries returned (1-1000).
+
+    Returns
+    -------
+    list of Entry
+        Newest first: time (text), actor, kind, entity, entity id, action and detail (JSON,
+        at most 300 characters).
+
+    Raises
+    ------
+    InvalidInput
+        An unknown kind, an actor filter too long, or a limit out of range.
+    """
     if kind not in KINDS:
         raise InvalidInput(f"Unknown kind {kind!r}; kinds: {', '.join(KINDS)}.")
     if len(actor) > 100 or not 1 <= limit <= 1000:

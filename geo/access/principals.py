@@ -46,16 +46,52 @@ class Principal:
     token_id: int | None = None  # the API token acting, if one is
 
     def may(self, action: str) -> bool:
+        """Whether this principal may do ``action`` (admin and system may do everything).
+
+        Parameters
+        ----------
+        action : str
+            A key of ``PERMISSIONS`` or an API token scope.
+
+        Returns
+        -------
+        bool
+            True when its role or its token scopes allow it.
+        """
         if self.role in ("admin", "system"):
             return True
         return self.role in PERMISSIONS.get(action, frozenset()) or action in self.extra
 
     def require(self, action: str) -> None:
+        """Refuse unless this principal may do ``action``.
+
+        Parameters
+        ----------
+        action : str
+            A key of ``PERMISSIONS`` or an API token scope.
+
+        Raises
+        ------
+        Forbidden
+            Its role (or token scopes) do not allow it.
+        """
         if not self.may(action):
             raise Forbidden(f"Your role ({self.role}) may not do that ({action}).")
 
     def covers(self, path: str | None) -> bool:
-        """Whether the ltree ``path`` lies inside this jurisdiction."""
+        """Whether the ltree ``path`` lies inside this jurisdiction.
+
+        Parameters
+        ----------
+        path : str or None
+            An ltree path of the admin tree, such as '430200.430211'.
+
+        Returns
+        -------
+        bool
+            True for the scope itself and any path below it (always for scope 'all'; never for
+            no path).
+        """
         if self.scope == "all":
             return True
         if not path:
@@ -69,7 +105,20 @@ PUBLIC = Principal(actor="public", role="public", scope="", name="public")
 
 
 def scope_of(*, conn: psycopg.Connection, admin_code: str | None) -> str | None:
-    """The ltree path of an admin unit (None when it does not exist); no code: the city."""
+    """The ltree path of an admin unit (None when it does not exist); no code: the city.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    admin_code : str or None
+        Code of the admin unit; None: the city.
+
+    Returns
+    -------
+    str or None
+        Its path, such as '430200.430211'; None when there is no such unit.
+    """
     if admin_code is None:
         row = conn.execute("SELECT path::text FROM admin_units WHERE level = 'city'").fetchone()
     else:
@@ -80,7 +129,18 @@ def scope_of(*, conn: psycopg.Connection, admin_code: str | None) -> str | None:
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """A phone number with all but its first three and last two digits hidden."""
+    """A phone number with all but its first three and last two digits hidden.
+
+    Parameters
+    ----------
+    phone : str or None
+        The number as stored; separators are kept.
+
+    Returns
+    -------
+    str or None
+        The number with the hidden digits as '*'; an empty or None input unchanged.
+    """
     if not phone:
         return phone
     n = len(_PHONE_DIGITS.findall(phone))
@@ -96,7 +156,19 @@ def mask_phone(phone: str | None) -> str | None:
 
 
 def log_view(*, conn: psycopg.Connection, entity: str, entity_id: str, what: str) -> None:
-    """Record that the transaction's actor looked at a sensitive record (append-only)."""
+    """Record that the transaction's actor looked at a sensitive record (append-only).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction, which names the actor).
+    entity : str
+        The kind of record, such as 'incident'.
+    entity_id : str
+        Its id.
+    what : str
+        What was shown, such as 'case' or 'case+phone' (the phone unmasked).
+    """
     conn.execute(
         "INSERT INTO access_log (entity, entity_id, what) VALUES (%(e)s, %(i)s, %(w)s)",
         {"e": entity, "i": entity_id, "w": what},

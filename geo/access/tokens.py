@@ -33,11 +33,25 @@ class Token:
 
     @property
     def actor(self) -> str:
-        """Who the audit tables name for this token's actions."""
+        """Who the audit tables name for this token's actions.
+
+        Returns
+        -------
+        str
+            ``"api:<name>"``.
+        """
         return f"api:{self.name}"
 
     @property
     def principal(self) -> Principal:
+        """The principal this token acts as: role ``api``, its jurisdiction and its scopes.
+
+        Returns
+        -------
+        Principal
+            Role ``api`` with the token's scopes as extra permissions (``see_phone`` too when it
+            has ``reporters:read``).
+        """
         extra = set(self.scopes) | ({"see_phone"} if "reporters:read" in self.scopes else set())
         return Principal(
             actor=self.actor,
@@ -56,7 +70,31 @@ def create(
     *, conn: psycopg.Connection, name: str, scopes: list[str], admin_code: str | None = None
 ) -> str:
     """A new token for integration ``name``, acting in the admin unit ``admin_code`` (the
-    whole city when None); the secret is returned once, never stored."""
+    whole city when None); the secret is returned once, never stored.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    name : str
+        The integration's name (1-40 of a-z, 0-9, '_', '.', '-'), unique.
+    scopes : list of str
+        What the token may do, some of ``SCOPES`` (at least one).
+    admin_code : str or None
+        Code of the admin unit of its jurisdiction; None: the whole city.
+
+    Returns
+    -------
+    str
+        The bearer secret (``gd_`` followed by 43 random characters).
+
+    Raises
+    ------
+    InvalidInput
+        Unknown or no scopes, no such admin unit, or a bad name.
+    Conflict
+        A token of that name exists already.
+    """
     bad = sorted(set(scopes) - set(SCOPES))
     if bad or not scopes:
         raise InvalidInput(f"Unknown or missing scopes {bad}; known: {', '.join(SCOPES)}.")
@@ -78,7 +116,25 @@ def create(
 
 
 def verify(*, conn: psycopg.Connection, secret: str | None) -> Token:
-    """The live token for a bearer ``secret``."""
+    """The live token for a bearer ``secret``.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    secret : str or None
+        The bearer token of the request.
+
+    Returns
+    -------
+    Token
+        Its id, name, scopes and jurisdiction (ltree path; the city's when it names none).
+
+    Raises
+    ------
+    Unauthorized
+        No secret, an unknown or revoked one, or a jurisdiction that no longer exists.
+    """
     if not secret:
         raise Unauthorized("An API token is required (Authorization: Bearer ...).")
     if not secret.startswith(PREFIX) or len(secret) > 100:
@@ -99,6 +155,20 @@ def verify(*, conn: psycopg.Connection, secret: str | None) -> Token:
 
 
 def revoke(*, conn: psycopg.Connection, name: str) -> None:
+    """Revoke the live token named ``name``.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    name : str
+        The token's name.
+
+    Raises
+    ------
+    NotFound
+        No live token of that name.
+    """
     cur = conn.execute(
         "UPDATE api_tokens SET revoked_at = now() WHERE name = %(n)s AND revoked_at IS NULL",
         {"n": name},
@@ -108,7 +178,19 @@ def revoke(*, conn: psycopg.Connection, name: str) -> None:
 
 
 def listing(*, conn: psycopg.Connection) -> list[tuple[str, list[str], str, str | None]]:
-    """(name, scopes, created, revoked) of every token."""
+    """(name, scopes, created, revoked) of every token.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+
+    Returns
+    -------
+    list of tuple
+        ``(name, scopes, created_at, revoked_at)`` by name; the times as text, ``revoked_at``
+        None for a live token.
+    """
     rows = conn.execute(
         "SELECT name, scopes, created_at::text, revoked_at::text FROM api_tokens ORDER BY name"
     ).fetchall()

@@ -58,7 +58,24 @@ def _audit(conn: psycopg.Connection, user: str, action: str, after: dict | None 
 
 # ---------------------------------------------------------------------- TOTP (RFC 6238)
 def totp(secret_b32: str, at: float, *, step: int = 30, digits: int = 6) -> str:
-    """The TOTP code of ``secret_b32`` (base32) at unix time ``at`` (HMAC-SHA1)."""
+    """The TOTP code of ``secret_b32`` (base32) at unix time ``at`` (HMAC-SHA1).
+
+    Parameters
+    ----------
+    secret_b32 : str
+        The shared secret, base32-encoded.
+    at : float
+        Unix time in seconds.
+    step : int
+        Length of a time step in seconds.
+    digits : int
+        Number of digits of the code.
+
+    Returns
+    -------
+    str
+        The code, zero-padded to ``digits`` digits.
+    """
     key = base64.b32decode(secret_b32)
     mac = hmac.new(key, struct.pack(">Q", int(at // step)), hashlib.sha1).digest()
     off = mac[-1] & 0x0F
@@ -67,11 +84,33 @@ def totp(secret_b32: str, at: float, *, step: int = 30, digits: int = 6) -> str:
 
 
 def totp_ok(secret_b32: str, code: str, at: float) -> bool:
-    """Whether ``code`` is the TOTP of the step at ``at`` or of one step either side."""
+    """Whether ``code`` is the TOTP of the step at ``at`` or of one step either side.
+
+    Parameters
+    ----------
+    secret_b32 : str
+        The user's shared secret, base32-encoded.
+    code : str
+        The code typed (6 digits).
+    at : float
+        Unix time in seconds; codes of the 30 s steps before and after are accepted too.
+
+    Returns
+    -------
+    bool
+        True when the code matches.
+    """
     return any(hmac.compare_digest(totp(secret_b32, at + d * 30), code) for d in (-1, 0, 1))
 
 
 def new_totp_secret() -> str:
+    """A new random TOTP secret (160 bits) to enrol an authenticator app.
+
+    Returns
+    -------
+    str
+        The secret, base32-encoded.
+    """
     return base64.b32encode(secrets.token_bytes(20)).decode()
 
 
@@ -87,7 +126,40 @@ def create_user(
     with_totp: bool = False,
 ) -> str | None:
     """A new user of ``role`` at the admin-tree node ``admin_code``; returns the TOTP secret
-    (to enrol an authenticator app) when ``with_totp``."""
+    (to enrol an authenticator app) when ``with_totp``.
+
+    The creation is written to the audit log.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    username : str
+        The sign-in name (2-40 of a-z, 0-9, '_', '.', '-').
+    password : str
+        The initial password (``MIN_PASSWORD`` to 200 characters); only its argon2id hash is
+        stored.
+    role : str
+        One of ``ROLES``.
+    admin_code : str
+        Code of the admin unit (city, district, street or community) of the jurisdiction.
+    display_name : str
+        The name shown in the console.
+    with_totp : bool
+        Whether to require a TOTP second factor.
+
+    Returns
+    -------
+    str or None
+        The base32 TOTP secret when ``with_totp``, else None.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown role, a password of the wrong length, no such admin unit, or a bad user name.
+    Conflict
+        A user of that name exists already.
+    """
     if role not in ROLES:
         raise InvalidInput(f"Unknown role {role!r}; roles: {', '.join(ROLES)}.")
     if len(password) < MIN_PASSWORD or len(password) > 200:
@@ -118,11 +190,40 @@ def create_user(
 
 
 def has_users(*, conn: psycopg.Connection) -> bool:
-    """Whether anybody can sign in yet."""
+    """Whether anybody can sign in yet.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+
+    Returns
+    -------
+    bool
+        True when at least one user exists.
+    """
     return conn.execute("SELECT EXISTS (SELECT 1 FROM users)").fetchone() == (True,)
 
 
 def set_password(*, conn: psycopg.Connection, username: str, password: str) -> None:
+    """Set a user's password, clear its failure count and lockout, and audit the change.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    username : str
+        The user whose password changes.
+    password : str
+        The new password (``MIN_PASSWORD`` to 200 characters).
+
+    Raises
+    ------
+    InvalidInput
+        A password of the wrong length.
+    NotFound
+        No user ``username``.
+    """
     if len(password) < MIN_PASSWORD or len(password) > 200:
         raise InvalidInput(f"A password has {MIN_PASSWORD} to 200 characters.")
     with conn.transaction():
@@ -137,7 +238,20 @@ def set_password(*, conn: psycopg.Connection, username: str, password: str) -> N
 
 
 def listing(*, conn: psycopg.Connection) -> list[dict[str, object]]:
-    """Every user, without secrets."""
+    """Every user, without secrets.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+
+    Returns
+    -------
+    list of dict
+        One row per user, by user name: ``username``, ``display_name``, ``role``,
+        ``admin_code``, ``totp`` (whether a second factor is set), ``disabled``,
+        ``locked_until`` and ``created_at``.
+    """
     cur = conn.execute(
         "SELECT username, display_name, role, admin_code, totp_secret IS NOT NULL AS totp, "
         "disabled, locked_until, created_at FROM users ORDER BY username"
@@ -160,6 +274,31 @@ def sign_in(
 
     After ``MAX_FAILURES`` failures in a row the account is locked for ``LOCKOUT``; while
     locked even the right password is refused. The message never says which part was wrong.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    username : str
+        The user name typed.
+    password : str
+        The password typed.
+    code : str or None
+        The TOTP code typed, needed when the user has a second factor.
+    now : datetime or None
+        The time of the attempt (timezone-aware); None: now (UTC).
+    actor : str
+        The actor named in the audit log for this transaction.
+
+    Returns
+    -------
+    SignIn
+        The session secret (the cookie's value, returned once) and the user's principal.
+
+    Raises
+    ------
+    Unauthorized
+        Wrong name, password or code; account disabled or locked; jurisdiction gone.
     """
     now = now or dt.datetime.now(dt.UTC)
     bad = Unauthorized("Wrong user name, password or code.")
@@ -279,7 +418,31 @@ def session(
 ) -> Principal:
     """The principal of a session cookie. A session idle for longer than ``idle`` is ended
     (the console is locked: sign in again); ``touch``: this request is the person's doing,
-    so the session is not idle (timers ask with ``touch=False``)."""
+    so the session is not idle (timers ask with ``touch=False``).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    secret : str or None
+        The session cookie's value.
+    idle : datetime.timedelta
+        The longest idle time before the session is ended.
+    now : datetime or None
+        The time of the request (timezone-aware); None: now (UTC).
+    touch : bool
+        Whether to record this request as activity (``last_seen``, at most every 30 s).
+
+    Returns
+    -------
+    Principal
+        The signed-in user: actor, role, jurisdiction (ltree path) and admin unit.
+
+    Raises
+    ------
+    Unauthorized
+        No, unknown or ended session; a disabled account; a session idle too long.
+    """
     if not secret or len(secret) > 100:
         raise Unauthorized("Please sign in.")
     now = now or dt.datetime.now(dt.UTC)
@@ -318,5 +481,14 @@ def _end(conn: psycopg.Connection, digest: str, reason: str) -> None:
 
 
 def sign_out(*, conn: psycopg.Connection, secret: str | None) -> None:
+    """End the session of a cookie (nothing happens for an unknown or missing one).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    secret : str or None
+        The session cookie's value.
+    """
     if secret and len(secret) <= 100:
         _end(conn, _digest(secret), "signed_out")

@@ -49,18 +49,50 @@ class EmbeddedCluster:
 
     @property
     def data(self) -> Path:
+        """The data directory.
+
+        Returns
+        -------
+        pathlib.Path
+            ``root/data``.
+        """
         return self.root / "data"
 
     @property
     def run_dir(self) -> Path:
+        """The Unix socket directory.
+
+        Returns
+        -------
+        pathlib.Path
+            ``root/run``.
+        """
         return self.root / "run"
 
     @property
     def logfile(self) -> Path:
+        """The server log file.
+
+        Returns
+        -------
+        pathlib.Path
+            ``root/postgres.log``.
+        """
         return self.root / "postgres.log"
 
     def conninfo(self, dbname: str) -> str:
-        """libpq connection string for database ``dbname`` on this cluster."""
+        """libpq connection string for database ``dbname`` on this cluster.
+
+        Parameters
+        ----------
+        dbname : str
+            Database name.
+
+        Returns
+        -------
+        str
+            Keyword/value conninfo: the socket directory, port, ``dbname``, user postgres.
+        """
         return f"host={self.run_dir} port={self.port} dbname={dbname} user=postgres"
 
     # -- running commands as the right user -------------------------------------------------
@@ -98,6 +130,13 @@ class EmbeddedCluster:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def initialised(self) -> bool:
+        """Whether initdb has run (``data/PG_VERSION`` exists).
+
+        Returns
+        -------
+        bool
+            True when the cluster exists.
+        """
         return (self.data / "PG_VERSION").exists()
 
     def init(self) -> None:
@@ -134,13 +173,31 @@ class EmbeddedCluster:
         self._run(["sh", "-c", f"cat >> '{auto}' <<'EOF'\n{conf}\nEOF"])
 
     def running(self) -> bool:
+        """Whether the server is running (``pg_ctl status``).
+
+        Returns
+        -------
+        bool
+            True when initialised and running.
+        """
         if not self.initialised():
             return False
         res = self._run([str(self.bindir / "pg_ctl"), "-D", str(self.data), "status"], check=False)
         return res.returncode == 0
 
     def start(self, timeout_s: float = 60) -> None:
-        """Initialise if needed and start the server; wait until it accepts connections."""
+        """Initialise if needed and start the server; wait until it accepts connections.
+
+        Parameters
+        ----------
+        timeout_s : float
+            Seconds to wait for the start, and again for readiness.
+
+        Raises
+        ------
+        DatabaseUnavailable
+            The binaries are missing, initdb failed, or the server did not start in time.
+        """
         self.init()
         if self.running():
             return
@@ -186,7 +243,13 @@ class EmbeddedCluster:
             )
 
     def ensure_database(self, dbname: str) -> None:
-        """Create database ``dbname`` if it does not exist."""
+        """Create database ``dbname`` if it does not exist.
+
+        Parameters
+        ----------
+        dbname : str
+            Database name (quoted as an identifier).
+        """
         import psycopg
 
         with psycopg.connect(self.conninfo("postgres"), autocommit=True) as conn:
@@ -199,7 +262,15 @@ class EmbeddedCluster:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
 
     def drop_database(self, dbname: str) -> None:
-        """Drop database ``dbname`` if it exists (tests)."""
+        """Drop database ``dbname`` if it exists (tests).
+
+        Sessions still connected to it are terminated (``WITH (FORCE)``).
+
+        Parameters
+        ----------
+        dbname : str
+            Database name (quoted as an identifier).
+        """
         import psycopg
         from psycopg import sql
 

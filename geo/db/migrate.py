@@ -27,15 +27,45 @@ class Migration:
 
     @property
     def sql(self) -> str:
+        """The migration's SQL text, read from its file.
+
+        Returns
+        -------
+        str
+            The file's contents (UTF-8).
+        """
         return self.path.read_text(encoding="utf-8")
 
     @property
     def checksum(self) -> str:
+        """Fingerprint of the SQL, to detect files changed after they were applied.
+
+        Returns
+        -------
+        str
+            SHA-256 of :attr:`sql` as 64 hex digits.
+        """
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 
 def all_migrations(sql_dir: Path = SQL_DIR) -> list[Migration]:
-    """Migration files in version order; a malformed or duplicate number is an error."""
+    """Migration files in version order; a malformed or duplicate number is an error.
+
+    Parameters
+    ----------
+    sql_dir : pathlib.Path
+        Directory of ``NNN_name.sql`` files.
+
+    Returns
+    -------
+    list of Migration
+        Sorted by version.
+
+    Raises
+    ------
+    ValueError
+        A ``.sql`` file is not named ``NNN_name.sql``, or two share a number.
+    """
     found: dict[int, Migration] = {}
     for p in sorted(sql_dir.glob("*.sql")):
         m = _NAME.match(p.name)
@@ -62,7 +92,20 @@ def _ensure_table(conn: psycopg.Connection) -> None:
 
 
 def pending_migrations(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[Migration]:
-    """Migrations not yet recorded as applied."""
+    """Migrations not yet recorded as applied.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection to read ``schema_migrations`` (all pending if the table is missing).
+    sql_dir : pathlib.Path
+        Directory of migration files.
+
+    Returns
+    -------
+    list of Migration
+        Pending migrations in version order.
+    """
     exists = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
     applied: set[int] = set()
     if exists and exists[0]:
@@ -82,6 +125,29 @@ def migrate(
     An applied migration whose file has changed since is reported as an error rather than
     silently ignored: migrations are append-only. Then the application role ``app_role``
     (None: none) is created if missing and granted rows, never tables, in every table.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection as the database owner.
+    sql_dir : pathlib.Path
+        Directory of migration files.
+    app_role : str, optional
+        Application role to ensure (see :func:`geo.db.roles.ensure_app_role`).
+    app_password : str, optional
+        Password to set for ``app_role``; None leaves it unchanged.
+
+    Returns
+    -------
+    list of int
+        Versions applied now, ascending (empty when none were pending).
+
+    Raises
+    ------
+    RuntimeError
+        An applied migration's file has changed, or the application role is unsafe.
+    ValueError
+        A migration file name is malformed or a number is duplicated.
     """
     applied_now: list[int] = []
     with conn.transaction():

@@ -29,6 +29,25 @@ def open_pool(
     A connection is checked before it is lent (one round trip), so after a database restart
     the broken ones are replaced instead of failing a request; a request waits at most
     ``timeout`` seconds for a connection, then gets ``DatabaseUnavailable`` (503).
+
+    Parameters
+    ----------
+    conninfo : str
+        libpq connection string.
+    max_size, min_size : int
+        Largest and smallest number of pooled connections.
+    timeout : float
+        Seconds a request waits for a free connection.
+
+    Returns
+    -------
+    psycopg_pool.ConnectionPool
+        The open pool; connections use UTC.
+
+    Raises
+    ------
+    DatabaseUnavailable
+        No connection could be made within 15 seconds.
     """
     pool = ConnectionPool(
         conninfo,
@@ -50,7 +69,25 @@ def open_pool(
 
 
 def connect(conninfo: str, *, autocommit: bool = False) -> psycopg.Connection:
-    """One connection outside the pool (command-line tools, loaders, tests)."""
+    """One connection outside the pool (command-line tools, loaders, tests).
+
+    Parameters
+    ----------
+    conninfo : str
+        libpq connection string.
+    autocommit : bool
+        Open the connection in autocommit mode.
+
+    Returns
+    -------
+    psycopg.Connection
+        A connection with the time zone set to UTC, no transaction open.
+
+    Raises
+    ------
+    DatabaseUnavailable
+        The database cannot be reached.
+    """
     try:
         conn = psycopg.connect(conninfo, autocommit=autocommit)
     except psycopg.OperationalError as exc:
@@ -75,6 +112,27 @@ def transaction(
     ``'all'``) are set as ``app.actor``, ``app.role`` and ``app.scope`` for the transaction:
     audit triggers write the actor, row-level security reads the scope. On the application
     role an unset scope sees nothing.
+
+    Parameters
+    ----------
+    pool_or_conn : ConnectionPool or psycopg.Connection
+        A pool to borrow a connection from, or a connection to use.
+    actor : str
+        Who acts, 1 to 100 characters.
+    scope : str, optional
+        The actor's jurisdiction; None sets ``''``.
+    role : str, optional
+        The actor's role; None sets ``''``.
+
+    Yields
+    ------
+    psycopg.Connection
+        The connection, inside the transaction.
+
+    Raises
+    ------
+    ValueError
+        ``actor`` is empty or longer than 100 characters.
     """
     if not actor or len(actor) > 100:
         raise ValueError("an actor (1-100 characters) is required for every transaction")
@@ -97,18 +155,50 @@ _SET = (
 
 
 def ping(conn: psycopg.Connection) -> None:
-    """Raise unless the database answers a trivial query (the health check)."""
+    """Raise unless the database answers a trivial query (the health check).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        The connection to check.
+
+    Raises
+    ------
+    psycopg.Error
+        The query failed.
+    """
     conn.execute("SELECT 1")
 
 
 def try_lock(conn: psycopg.Connection, key: int) -> bool:
     """Take transaction-level advisory lock ``key`` if free (held until the transaction ends);
-    False when another session holds it."""
+    False when another session holds it.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the transaction that is to hold the lock.
+    key : int
+        The advisory lock key (bigint).
+
+    Returns
+    -------
+    bool
+        True when the lock was taken.
+    """
     row = conn.execute("SELECT pg_try_advisory_xact_lock(%(k)s)", {"k": key}).fetchone()
     return bool(row and row[0])
 
 
 async def listen(conn: psycopg.AsyncConnection[Any], *channels: str) -> None:
-    """LISTEN on each of ``channels`` (an autocommit connection)."""
+    """LISTEN on each of ``channels`` (an autocommit connection).
+
+    Parameters
+    ----------
+    conn : psycopg.AsyncConnection
+        An autocommit async connection.
+    *channels : str
+        Channel names (quoted as identifiers).
+    """
     for ch in channels:
         await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(ch)))

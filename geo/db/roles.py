@@ -19,6 +19,20 @@ def ensure_app_role(conn: psycopg.Connection, role: str, password: str | None = 
 
     Run by the owner after every migration (new tables get their grants). Refuses a role
     that is a superuser or bypasses row-level security.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection as the database owner.
+    role : str
+        Role name (quoted as an identifier).
+    password : str, optional
+        Password to set; None leaves it unchanged.
+
+    Raises
+    ------
+    RuntimeError
+        The role is a superuser, bypasses row-level security, or owns tables.
     """
     ident = sql.Identifier(role)
     with conn.transaction():

@@ -18,7 +18,18 @@ _LAYERS = ("roads", "water", "admin_units")
 
 
 def layer_versions(conn: psycopg.Connection) -> tuple[int, ...]:
-    """Current versions of the layers the graph is built from."""
+    """Current versions of the layers the graph is built from.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection to read ``layer_versions``.
+
+    Returns
+    -------
+    tuple of int
+        Versions of ``roads``, ``water`` and ``admin_units`` in that order (0 when absent).
+    """
     rows: dict[str, int] = dict(
         conn.execute(
             "SELECT name, version FROM layer_versions WHERE name = ANY(%(n)s)", {"n": list(_LAYERS)}
@@ -38,6 +49,18 @@ class GraphCache:
         self.builds = 0
 
     def get(self, conn: psycopg.Connection) -> TravelGraph:
+        """The graph, rebuilt from the database first if a layer version changed.
+
+        Parameters
+        ----------
+        conn : psycopg.Connection
+            Connection to read the layer versions and, when rebuilding, the layers.
+
+        Returns
+        -------
+        TravelGraph
+            The cached or freshly built graph.
+        """
         versions = layer_versions(conn)
         with self._lock:
             if self._graph is None or versions != self._versions:
@@ -74,6 +97,20 @@ class UnitCache:
         self._read_at = 0.0  # monotonic time of the last read
 
     def get(self, conn: psycopg.Connection, graph: TravelGraph) -> UnitSnapshot:
+        """The latest unit snapshot on ``graph``, updated from the database as needed.
+
+        Parameters
+        ----------
+        conn : psycopg.Connection
+            Connection to read the ``units`` table.
+        graph : TravelGraph
+            The graph to join units to; a different graph forces a full read.
+
+        Returns
+        -------
+        UnitSnapshot
+            The snapshot (the cached one when younger than ``fresh_s``).
+        """
         with self._lock:
             last = self._last
         clock = time.monotonic()

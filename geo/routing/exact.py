@@ -30,13 +30,36 @@ class RoadNetwork:
     edges: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]
 
     def main_component(self, lat: npt.ArrayLike, lng: npt.ArrayLike) -> npt.NDArray[np.bool_]:
-        """True for points that join the largest connected part of the network."""
+        """True for points that join the largest connected part of the network.
+
+        Parameters
+        ----------
+        lat, lng : array_like
+            Latitudes and longitudes in degrees (1-d, equal length).
+
+        Returns
+        -------
+        numpy.ndarray
+            Boolean per point: its nearest vertex is in the largest component.
+        """
         _, labels = connected_components(self.matrix, directed=False)
         main = np.bincount(labels).argmax()
         vertex, _ = self.attach(lat, lng)
         return np.asarray(labels[vertex] == main)
 
     def to_xy(self, lat: npt.ArrayLike, lng: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Points in the network's local metre frame.
+
+        Parameters
+        ----------
+        lat, lng : array_like
+            Latitudes and longitudes in degrees (1-d, equal length).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 array of shape (n, 2): metres east and north of ``origin``.
+        """
         return _to_local(
             np.column_stack([np.asarray(lng, float), np.asarray(lat, float)]), self.origin
         )
@@ -44,14 +67,41 @@ class RoadNetwork:
     def attach(
         self, lat: npt.ArrayLike, lng: npt.ArrayLike
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        """Nearest vertex of each point and the seconds to reach it off-road."""
+        """Nearest vertex of each point and the seconds to reach it off-road.
+
+        Parameters
+        ----------
+        lat, lng : array_like
+            Latitudes and longitudes in degrees (1-d, equal length).
+
+        Returns
+        -------
+        vertex : numpy.ndarray
+            int64 index of the nearest vertex per point.
+        access_s : numpy.ndarray
+            float64 seconds at the off-road speed over the straight gap.
+        """
         d, i = self.tree.query(self.to_xy(lat, lng))
         return np.asarray(i, dtype=np.int64), np.asarray(d, dtype=np.float64) / self.off_road_mps
 
     def times(
         self, lat: float, lng: float, to_lat: npt.ArrayLike, to_lng: npt.ArrayLike
     ) -> npt.NDArray[np.float64]:
-        """Exact seconds from (lat, lng) to each target point."""
+        """Exact seconds from (lat, lng) to each target point.
+
+        Parameters
+        ----------
+        lat, lng : float
+            The start in degrees.
+        to_lat, to_lng : array_like
+            Target latitudes and longitudes in degrees (1-d, equal length).
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 seconds per target, off-road access at both ends included; inf where the
+            target's vertex is not connected to the start's.
+        """
         src, s_access = self.attach([lat], [lng])
         dist = dijkstra(self.matrix, directed=True, indices=int(src[0]))
         tgt, t_access = self.attach(to_lat, to_lng)
@@ -65,7 +115,26 @@ def build_road_network(
     config: RoutingConfig,
     mode: str = "car",
 ) -> RoadNetwork:
-    """Road network of ``mode`` from lines in EPSG:4326 (roads it may not use are dropped)."""
+    """Road network of ``mode`` from lines in EPSG:4326 (roads it may not use are dropped).
+
+    Parameters
+    ----------
+    roads : numpy.ndarray
+        Road LineStrings in EPSG:4326 (lon, lat).
+    road_class : numpy.ndarray
+        Road class of each road.
+    road_speed_kmh : numpy.ndarray
+        Own speed of each road in km/h, NaN where the class table applies (cars only).
+    config : RoutingConfig
+        Speed tables (km/h) by mode and the off-road speeds.
+    mode : str
+        Travel mode, one of ``MODES``.
+
+    Returns
+    -------
+    RoadNetwork
+        Vertices every ~10 m in local metres, a travel-time matrix in seconds, a KD-tree.
+    """
     speed = road_speeds(road_class, road_speed_kmh, config, mode)
     use = speed > 0
     # Vertices every 10 m: a point joins the network at (almost) its nearest road point.

@@ -34,7 +34,20 @@ EARTH_R = 6_371_008.8
 def haversine_m(
     lat1: npt.ArrayLike, lng1: npt.ArrayLike, lat2: npt.ArrayLike, lng2: npt.ArrayLike
 ) -> npt.NDArray[np.float64]:
-    """Great-circle distance in metres (vectorized)."""
+    """Great-circle distance in metres (vectorized).
+
+    Parameters
+    ----------
+    lat1, lng1 : array_like
+        First points, latitude and longitude in degrees.
+    lat2, lng2 : array_like
+        Second points in degrees; broadcast against the first.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 distances in metres, of the broadcast shape (0-d for scalars).
+    """
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp = p2 - p1
     dl = np.radians(np.asarray(lng2) - np.asarray(lng1))
@@ -61,10 +74,28 @@ class TravelGraph:
 
     @property
     def n(self) -> int:
+        """Number of nodes: the cells plus the road pieces.
+
+        Returns
+        -------
+        int
+            ``len(cells)``, the size of each mode's matrix.
+        """
         return len(self.cells)
 
     def index_of(self, cells: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        """Cell node of each cell, or -1 where the cell is not in the graph."""
+        """Cell node of each cell, or -1 where the cell is not in the graph.
+
+        Parameters
+        ----------
+        cells : numpy.ndarray
+            H3 cells (int64) at the graph's resolution ``config.res``.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 node index of each cell (in ``0..n_cells-1``) or -1, of the input shape.
+        """
         own = self.cells[: self.n_cells]
         pos = np.minimum(np.searchsorted(own, cells), self.n_cells - 1)
         return np.where(own[pos] == cells, pos, -1)
@@ -75,7 +106,21 @@ class TravelGraph:
         lat: npt.NDArray[np.float64],
         lng: npt.NDArray[np.float64],
     ) -> npt.NDArray[np.int64]:
-        """The road-piece node of road ``road`` at each point, or -1."""
+        """The road-piece node of road ``road`` at each point, or -1.
+
+        Parameters
+        ----------
+        road : numpy.ndarray
+            int64 index of a road (among all roads the graph was built from), per point.
+        lat, lng : numpy.ndarray
+            Latitude and longitude of each point in degrees, of the same length.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 node of that road's piece in the point's cell, or -1 where the road has
+            no piece there or the cell is not in the graph.
+        """
         cell_node = self.index_of(h3_cells(lat, lng, self.config.res))
         key = (road.astype(np.int64) << 32) | np.maximum(cell_node, 0)
         pos = np.minimum(np.searchsorted(self.piece_keys, key), len(self.piece_keys) - 1)
@@ -87,7 +132,22 @@ class TravelGraph:
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """Join points to the network: the node at the nearest road point of ``mode`` and the
         seconds to walk or drive there off-road. Points with no road within
-        ``config.max_access_m`` join at their own cell (snapped) with the off-road time 0."""
+        ``config.max_access_m`` join at their own cell (snapped) with the off-road time 0.
+
+        Parameters
+        ----------
+        lat, lng : array_like
+            Latitudes and longitudes in degrees (scalars or 1-d arrays of equal length).
+        mode : str
+            Travel mode, one of ``MODES`` (``'car'``, ``'foot'``, ``'ebike'``).
+
+        Returns
+        -------
+        nodes : numpy.ndarray
+            int64 node per point, -1 where no passable node is found.
+        access_s : numpy.ndarray
+            float64 off-road seconds from each point to its road point (0 when snapped).
+        """
         la = np.atleast_1d(np.asarray(lat, float))
         ln = np.atleast_1d(np.asarray(lng, float))
         road = self.roads[mode]
@@ -108,7 +168,20 @@ class TravelGraph:
 
     def snap(self, lat: npt.ArrayLike, lng: npt.ArrayLike, mode: str) -> npt.NDArray[np.int64]:
         """Node of each point for ``mode``: its own cell, or the nearest passable cell within
-        ``config.snap_rings`` rings; -1 where there is none."""
+        ``config.snap_rings`` rings; -1 where there is none.
+
+        Parameters
+        ----------
+        lat, lng : array_like
+            Latitudes and longitudes in degrees (scalars or 1-d arrays of equal length).
+        mode : str
+            Travel mode; a cell is passable when its speed for the mode is above 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 cell node per point, or -1.
+        """
         la = np.atleast_1d(np.asarray(lat, float))
         ln = np.atleast_1d(np.asarray(lng, float))
         nodes = self.index_of(h3_cells(la, ln, self.config.res))
@@ -147,6 +220,22 @@ class RoadAccess:
         origin: tuple[float, float],
         road_ids: npt.NDArray[np.int64],
     ) -> RoadAccess:
+        """Index the roads of one mode segment by segment.
+
+        Parameters
+        ----------
+        lines : numpy.ndarray
+            Road LineStrings in EPSG:4326 (lon, lat).
+        origin : tuple of float
+            ``(lat0, lng0)`` in degrees: the origin of the local metre frame.
+        road_ids : numpy.ndarray
+            int64 index of each line among all roads, of the same length as ``lines``.
+
+        Returns
+        -------
+        RoadAccess
+            Two-point segments in local metres, their STRtree and each segment's road index.
+        """
         # Index single segments, not whole roads: a long road's envelope covers half the
         # city and would make every nearest-road query test it.
         local = shapely.transform(lines, lambda xy: _to_local(xy, origin))
@@ -173,7 +262,24 @@ class RoadAccess:
     ]:
         """(lat, lng) of the nearest road point of each place, the distance in metres and the
         road's index. With ``max_m``, places farther than that from every road get an
-        infinite distance (and keep their own position); the bounded search is much faster."""
+        infinite distance (and keep their own position); the bounded search is much faster.
+
+        Parameters
+        ----------
+        lat, lng : numpy.ndarray
+            Latitudes and longitudes of the places in degrees, 1-d and of equal length.
+        max_m : float, optional
+            Search radius in metres; None searches without bound.
+
+        Returns
+        -------
+        lat, lng : numpy.ndarray
+            float64 position of the nearest road point in degrees (the place's own if none).
+        dist_m : numpy.ndarray
+            float64 distance in metres, inf where no road is within ``max_m``.
+        road : numpy.ndarray
+            int64 index of that road among all roads, -1 where none.
+        """
         n = len(lat)
         out_lat, out_lng = np.array(lat, float), np.array(lng, float)
         dist, rid = np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
@@ -224,7 +330,24 @@ def road_speeds(
     config: RoutingConfig,
     mode: str,
 ) -> npt.NDArray[np.float64]:
-    """km/h of each road for ``mode`` (0: not usable); a road's own speed overrides for cars."""
+    """km/h of each road for ``mode`` (0: not usable); a road's own speed overrides for cars.
+
+    Parameters
+    ----------
+    road_class : numpy.ndarray
+        Road class of each road (``'primary'``, ``'footway'``, ...); unknown classes get 0.
+    road_speed_kmh : numpy.ndarray
+        The road's own speed limit in km/h; NaN or <= 0 where the class table applies.
+    config : RoutingConfig
+        Supplies the class -> km/h table ``config.speeds[mode]``.
+    mode : str
+        Travel mode, one of ``MODES``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 km/h per road.
+    """
     table = config.speeds[mode]
     speed = np.array([table.get(c, 0.0) for c in road_class], dtype=float)
     if mode == "car":
@@ -246,6 +369,28 @@ def build_graph(
 
     ``road_speed_kmh`` may hold NaN where the class table applies. ``area`` is the
     jurisdiction; None means the roads' convex hull.
+
+    Parameters
+    ----------
+    roads : numpy.ndarray
+        Road LineStrings in EPSG:4326 (lon, lat).
+    road_class : numpy.ndarray
+        Road class of each road (keys of ``config.speeds[mode]``).
+    road_speed_kmh : numpy.ndarray
+        Own speed of each road in km/h, NaN where none (used for cars only).
+    road_bridge : numpy.ndarray
+        Bridge flag of each road; accepted but not used by the build at present.
+    water : numpy.ndarray
+        Water polygons in EPSG:4326; cells whose centre lies in water get no off-road edges.
+    area : shapely.Geometry or None
+        Jurisdiction polygon in EPSG:4326, covered with a margin of ``config.margin_m``.
+    config : RoutingConfig
+        Resolution, speeds and off-road speeds.
+
+    Returns
+    -------
+    TravelGraph
+        Cell and road-piece nodes with one travel-time matrix (seconds) per mode.
     """
     t0 = time.perf_counter()
     res = config.res
@@ -386,7 +531,25 @@ def _min_matrix(
 
 
 def load_graph(*, conn: psycopg.Connection, config: RoutingConfig) -> TravelGraph:
-    """Build the graph from the roads, water and city boundary in PostGIS."""
+    """Build the graph from the roads, water and city boundary in PostGIS.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection to read the ``roads``, ``water`` and ``admin_units`` tables.
+    config : RoutingConfig
+        Passed to :func:`build_graph`.
+
+    Returns
+    -------
+    TravelGraph
+        The graph over the city boundary (or the roads' hull when there is none).
+
+    Raises
+    ------
+    NotFound
+        There are no roads.
+    """
     rows = conn.execute(
         "SELECT ST_AsBinary(geom), class, coalesce(speed_kmh, 'NaN'), bridge FROM roads"
     ).fetchall()

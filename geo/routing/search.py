@@ -60,7 +60,28 @@ class UnitSnapshot:
         reuse: UnitSnapshot | None = None,
     ) -> UnitSnapshot:
         """``reuse``: an earlier snapshot on the same graph; units that have not moved keep
-        their place on the graph from it (joining the network is the costly part)."""
+        their place on the graph from it (joining the network is the costly part).
+
+        Parameters
+        ----------
+        graph : TravelGraph
+            The graph the units are joined to, each by its type's mode (default car).
+        ids, call_signs, types, agencies, status, grid_codes : array_like
+            Per-unit attributes, all of the same length.
+        lat, lng : array_like
+            Unit positions in degrees.
+        position_time : array_like
+            Time of each position fix, epoch seconds.
+        taken_at : float
+            When the snapshot was taken, epoch seconds (database clock).
+        reuse : UnitSnapshot, optional
+            An earlier snapshot on the same graph.
+
+        Returns
+        -------
+        UnitSnapshot
+            The units with their node and off-road seconds per mode, turnout and top speed.
+        """
         la, ln = np.asarray(lat, float), np.asarray(lng, float)
         ids_a = np.asarray(ids, np.int64)
         types_a = np.asarray(types, dtype=object)
@@ -159,6 +180,24 @@ def load_units(
     ``changed_since``: with ``reuse``, read only the units whose status or position time is
     later than this and take the rest from ``reuse``; if units were added or removed meanwhile
     everything is read.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection to read the ``units`` table.
+    graph : TravelGraph
+        The graph to join the units to.
+    reuse : UnitSnapshot, optional
+        The previous snapshot on the same graph.
+    changed_since : float, optional
+        Epoch seconds; used only together with ``reuse``.
+
+    Returns
+    -------
+    snapshot : UnitSnapshot
+        The units in id order, ``taken_at`` from the database clock.
+    newest : float
+        The newest status or position time seen, epoch seconds (0.0 when none).
     """
     where, params = "", {}
     if reuse is not None and changed_since is not None:
@@ -221,11 +260,46 @@ class Router:
         self.graph = graph
 
     def check_point(self, lat: float, lng: float) -> None:
-        """Refuse NaN, swapped or out-of-area coordinates with a clear message."""
+        """Refuse NaN, swapped or out-of-area coordinates with a clear message.
+
+        Parameters
+        ----------
+        lat, lng : float
+            The point in degrees.
+
+        Raises
+        ------
+        InvalidInput
+            A coordinate is not finite or not a latitude/longitude.
+        OutsideJurisdiction
+            The point is outside the graph's bbox, or lat and lng look swapped.
+        """
         check_lonlat([lng], [lat], bbox=self.graph.bbox)
 
     def source(self, lat: float, lng: float, mode: str) -> tuple[int, float]:
-        """Node where (lat, lng) joins the network for ``mode``, and the off-road seconds."""
+        """Node where (lat, lng) joins the network for ``mode``, and the off-road seconds.
+
+        Parameters
+        ----------
+        lat, lng : float
+            The point in degrees.
+        mode : str
+            Travel mode, one of ``MODES``.
+
+        Returns
+        -------
+        node : int
+            The graph node.
+        access_s : float
+            Off-road seconds from the point to that node.
+
+        Raises
+        ------
+        InvalidInput
+            Unusable coordinates (see :meth:`check_point`).
+        OutsideJurisdiction
+            Outside the area, or no passable node nearby (e.g. in water).
+        """
         self.check_point(lat, lng)
         nodes, access = self.graph.attach([lat], [lng], mode)
         if nodes[0] < 0:
@@ -254,6 +328,42 @@ class Router:
 
         ``prefer_grid_worker_within_s``: the worker of ``grid_code`` goes first unless another
         unit arrives more than this many seconds sooner. ``unit_ids``: only these units.
+
+        Parameters
+        ----------
+        lat, lng : float
+            The incident in degrees.
+        units : UnitSnapshot
+            The units to rank, joined to this router's graph.
+        k : int
+            How many units to return, 1 to 100.
+        types, agencies : tuple of str, optional
+            Keep only units of these types / agencies; None or empty keeps all.
+        available_only : bool
+            Keep only units with status ``'available'``.
+        max_minutes : float
+            Drop units whose ETA exceeds this many minutes, in (0, 240].
+        grid_code : str, optional
+            The incident's grid; marks that grid's own grid worker.
+        prefer_grid_worker_within_s : float, optional
+            Seconds of ETA the own grid worker may lose and still go first.
+        with_paths : bool
+            Include each unit's path (cells and [lat, lng] points) to the incident.
+        unit_ids : sequence of int, optional
+            Rank only these units.
+
+        Returns
+        -------
+        NearestResult
+            Up to ``k`` recommendations in ETA order (seconds: travel + turnout + stale
+            penalty) and, when fewer than ``k``, the reason.
+
+        Raises
+        ------
+        InvalidInput
+            ``k`` or ``max_minutes`` out of range, or unusable coordinates.
+        OutsideJurisdiction
+            The point is outside the area or cannot join the network.
         """
         if not 1 <= k <= 100:
             raise InvalidInput("k must be between 1 and 100")
@@ -392,7 +502,29 @@ def _walk(pred: npt.NDArray[np.int32], start: int, source: int) -> list[int]:
 def travel_field(
     graph: TravelGraph, sources: npt.NDArray[np.int64], mode: str = "car", limit_s: float = np.inf
 ) -> npt.NDArray[np.float64]:
-    """Seconds from the nearest of ``sources`` (node indices) to every cell (inf: unreachable)."""
+    """Seconds from the nearest of ``sources`` (node indices) to every cell (inf: unreachable).
+
+    Parameters
+    ----------
+    graph : TravelGraph
+        The graph to search.
+    sources : numpy.ndarray
+        int64 source nodes; negative ones (not on the graph) are ignored.
+    mode : str
+        Travel mode, one of ``MODES``.
+    limit_s : float
+        Stop the search at this many seconds; farther nodes get inf.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 seconds per node, shape ``(graph.n,)``: cell nodes first, then road pieces.
+
+    Raises
+    ------
+    InvalidInput
+        No source is on the graph.
+    """
     src = np.asarray(sources, dtype=np.int64)
     src = src[src >= 0]
     if src.size == 0:
@@ -406,7 +538,31 @@ def travel_field(
 def isochrone(
     graph: TravelGraph, lat: float, lng: float, minutes: float, mode: str = "car"
 ) -> shapely.Geometry:
-    """The area reachable from (lat, lng) within ``minutes``, as (Multi)Polygon."""
+    """The area reachable from (lat, lng) within ``minutes``, as (Multi)Polygon.
+
+    Parameters
+    ----------
+    graph : TravelGraph
+        The graph to search.
+    lat, lng : float
+        The start in degrees.
+    minutes : float
+        Travel time budget including the off-road access, in (0, 120].
+    mode : str
+        Travel mode, one of ``MODES``.
+
+    Returns
+    -------
+    shapely.Geometry
+        Union of the reached H3 cells, EPSG:4326 (lon, lat).
+
+    Raises
+    ------
+    InvalidInput
+        ``minutes`` out of range, or unusable coordinates.
+    OutsideJurisdiction
+        The start is outside the area or cannot join the network.
+    """
     if not 0 < minutes <= 120:
         raise InvalidInput("minutes must be between 0 and 120")
     src, access = Router(graph).source(lat, lng, mode)
@@ -440,6 +596,43 @@ def nearest_units(
     ``units``: a fresh snapshot to rank (e.g. from :class:`geo.routing.UnitCache`); default:
     read from ``conn``. ``grid_code``: the grid of ``point`` (an incident's own is read).
     ``unit_ids``: rank only these units.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection to read the incident and (without ``units``) the units.
+    router : Router
+        Router over the current graph.
+    incident_id : int, optional
+        The incident to rank for; wins over ``point``.
+    point : tuple of float, optional
+        ``(lon, lat)`` in degrees, longitude first.
+    k, types, agencies, available_only, max_minutes, prefer_grid_worker_within_s
+        As for :meth:`Router.nearest`.
+    each_type : bool
+        Share ``k`` among several ``types`` (available units only, other filters ignored).
+    units : UnitSnapshot, optional
+        Snapshot to rank instead of reading one.
+    grid_code : str, optional
+        Grid of ``point``; replaced by the incident's own grid with ``incident_id``.
+    unit_ids : sequence of int, optional
+        Rank only these units.
+    with_paths : bool
+        Include each unit's path.
+
+    Returns
+    -------
+    NearestResult
+        Recommendations in ETA order, and why the list is short if it is.
+
+    Raises
+    ------
+    NotFound
+        The incident does not exist.
+    InvalidInput
+        Neither an incident nor a point was given, or a parameter is out of range.
+    OutsideJurisdiction
+        The point is outside the area or cannot join the network.
     """
     if incident_id is not None:
         row = conn.execute(
@@ -487,7 +680,35 @@ def nearest_mix(
     grid_code: str | None = None,
 ) -> NearestResult:
     """For a big event (patrol + fire engine + ambulance): the best available units of each
-    of ``types``, ``k`` in all shared as evenly as possible, in ETA order."""
+    of ``types``, ``k`` in all shared as evenly as possible, in ETA order.
+
+    Parameters
+    ----------
+    router : Router
+        Router over the current graph.
+    lat, lng : float
+        The incident in degrees.
+    units : UnitSnapshot
+        The units to rank.
+    types : tuple of str
+        Unit types wanted, 1 to ``k`` of them; earlier ones get the remainder of ``k``.
+    k : int
+        Number of units in all.
+    max_minutes : float
+        Drop units whose ETA exceeds this many minutes.
+    grid_code : str, optional
+        The incident's grid (marks its own grid worker).
+
+    Returns
+    -------
+    NearestResult
+        The recommendations in ETA order; the reason names types with no unit.
+
+    Raises
+    ------
+    InvalidInput
+        No types, or more types than ``k``; or as for :meth:`Router.nearest`.
+    """
     if not types or len(types) > k:
         raise InvalidInput(f"Choose 1 to {k} unit types.")
     per, extra = divmod(k, len(types))

@@ -33,9 +33,10 @@ import shapely
 from fastapi.testclient import TestClient
 from shapely.geometry import mapping
 
+from console import i18n
 from console import settings as settings_mod
 from console.app import create_app
-from console.server import state
+from console.server import errors, state
 from geo.db import connect
 from tests._auth import signed_in
 from tests.conftest import fresh_database
@@ -56,6 +57,10 @@ HOSTILE: list[Any] = [
 # One field at a time: a sample of the above that covers each kind.
 MUTATIONS: list[Any] = [None, -1, 2**70, True, "NaN", "x" * 100_000, "<script>alert(1)</script>",
                         [1, 2, 3], {"a": {"b": None}}, HOSTILE[16], HOSTILE[19]]  # fmt: skip
+
+
+# What an unexpected error answers, in each language.
+INTERNAL = (errors.INTERNAL, *(i18n.t(lang)["error.generic"] for lang in i18n.LANGS))
 
 
 def _value(v: Any) -> Any:
@@ -147,7 +152,7 @@ class Console:
         r = self.client.post("/_dash-update-component", content=json.dumps(call.body()),
                              headers={"Content-Type": "application/json"})  # fmt: skip
         errors = [rec.getMessage() for rec in self.caplog.records if rec.levelno >= logging.ERROR]
-        if r.status_code >= 500 or "Internal error" in r.text or errors:
+        if r.status_code >= 500 or any(t in r.text for t in INTERNAL) or errors:
             self.failures.append(f"{label}: {r.status_code} {r.text[:160]!r} {errors[:1]}")
         if r.status_code != 200:
             return {}
