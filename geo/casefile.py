@@ -16,13 +16,14 @@ from psycopg.rows import dict_row
 
 from geo import access, incidents, photos, places, units
 from geo.coords import check_lonlat
+from geo.rows import IncidentRow
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class CaseFile:
-    incident: dict[str, Any]
+    incident: IncidentRow
     category_zh: str
     category_en: str
     dispute: bool  # a dispute can record failed mediations

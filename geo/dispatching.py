@@ -8,13 +8,13 @@ computed on the server from the live unit positions, never taken from a browser.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import psycopg
 
 from geo import units as units_mod
 from geo.routing import NearestResult, Router, UnitSnapshot, nearest_units
+from geo.rows import IncidentRow
 
 PREFER_GRID_WORKER_S = 60.0
 
@@ -24,7 +24,7 @@ def recommend(
     conn: psycopg.Connection,
     router: Router,
     units: UnitSnapshot,
-    case: Mapping[str, Any],
+    case: IncidentRow,
     k: int = 5,
     types: tuple[str, ...] | None = None,
     each_type: bool = False,
@@ -72,7 +72,7 @@ def etas(
     conn: psycopg.Connection,
     router: Router,
     units: UnitSnapshot,
-    case: Mapping[str, Any],
+    case: IncidentRow,
     unit_ids: Sequence[int],
 ) -> dict[int, float]:
     """Seconds each of ``unit_ids`` needs to reach the case now (units that cannot reach it
@@ -108,7 +108,7 @@ def send(
     conn: psycopg.Connection,
     router: Router,
     units: UnitSnapshot,
-    case: Mapping[str, Any],
+    case: IncidentRow,
     unit_ids: Sequence[int],
 ) -> units_mod.DispatchResult:
     """Send ``unit_ids`` to the case, all or none, with the ETAs computed now.

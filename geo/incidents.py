@@ -12,9 +12,9 @@ import json
 import logging
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 from psycopg import sql
@@ -23,6 +23,7 @@ from psycopg.rows import dict_row
 from geo.coords import check_lonlat
 from geo.errors import Conflict, InvalidInput, NotFound
 from geo.h3index import cell_of
+from geo.rows import IncidentRow, QueueRow
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ OVERDUE_SQL = sql.SQL(
 )
 
 
-def is_overdue(row: dict[str, Any], now: dt.datetime) -> bool:
+def is_overdue(row: Mapping[str, Any], now: dt.datetime) -> bool:
     """The Python twin of :data:`OVERDUE_SQL` (for rows already in memory).
 
     Parameters
@@ -227,7 +228,7 @@ _COLUMNS = sql.SQL(
 )
 
 
-def get(*, conn: psycopg.Connection, incident_id: int, lock: bool = False) -> dict[str, Any]:
+def get(*, conn: psycopg.Connection, incident_id: int, lock: bool = False) -> IncidentRow:
     """One incident by id.
 
     Parameters
@@ -259,7 +260,7 @@ def get(*, conn: psycopg.Connection, incident_id: int, lock: bool = False) -> di
     if row is None:
         raise NotFound(f"Incident {incident_id} does not exist.", code="incident.not_found",
                        id=incident_id)  # fmt: skip
-    return row
+    return cast(IncidentRow, row)
 
 
 def _event(
@@ -434,7 +435,7 @@ def create(
     address: str | None = None,
     reporter_email: str | None = None,
     media_url: str | None = None,
-) -> dict[str, Any]:
+) -> IncidentRow:
     """Open a case at (lon, lat). The grid is the one containing the point; near a boundary
     the caller may name one of the grids within ``boundary_m`` instead. Channels call
     :func:`geo.intake.open_case`, which supplies the jurisdiction's extent ``region_bbox``.
@@ -564,7 +565,7 @@ def transition(
     target: str,
     note: str | None = None,
     photo: str | None = None,
-) -> dict[str, Any]:
+) -> IncidentRow:
     """Move a case along the closed loop; resolving needs a note.
 
     Parameters
@@ -621,7 +622,7 @@ def transition(
     return get(conn=conn, incident_id=incident_id)
 
 
-def feedback(*, conn: psycopg.Connection, incident_id: int, satisfaction: int) -> dict[str, Any]:
+def feedback(*, conn: psycopg.Connection, incident_id: int, satisfaction: int) -> IncidentRow:
     """Resident feedback on a closed case (1-5); 1 or 2 reopens it.
 
     Parameters
@@ -668,7 +669,7 @@ def feedback(*, conn: psycopg.Connection, incident_id: int, satisfaction: int) -
     return get(conn=conn, incident_id=incident_id)
 
 
-def mediation_failed(*, conn: psycopg.Connection, incident_id: int) -> dict[str, Any]:
+def mediation_failed(*, conn: psycopg.Connection, incident_id: int) -> IncidentRow:
     """Record a failed mediation; a blue dispute failing three times becomes yellow.
 
     Parameters
@@ -758,7 +759,7 @@ def escalate_due(
     return moved
 
 
-def escalate(*, conn: psycopg.Connection, incident_id: int) -> dict[str, Any]:
+def escalate(*, conn: psycopg.Connection, incident_id: int) -> IncidentRow:
     """The operator blows the whistle (吹哨): the case moves one step up the ladder now.
 
     Parameters
@@ -806,7 +807,7 @@ def link_report(
     description: str = "",
     reporter_name: str | None = None,
     reporter_phone: str | None = None,
-) -> dict[str, Any]:
+) -> IncidentRow:
     """Record another report of an open case on that case instead of opening a new one.
 
     Parameters
@@ -903,7 +904,7 @@ def queue(
     categories: Sequence[str] | None = None,
     path: str | None = None,
     limit: int = 200,
-) -> list[dict[str, Any]]:
+) -> list[QueueRow]:
     """Open cases, priority first (red, yellow, blue), then least SLA time left; overdue first.
 
     Parameters
@@ -932,7 +933,7 @@ def queue(
     if path is not None and not _LTREE.match(path):
         raise InvalidInput("Unknown area in the filter.")
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
+        return cast(list[QueueRow], cur.execute(
             sql.SQL(
                 "SELECT {cols}, due, {overdue} AS overdue, "
                 "c.name_zh AS category_zh, c.name_en AS category_en FROM ("
@@ -956,7 +957,7 @@ def queue(
                 "path": path,
                 "lim": max(1, min(limit, 1000)),
             },
-        ).fetchall()
+        ).fetchall())
 
 
 def listing(
@@ -970,7 +971,7 @@ def listing(
     until: dt.datetime | None = None,
     after_id: int = 0,
     limit: int = 100,
-) -> list[dict[str, Any]]:
+) -> list[IncidentRow]:
     """Cases (closed ones too) by id, for the API: filters, and pages after ``after_id``.
 
     Parameters
@@ -1000,7 +1001,7 @@ def listing(
     """
     _check_filters(statuses, priorities, categories)
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
+        return cast(list[IncidentRow], cur.execute(
             sql.SQL(
                 "SELECT {cols} FROM incidents WHERE id > %(after)s"
                 " AND (%(st)s::text[] IS NULL OR status = ANY(%(st)s))"
@@ -1021,7 +1022,7 @@ def listing(
                 "until": until,
                 "lim": max(1, min(limit, 1000)),
             },
-        ).fetchall()
+        ).fetchall())
 
 
 def remembered(
@@ -1101,7 +1102,7 @@ def create_once(
     key: str | None,
     request_sha256: str,
     **fields: Any,
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[IncidentRow, bool]:
     """:func:`create` for an API client that may retry: with an Idempotency-Key ``key`` the
     first request opens the case and every retry gets that case. (case, opened now).
 

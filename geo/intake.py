@@ -15,6 +15,7 @@ import psycopg
 
 from geo import incidents, places
 from geo.errors import InvalidInput
+from geo.rows import IncidentRow
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,63}$")
 _URL = re.compile(r"^https?://[^\s]{1,990}$")
@@ -77,7 +78,7 @@ def open_case(
     report: Report,
     boundary_m: float,
     retry: Retry | None = None,
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[IncidentRow, bool]:
     """Open a case from a report.
 
     Parameters

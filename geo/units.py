@@ -7,13 +7,14 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
 import psycopg
 from psycopg.rows import class_row, dict_row
 
 from geo import incidents
 from geo.errors import Conflict, InvalidInput, NotFound
+from geo.rows import UnitRow
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +327,7 @@ def listing(
     types: Sequence[str] | None = None,
     after_id: int = 0,
     limit: int = 1000,
-) -> list[dict[str, Any]]:
+) -> list[UnitRow]:
     """Units by id with their position and the case of their open dispatch, for the API.
 
     Parameters
@@ -348,7 +349,7 @@ def listing(
         ``position_time`` and ``incident_id`` (None without an open dispatch).
     """
     with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(
+        return cast(list[UnitRow], cur.execute(
             "SELECT u.id, u.call_sign, u.type, u.agency, u.status, u.status_time, u.platform_id,"
             " u.grid_code, ST_X(u.geom) AS lon, ST_Y(u.geom) AS lat, u.position_time,"
             " d.incident_id FROM units u"
@@ -363,4 +364,4 @@ def listing(
                 "ty": list(types) if types else None,
                 "lim": max(1, min(limit, 10_000)),
             },
-        ).fetchall()
+        ).fetchall())
