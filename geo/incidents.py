@@ -20,6 +20,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from geo import photos
 from geo.coords import check_lonlat
 from geo.errors import Conflict, InvalidInput, NotFound
 from geo.h3index import cell_of
@@ -620,6 +621,35 @@ def transition(
         {"status": target, **({"note": note} if note else {})},
     )
     return get(conn=conn, incident_id=incident_id)
+
+
+def resolve(*, conn: psycopg.Connection, incident_id: int, note: str) -> IncidentRow:
+    """Resolve a case with a note; its latest photo, if any, is the resolution photo.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the case.
+    note : str
+        What was done (required).
+
+    Returns
+    -------
+    IncidentRow
+        The case, now resolved.
+
+    Raises
+    ------
+    InvalidInput
+        No note, or one that is too long.
+    Conflict
+        The case cannot be resolved from its status.
+    """
+    shots = photos.photo_ids(conn=conn, incident_id=incident_id)
+    return transition(conn=conn, incident_id=incident_id, target="resolved", note=note,
+                      photo=photos.ref(shots[-1]) if shots else None)  # fmt: skip
 
 
 def feedback(*, conn: psycopg.Connection, incident_id: int, satisfaction: int) -> IncidentRow:

@@ -288,7 +288,7 @@ def as_request(row: dict[str, Any], *, lang: str, base_url: str) -> dict[str, An
         "zipcode": None,
         "lat": round(row["lat"], 6),
         "long": round(row["lon"], 6),
-        "media_url": f"{base_url}/api/photos/{photo}" if photo else None,
+        "media_url": f"{base_url}{photo}" if photo else None,  # photo: photos.ref(...)
     }
 
 

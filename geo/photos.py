@@ -203,6 +203,22 @@ def load(*, conn: psycopg.Connection, photo_id: int) -> tuple[str, bytes]:
     return str(row[0]), bytes(row[1])
 
 
+def ref(photo_id: int) -> str:
+    """The path a stored photo is served at (what a case keeps as its resolution photo).
+
+    Parameters
+    ----------
+    photo_id : int
+        Id of the photo.
+
+    Returns
+    -------
+    str
+        ``/api/photos/<id>``, relative to the console's address.
+    """
+    return f"/api/photos/{int(photo_id)}"
+
+
 def photo_ids(*, conn: psycopg.Connection, incident_id: int) -> list[int]:
     """Ids of the photos of a case, oldest first.
 

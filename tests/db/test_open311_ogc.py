@@ -89,6 +89,29 @@ def test_open311_submit_follow_close(client: TestClient, db_conninfo: str, key: 
     assert got[0]["status"] == "closed" and got[0]["status_notes"] == "talked to them"
 
 
+def test_open311_media_url_is_the_resolution_photo(client: TestClient, db_conninfo: str, key: str,
+                                                   spot) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    """A case resolved on the desk with a photo: Open311 gives the photo's address once
+    (it was /api/photos/ twice over)."""
+    import base64
+
+    from geo import incidents, intake, photos
+    from geo.db import connect, transaction
+
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8Dw"
+                           "HwAFBQIAX8jx0gAAAABJRU5ErkJggg==")  # fmt: skip
+    lon, lat, _ = spot
+    with connect(db_conninfo) as conn, transaction(conn, "operator:test") as t:
+        report = intake.Report(lon=lon, lat=lat, category="noise", priority="blue",
+                               source="operator")  # fmt: skip
+        case = intake.open_case(conn=t, report=report, boundary_m=30)[0]
+        shot = photos.save(conn=t, incident_id=case["id"], data=png, max_bytes=100_000)
+        t.execute("UPDATE incidents SET status = 'on_scene' WHERE id = %s", (case["id"],))
+        incidents.resolve(conn=t, incident_id=case["id"], note="quiet now")
+    got = client.get(f"/open311/v2/requests/{case['number']}.json", params={"api_key": key})
+    assert got.json()[0]["media_url"] == f"http://testserver/api/photos/{shot}"
+
+
 def test_open311_json_gcj02_address_and_retries(
     client: TestClient, db_conninfo: str, key: str, spot
 ) -> None:  # type: ignore[no-untyped-def]

@@ -533,14 +533,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
             case_id = an_id(sel)
             note = text((notes or [None])[0])
             if what == "resolve":
-                shots = photos.photo_ids(conn=conn, incident_id=case_id)
-                row = incidents.transition(
-                    conn=conn,
-                    incident_id=case_id,
-                    target="resolved",
-                    note=note,
-                    photo=f"/api/photos/{shots[-1]}" if shots else None,
-                )
+                row = incidents.resolve(conn=conn, incident_id=case_id, note=note)
             elif what == "close":
                 row = incidents.transition(conn=conn, incident_id=case_id, target="closed")
             elif what == "escalate":

@@ -17,7 +17,7 @@ from typing import Any
 import dash_leaflet as dl
 from dash import Patch, dcc, html
 
-from geo import incidents, units
+from geo import incidents, photos, units
 from geo.casefile import CaseFile, IntakePreview
 from geo.categories import Category
 from geo.places import Area
@@ -588,8 +588,8 @@ def photos_strip(ids: Sequence[int], tx: dict[str, str]) -> html.Div | None:
         [html.Div(tx["case.photos"], className="gd-section")]
         + [
             html.A(
-                html.Img(src=f"/api/photos/{p}", className="gd-thumb"),
-                href=f"/api/photos/{p}",
+                html.Img(src=photos.ref(p), className="gd-thumb"),
+                href=photos.ref(p),
                 target="_blank",
             )
             for p in ids[-6:]
