@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -57,10 +57,28 @@ def _window(start: dt.datetime, end: dt.datetime) -> None:
         raise InvalidInput("The time window must run forwards and span at most 400 days.")
 
 
-def _filter(
-    filters: dict[str, Sequence[str]] | None, where: list[sql.Composable], params: dict[str, object]
+def filter_clauses(
+    filters: Mapping[str, Sequence[str]] | None,
+    where: list[sql.Composable],
+    params: dict[str, object],
 ) -> None:
-    """``column = ANY(values)`` for each filter (FILTERS only; at most 50 values each)."""
+    """Add ``column = ANY(values)`` for each filter to ``where`` and its values to ``params``
+    (the one filter of incidents for the heatmap and the KPIs alike).
+
+    Parameters
+    ----------
+    filters : mapping of str to sequence of str, or None
+        Allowed values per column of ``FILTERS`` (at most 50 each); empty: no filter.
+    where : list of Composable
+        The WHERE clauses so far; extended in place.
+    params : dict
+        The query's parameters; extended in place (keyed by the column's name).
+
+    Raises
+    ------
+    InvalidInput
+        A column that is not one of ``FILTERS``.
+    """
     for name, allowed in (filters or {}).items():
         if name not in FILTERS:
             raise InvalidInput(f"Unknown filter {name!r}.")
@@ -135,7 +153,7 @@ def hexbins(
     _window(start, end)
     where: list[sql.Composable] = [sql.SQL("reported_at >= %(start)s AND reported_at < %(end)s")]
     params: dict[str, object] = {"start": start, "end": end}
-    _filter(filters, where, params)
+    filter_clauses(filters, where, params)
     if bbox is not None:
         x0, y0, x1, y1 = (float(v) for v in bbox)
         if not (np.isfinite([x0, y0, x1, y1]).all() and x0 < x1 and y0 < y1):
@@ -352,7 +370,7 @@ def incidents_in_cell(
         sql.SQL("reported_at >= %(start)s AND reported_at < %(end)s"),
     ]
     params: dict[str, object] = {"cell": int(cell), "start": start, "end": end}
-    _filter(filters, where, params)
+    filter_clauses(filters, where, params)
     q = sql.SQL(
         "SELECT id, number, category, priority, status, reported_at, grid_code FROM incidents "
         "WHERE {} ORDER BY reported_at DESC LIMIT %(n)s"

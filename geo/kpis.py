@@ -14,6 +14,7 @@ Definitions (all over the cases *reported* in the window):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
+from geo import analytics
 from geo.errors import InvalidInput
 from geo.incidents import OVERDUE_SQL
 
@@ -312,8 +314,10 @@ def frame(
     start: dt.datetime,
     end: dt.datetime,
     path: str | None = None,
+    filters: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
-    """The cases reported in [start, end), under the admin ``path`` if given.
+    """The cases reported in [start, end), under the admin ``path`` if given, passing
+    ``filters``.
 
     Parameters
     ----------
@@ -323,6 +327,8 @@ def frame(
         The time window [start, end), timezone-aware.
     path : str or None
         An ltree path of the admin tree; None: every case the transaction may see.
+    filters : mapping of str to sequence of str, optional
+        Allowed values per column (``analytics.FILTERS``), as for the heatmap.
 
     Returns
     -------
@@ -345,6 +351,12 @@ def frame(
         if c in _TIMES else sql.Identifier(c)
         for c in order
     )  # fmt: skip
+    where: list[sql.Composable] = [
+        sql.SQL("reported_at >= %(s)s AND reported_at < %(e)s"),
+        sql.SQL("(%(p)s::text IS NULL OR path <@ %(p)s::ltree)"),
+    ]
+    params: dict[str, object] = {"s": start, "e": end, "p": path}
+    analytics.filter_clauses(filters, where, params)
     rows = conn.execute(
         sql.SQL(
             "SELECT {cols}, path::text AS path, (status <> 'closed' AND {overdue}) AS overdue, "
@@ -355,10 +367,9 @@ def frame(
             "FROM incidents i LEFT JOIN LATERAL (SELECT u.call_sign, u.agency FROM dispatches d "
             " JOIN units u ON u.id = d.unit_id WHERE d.incident_id = i.id "
             " ORDER BY d.dispatched_at, d.id LIMIT 1) du ON true "
-            "WHERE reported_at >= %(s)s AND reported_at < %(e)s "
-            "AND (%(p)s::text IS NULL OR path <@ %(p)s::ltree)"
-        ).format(cols=cols, overdue=OVERDUE_SQL),
-        {"s": start, "e": end, "p": path},
+            "WHERE {where}"
+        ).format(cols=cols, overdue=OVERDUE_SQL, where=sql.SQL(" AND ").join(where)),
+        params,
     ).fetchall()
     order += ["path", "overdue", "worker", "platform", "unit", "department"]
     f = pd.DataFrame(rows, columns=order)

@@ -49,12 +49,6 @@ class HexView:
     hot: list[int]
 
 
-def _filtered(f: pd.DataFrame, filters: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    if not filters:
-        return f
-    return f[np.all([f[c].isin(list(v)) for c, v in filters.items()], axis=0)]
-
-
 def figures(
     *,
     conn: psycopg.Connection,
@@ -85,7 +79,7 @@ def figures(
         The window's KPIs and the window before's, the table, the assessment, the trend.
     """
     before = start - (end - start)
-    both = _filtered(kpis.frame(conn=conn, start=before, end=end), filters)
+    both = kpis.frame(conn=conn, start=before, end=end, filters=filters)
     now_part = both["reported_at"] >= start
     f = both[now_part]
     freq = "h" if end - start <= dt.timedelta(days=1) else "D"
