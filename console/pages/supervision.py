@@ -21,7 +21,7 @@ from dash import Input, Output, State, dcc, html
 
 from console import i18n
 from console.pages import components, report
-from console.pages.desk.callbacks import failure
+from console.pages.actions import failure
 from console.server import state
 from console.settings import Settings
 from geo import analytics, categories, kpis, places, reports, supervision, tasks

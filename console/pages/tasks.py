@@ -21,7 +21,7 @@ from dash import Input, Output, State, dcc, html
 
 from console import i18n
 from console.pages import components
-from console.pages.desk.callbacks import failure, message
+from console.pages.actions import failure, message
 from console.server import state
 from console.settings import Settings
 from geo import places, tasks

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,9 +18,18 @@ import dash
 from dash import ALL, Input, Output, State, ctx, html
 
 from console import i18n
+from console.pages.actions import (
+    an_id,
+    clicked,
+    failure,
+    latlng,
+    message,
+    rev,
+    strings,
+    text,
+)
 from console.pages.desk import render as desk
 from console.server import state
-from console.server.errors import user_message
 from console.settings import Settings
 from geo import casefile, categories, dispatching, incidents, intake, photos, places, units
 from geo.errors import InvalidInput
@@ -32,59 +40,16 @@ NO = dash.no_update
 HIDDEN, SHOWN = {"display": "none"}, {"display": "block"}
 
 
-def message(text: str, ok: bool = True) -> html.Div:
-    # The stamp makes a repeated message visible as new.
-    return html.Div(
-        [html.Span(time.strftime("%H:%M:%S") + " "), html.Span(text)],
-        className="gd-msg-ok" if ok else "gd-msg-err",
-    )
+def register(app: dash.Dash, settings: Settings) -> None:
+    """The desk's callbacks: the intake form, the selected case, the queue, the actions."""
+    _intake(app, settings)
+    _case(app, settings)
+    _queue(app, settings)
+    _actions(app, settings)
 
 
-def failure(exc: BaseException) -> html.Div:
-    return message(user_message(exc)[1], ok=False)
-
-
-def rev() -> int:
-    return time.monotonic_ns()
-
-
-def latlng(value: Any) -> tuple[float, float] | None:
-    """(lat, lng) of a Leaflet position as dash-leaflet sends it: ``{"lat", "lng"}`` or a
-    ``[lat, lng]`` pair; None for anything else."""
-    try:
-        if isinstance(value, dict):
-            lat, lng = float(value["lat"]), float(value["lng"])
-        elif isinstance(value, list | tuple) and len(value) == 2:
-            lat, lng = float(value[0]), float(value[1])
-        else:
-            return None
-    except (KeyError, TypeError, ValueError):
-        return None
-    return lat, lng
-
-
-def clicked(value: Any) -> bool:
-    """A pattern-matched button really was clicked (re-rendering sends 0 or None)."""
-    return bool(ctx.triggered and ctx.triggered[0].get("value"))
-
-
-def an_id(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
-        raise InvalidInput("Invalid id.")
-    return value
-
-
-def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one function per callback
-
-    def act(fn: Callable[[Any], str]) -> tuple[Any, Any]:
-        """Run ``fn(conn)`` in one transaction; (new rev, message) or (no update, the error)."""
-        try:
-            with state.db(settings, need="dispatch") as conn:
-                text = fn(conn)
-        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
-            return rev(), failure(exc)
-        return rev(), message(text)
-
+def _intake(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - a function per callback
+    """Picking a point (map click, N, place search), the intake preview, create and link."""
     # ------------------------------------------------------------------ picking a point
     @app.callback(
         Output("desk-pick", "data"),
@@ -329,6 +294,8 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
             "",
         )
 
+def _case(app: dash.Dash, settings: Settings) -> None:
+    """The selected case: its card, units and routes, redrawn once per change."""
     # ------------------------------------------------------------------ selecting a case
     @app.callback(
         Output("desk-sel", "data"),
@@ -401,6 +368,33 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
             shown,
         )
 
+    # A live change concerns the card only when it is about the selected case and newer than
+    # the version the card shows (``case-seen``); the echo of the desk's own action is not,
+    # so it costs no request. Decided in the browser (``griddispatch.caseLive``).
+    app.clientside_callback(
+        "function(live, seen, sel, rev) {"
+        " return window.griddispatch.caseLive(live, seen, sel, rev); }",
+        Output("case-live", "data"),
+        Input("live-cases", "data"),
+        State("case-seen", "data"),
+        State("desk-sel", "data"),
+        State("desk-rev", "data"),
+    )
+    app.clientside_callback(
+        "function(children, rows, seen, sel, rev) { window.griddispatch.queueRender(rows);"
+        " window.griddispatch.caseCaught(seen, sel, rev);"
+        " return window.griddispatch.tickNow(); }",
+        Output("desk-side", "title"),
+        Input("case-body", "children"),
+        Input("queue-data", "data"),
+        State("case-seen", "data"),
+        State("desk-sel", "data"),
+        State("desk-rev", "data"),
+    )
+
+
+def _queue(app: dash.Dash, settings: Settings) -> None:
+    """The queue of open cases, patched card by card."""
     # ------------------------------------------------------------------------ the queue
     @app.callback(
         Output("queue-data", "data"),
@@ -455,6 +449,18 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
         if patch is None:
             return desk.queue_rows(rows, tx, lang, sel, keys), count, keys
         return patch, count, keys
+
+def _actions(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - a function per callback
+    """Dispatch, unit status, the case's actions (resolve, close, escalate, ...), photos."""
+
+    def act(fn: Callable[[Any], str]) -> tuple[Any, Any]:
+        """Run ``fn(conn)`` in one transaction; (new rev, message) or (no update, the error)."""
+        try:
+            with state.db(settings, need="dispatch") as conn:
+                text = fn(conn)
+        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
+            return rev(), failure(exc)
+        return rev(), message(text)
 
     # ------------------------------------------------------------------------- actions
     result = [
@@ -574,51 +580,9 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one fu
 
         return act(run)
 
-    # A live change concerns the card only when it is about the selected case and newer than
-    # the version the card shows (``case-seen``); the echo of the desk's own action is not,
-    # so it costs no request. Decided in the browser (``griddispatch.caseLive``).
-    app.clientside_callback(
-        "function(live, seen, sel, rev) {"
-        " return window.griddispatch.caseLive(live, seen, sel, rev); }",
-        Output("case-live", "data"),
-        Input("live-cases", "data"),
-        State("case-seen", "data"),
-        State("desk-sel", "data"),
-        State("desk-rev", "data"),
-    )
-    app.clientside_callback(
-        "function(children, rows, seen, sel, rev) { window.griddispatch.queueRender(rows);"
-        " window.griddispatch.caseCaught(seen, sel, rev);"
-        " return window.griddispatch.tickNow(); }",
-        Output("desk-side", "title"),
-        Input("case-body", "children"),
-        Input("queue-data", "data"),
-        State("case-seen", "data"),
-        State("desk-sel", "data"),
-        State("desk-rev", "data"),
-    )
-
-
 def fly(lat: float, lng: float) -> dict[str, Any]:
     return {"center": [lat, lng], "zoom": 17, "transition": "flyTo"}
 
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def text(value: Any) -> str:
-    """A text field's value as a stripped string ('' for nothing); non-text is refused."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput("A text field holds something that is not text.")
-    return value.strip()
-
-
-def strings(value: Any) -> list[str] | None:
-    if not value:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidInput("Malformed filter.")
-    return value

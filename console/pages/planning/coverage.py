@@ -17,7 +17,7 @@ import numpy as np
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from console import i18n
-from console.pages.desk.callbacks import clicked, failure, latlng, message
+from console.pages.actions import clicked, failure, latlng, message
 from console.server import state
 from console.settings import Settings, coverage_targets
 from geo import coverage, platforms, siting

@@ -29,7 +29,7 @@ import shapely
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from console import i18n
-from console.pages.desk.callbacks import clicked, failure, message
+from console.pages.actions import clicked, failure, message
 from console.pages.planning import coverage as planning_coverage
 from console.server import state
 from console.settings import Settings, planning_rules
