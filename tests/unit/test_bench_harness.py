@@ -65,3 +65,43 @@ def test_markdown_table_names_its_commit() -> None:
     text = _report.markdown(json.loads(json.dumps(run.__dict__)))
     assert run.commit[:10] in text and "| `x_ms` | 3 ms |" in text
     assert _report.readme_names(f"{_report.START}\n{text}\n{_report.END}") == ["x_ms"]
+
+
+def test_a_failing_module_is_named_and_the_others_still_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The runner as ``make bench`` uses it, with two stand-in modules: one raises, one
+    returns its figure. The second still runs, the run is not complete (no results.json),
+    and the exit status is 1 with the failure named."""
+    import types
+
+    from tests.bench import __main__ as runner
+    from tests.bench import _harness
+
+    def module(name: str, fail: bool) -> types.ModuleType:
+        m = types.ModuleType(f"tests.bench.bench_{name}")
+        m.NAMES, m.QUICK = (f"{name}_ms",), True  # type: ignore[attr-defined]
+
+        def run(ctx: object) -> list[Result]:
+            if fail:
+                raise RuntimeError("the console did not start")
+            return [Result(f"{name}_ms", 1.0, "ms")]
+
+        m.run = run  # type: ignore[attr-defined]
+        return m
+
+    ctx = _harness.Context(settings=None, cluster=None, conninfo="", size="city", seed=1,  # type: ignore[arg-type]
+                           scale={"size": "city", "seed": 1})  # fmt: skip
+    monkeypatch.setattr(runner, "modules", lambda: [module("broken", True), module("fine", False)])
+    monkeypatch.setattr(runner, "make_context", lambda size, fresh: ctx)
+    monkeypatch.setattr(runner, "reset", lambda ctx: None)
+    monkeypatch.setattr(runner, "close", lambda ctx: None)
+    monkeypatch.setattr(_harness, "bench_dir", lambda settings: tmp_path)
+    monkeypatch.setattr(runner, "results_path", lambda settings: tmp_path / "results.json")
+    assert runner.main([]) == 1
+    out = capsys.readouterr()
+    assert "FAILED: broken" in out.err and "fine_ms" in out.out
+    run = json.loads(next((tmp_path / "runs").glob("*.json")).read_text())
+    assert [m["ok"] for m in run["modules"]] == [False, True] and not run["complete"]
+    assert "RuntimeError: the console did not start" in run["modules"][0]["error"]
+    assert not (tmp_path / "results.json").exists()
