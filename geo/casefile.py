@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from geo import access, incidents, photos, places, units
+from geo import access, incidents, photos, places, proximity, units
 from geo.coords import check_lonlat
 from geo.rows import IncidentRow
 
@@ -139,9 +139,9 @@ def intake_preview(
         Not a valid point of the jurisdiction (swapped latitude/longitude is named).
     """
     check_lonlat([lon], [lat], bbox=places.city_bbox(conn=conn))
-    grids = incidents.grids_near(conn=conn, lon=lon, lat=lat, within_m=boundary_m)
+    grids = proximity.grids_near(conn=conn, lon=lon, lat=lat, within_m=boundary_m)
     dups = (
-        incidents.find_duplicates(
+        proximity.find_duplicates(
             conn=conn,
             lon=lon,
             lat=lat,

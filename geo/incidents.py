@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ from geo import photos
 from geo.coords import check_lonlat
 from geo.errors import Conflict, InvalidInput, NotFound
 from geo.h3index import cell_of
-from geo.rows import IncidentRow, QueueRow
+from geo.proximity import grids_near
+from geo.rows import IncidentRow
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ SOURCES = (
 CLASSES = ("family", "shared", "public")
 PRIORITIES = ("red", "yellow", "blue")
 LEVELS = ("grid", "community", "street", "district")
-_LTREE = re.compile(r"^[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64}){0,9}$")
+LTREE = re.compile(r"^[A-Za-z0-9_]{1,64}(\.[A-Za-z0-9_]{1,64}){0,9}$")
 # Allowed moves of the closed loop (闭环). Reopening a closed case sends it back to the start.
 TRANSITIONS: dict[str, frozenset[str]] = {
     "reported": frozenset({"dispatched"}),
@@ -219,7 +219,7 @@ def is_overdue(row: Mapping[str, Any], now: dt.datetime) -> bool:
 
 
 # ---------------------------------------------------------------------------- database
-_COLUMNS = sql.SQL(
+COLUMNS = sql.SQL(
     "id, number, reported_at, source, category, class, priority, description, "
     "reporter_name, reporter_phone, ST_X(geom) AS lon, ST_Y(geom) AS lat, grid_code, "
     "status, dispatched_at, accepted_at, on_scene_at, resolved_at, closed_at, "
@@ -254,7 +254,7 @@ def get(*, conn: psycopg.Connection, incident_id: int, lock: bool = False) -> In
         No incident has this id (or the transaction may not see it).
     """
     query = sql.SQL("SELECT {cols} FROM incidents WHERE id = %(id)s{lock}").format(
-        cols=_COLUMNS, lock=sql.SQL(" FOR UPDATE" if lock else "")
+        cols=COLUMNS, lock=sql.SQL(" FOR UPDATE" if lock else "")
     )
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(query, {"id": incident_id}).fetchone()
@@ -264,9 +264,22 @@ def get(*, conn: psycopg.Connection, incident_id: int, lock: bool = False) -> In
     return cast(IncidentRow, row)
 
 
-def _event(
+def event(
     conn: psycopg.Connection, incident_id: int, action: str, before: Any, after: Any
 ) -> None:
+    """Append a step to the case's history and tell every open console (NOTIFY).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    incident_id : int
+        Id of the case.
+    action : str
+        What happened (``create``, ``status``, ``escalate``, ...).
+    before, after : object
+        The state before and after, stored as JSON.
+    """
     conn.execute(
         "INSERT INTO incident_events (incident_id, action, before, after) "
         "VALUES (%(i)s, %(a)s, %(b)s, %(f)s)",
@@ -314,107 +327,6 @@ def policy_for(conn: psycopg.Connection, category: str, priority: str) -> Policy
     if row is None:
         raise NotFound(f"No SLA policy for priority {priority}.")
     return Policy(*row)
-
-
-# Proximity in metres, through the GiST index on geom: a geometry ST_DWithin on a box of
-# degrees that holds the circle (the index can serve it) picks the candidates, then the exact
-# distance on the sphere decides. ``%(deg)s`` comes from :func:`degrees_around`.
-GRIDS_NEAR = (
-    "SELECT id, code, name, path::text AS path, "
-    "ST_Distance(geom::geography, p::geography) AS distance_m "
-    "FROM grids, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) p "
-    "WHERE valid_to IS NULL AND ST_DWithin(geom, p, %(deg)s) "
-    "AND ST_DWithin(geom::geography, p::geography, %(d)s) "
-    "ORDER BY distance_m, code"
-)
-DUPLICATES = (
-    "SELECT id, number, status, reported_at, "
-    "ST_Distance(geom::geography, p::geography) AS distance_m "
-    "FROM incidents, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) p "
-    "WHERE status <> 'closed' AND category = %(c)s AND linked_to IS NULL "
-    "AND reported_at > now() - make_interval(secs => %(s)s) "
-    "AND ST_DWithin(geom, p, %(deg)s) "
-    "AND ST_DWithin(geom::geography, p::geography, %(d)s) ORDER BY distance_m LIMIT 5"
-)
-
-
-def degrees_around(lat: float, metres: float) -> float:
-    """Degrees that cover ``metres`` in any direction at latitude ``lat``.
-
-    Parameters
-    ----------
-    lat : float
-        Latitude of the centre.
-    metres : float
-        The radius.
-
-    Returns
-    -------
-    float
-        A little more than the radius in degrees of longitude there (the larger of the two),
-        for an index-served ``ST_DWithin`` before the exact test.
-    """
-    per_degree = 110_574.0 * max(math.cos(math.radians(min(abs(lat), 89.0))), 0.01)
-    return 1.05 * metres / per_degree
-
-
-def grids_near(
-    *, conn: psycopg.Connection, lon: float, lat: float, within_m: float = 30.0
-) -> list[dict[str, Any]]:
-    """Current grids containing the point or within ``within_m`` of it, nearest first: more
-    than one means the operator picks.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection.
-    lon, lat : float
-        The point (WGS-84).
-    within_m : float
-        How far a grid may be and still count, in metres.
-
-    Returns
-    -------
-    list of dict
-        ``id``, ``code``, ``name``, ``path`` and ``distance_m`` of each grid, nearest first.
-    """
-    params = {"x": lon, "y": lat, "d": within_m, "deg": degrees_around(lat, within_m)}
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(GRIDS_NEAR, params).fetchall()
-
-
-def find_duplicates(
-    *,
-    conn: psycopg.Connection,
-    lon: float,
-    lat: float,
-    category: str,
-    within_m: float = 200.0,
-    within_s: float = 3600.0,
-) -> list[dict[str, Any]]:
-    """Open incidents of the same category near in space and time: candidates to link.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection.
-    lon, lat : float
-        Where the new report is (WGS-84).
-    category : str
-        Its category; only cases of the same one count.
-    within_m, within_s : float
-        How near in metres and how recent in seconds an open case must be.
-
-    Returns
-    -------
-    list of dict
-        At most five cases (``id``, ``number``, ``status``, ``reported_at``, ``distance_m``),
-        nearest first.
-    """
-    params = {"x": lon, "y": lat, "c": category, "d": within_m, "s": within_s,
-              "deg": degrees_around(lat, within_m)}  # fmt: skip
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(DUPLICATES, params).fetchall()
 
 
 def create(
@@ -555,7 +467,7 @@ def create(
             },
         ).fetchone()
     assert row is not None
-    _event(conn, row["id"], "create", None, {"status": "reported", "grid": grid["code"]})
+    event(conn, row["id"], "create", None, {"status": "reported", "grid": grid["code"]})
     return get(conn=conn, incident_id=row["id"])
 
 
@@ -613,7 +525,7 @@ def transition(
         ),
         {"t": target, "id": incident_id, "note": note, "photo": photo},
     )
-    _event(
+    event(
         conn,
         incident_id,
         "status",
@@ -688,14 +600,14 @@ def feedback(*, conn: psycopg.Connection, incident_id: int, satisfaction: int) -
         "updated_at = now() WHERE id = %(id)s",
         {"s": satisfaction, "id": incident_id},
     )
-    _event(conn, incident_id, "feedback", None, {"satisfaction": satisfaction})
+    event(conn, incident_id, "feedback", None, {"satisfaction": satisfaction})
     if satisfaction <= 2:
         conn.execute(
             "UPDATE incidents SET status = 'reported', reopened = reopened + 1, "
             "closed_at = NULL, resolved_at = NULL WHERE id = %(id)s",
             {"id": incident_id},
         )
-        _event(conn, incident_id, "reopen", {"status": "closed"}, {"status": "reported"})
+        event(conn, incident_id, "reopen", {"status": "closed"}, {"status": "reported"})
     return get(conn=conn, incident_id=incident_id)
 
 
@@ -730,102 +642,13 @@ def mediation_failed(*, conn: psycopg.Connection, incident_id: int) -> IncidentR
         "updated_at = now() WHERE id = %(id)s",
         {"n": n, "p": "yellow" if upgrade else row["priority"], "id": incident_id},
     )
-    _event(
+    event(
         conn,
         incident_id,
         "mediation_failed",
         {"failures": n - 1},
         {"failures": n, **({"priority": "yellow"} if upgrade else {})},
     )
-    return get(conn=conn, incident_id=incident_id)
-
-
-def escalate_due(
-    *,
-    conn: psycopg.Connection,
-    steps_s: Sequence[int] = (300, 900, 1800),
-    now: dt.datetime | None = None,
-) -> list[int]:
-    """Move every open, unaccepted case up the ladder as far as its waiting time says.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection (the caller's transaction).
-    steps_s : sequence of int
-        Waiting times in seconds after the report, one per step up (see
-        :func:`escalation_target`).
-    now : datetime.datetime or None
-        The clock; None uses the database's ``now()``.
-
-    Returns
-    -------
-    list of int
-        Ids of the cases that moved up (rows locked by others are skipped).
-    """
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(
-            "SELECT id, status, reported_at, accepted_at, escalation_level FROM incidents "
-            "WHERE status IN ('reported', 'dispatched') AND accepted_at IS NULL "
-            "AND escalation_level <> 'district' "
-            "AND reported_at < now() - make_interval(secs => %(s)s) "
-            "FOR UPDATE SKIP LOCKED",
-            {"s": min(steps_s)},
-        ).fetchall()
-        clock = now or cur.execute("SELECT now()").fetchone()["now"]  # type: ignore[index]
-    moved = []
-    for row in rows:
-        target = escalation_target(row, clock, steps_s)
-        if target != row["escalation_level"]:
-            conn.execute(
-                "UPDATE incidents SET escalation_level = %(l)s, escalated_at = now(), "
-                "updated_at = now() WHERE id = %(id)s",
-                {"l": target, "id": row["id"]},
-            )
-            _event(
-                conn, row["id"], "escalate", {"level": row["escalation_level"]}, {"level": target}
-            )
-            moved.append(row["id"])
-    return moved
-
-
-def escalate(*, conn: psycopg.Connection, incident_id: int) -> IncidentRow:
-    """The operator blows the whistle (吹哨): the case moves one step up the ladder now.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection (the caller's transaction).
-    incident_id : int
-        Id of the incident.
-
-    Returns
-    -------
-    dict
-        The incident afterwards, as :func:`get` returns it.
-
-    Raises
-    ------
-    NotFound
-        No such incident.
-    Conflict
-        The case is closed or already at the district level.
-    """
-    row = get(conn=conn, incident_id=incident_id, lock=True)
-    if row["status"] == "closed":
-        raise Conflict(f"Incident {row['number']} is closed.", code="incident.closed",
-                       number=row["number"])  # fmt: skip
-    level = row["escalation_level"]
-    if level == LEVELS[-1]:
-        raise Conflict(f"Incident {row['number']} is already with the district departments.",
-                       code="incident.top_level", number=row["number"])  # fmt: skip
-    target = LEVELS[LEVELS.index(level) + 1]
-    conn.execute(
-        "UPDATE incidents SET escalation_level = %(l)s, escalated_at = now(), "
-        "updated_at = now() WHERE id = %(id)s",
-        {"l": target, "id": incident_id},
-    )
-    _event(conn, incident_id, "escalate", {"level": level}, {"level": target, "manual": True})
     return get(conn=conn, incident_id=incident_id)
 
 
@@ -876,7 +699,7 @@ def link_report(
         raise Conflict(f"Incident {row['number']} is closed: open a new case instead.",
                        code="incident.closed_link", number=row["number"])  # fmt: skip
     conn.execute("UPDATE incidents SET updated_at = now() WHERE id = %(id)s", {"id": incident_id})
-    _event(
+    event(
         conn,
         incident_id,
         "linked_report",
@@ -912,258 +735,3 @@ def linked_reports(*, conn: psycopg.Connection, incident_id: int) -> int:
         {"i": incident_id},
     ).fetchone()
     return int(row[0]) if row else 0
-
-
-def _check_filters(
-    statuses: Sequence[str] | None,
-    priorities: Sequence[str] | None,
-    categories: Sequence[str] | None,
-) -> None:
-    for values, allowed in ((statuses, STATUSES), (priorities, PRIORITIES)):
-        if values and not set(values) <= set(allowed):
-            raise InvalidInput("Unknown status or priority in the filter.")
-    if categories and (len(categories) > 100 or not all(isinstance(c, str) for c in categories)):
-        raise InvalidInput("Too many or malformed categories in the filter.")
-
-
-def queue(
-    *,
-    conn: psycopg.Connection,
-    statuses: Sequence[str] | None = None,
-    priorities: Sequence[str] | None = None,
-    categories: Sequence[str] | None = None,
-    path: str | None = None,
-    limit: int = 200,
-) -> list[QueueRow]:
-    """Open cases, priority first (red, yellow, blue), then least SLA time left; overdue first.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection (the caller's transaction).
-    statuses, priorities, categories : sequence of str or None
-        Keep only cases with one of these values; None or empty keeps all.
-    path : str or None
-        An area's ltree path (``city.district.street...``); keeps cases within that area.
-    limit : int
-        At most this many rows (clamped to 1-1000).
-
-    Returns
-    -------
-    list of dict
-        The incident columns (as :func:`get`) plus ``due`` (the current deadline),
-        ``overdue``, ``category_zh`` and ``category_en``.
-
-    Raises
-    ------
-    InvalidInput
-        An unknown status, priority or area, or too many or malformed categories.
-    """
-    _check_filters(statuses, priorities, categories)
-    if path is not None and not _LTREE.match(path):
-        raise InvalidInput("Unknown area in the filter.")
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cast(list[QueueRow], cur.execute(
-            sql.SQL(
-                "SELECT {cols}, due, {overdue} AS overdue, "
-                "c.name_zh AS category_zh, c.name_en AS category_en FROM ("
-                " SELECT *, CASE status WHEN 'reported' THEN coalesce(respond_due, close_due)"
-                "  WHEN 'dispatched' THEN coalesce(arrive_due, close_due)"
-                "  WHEN 'accepted' THEN coalesce(arrive_due, close_due)"
-                "  WHEN 'on_scene' THEN coalesce(report_due, close_due) ELSE close_due END AS due"
-                " FROM incidents WHERE status <> 'closed'"
-                "  AND (%(st)s::text[] IS NULL OR status = ANY(%(st)s))"
-                "  AND (%(pr)s::text[] IS NULL OR priority = ANY(%(pr)s))"
-                "  AND (%(ca)s::text[] IS NULL OR category = ANY(%(ca)s))"
-                "  AND (%(path)s::ltree IS NULL OR path <@ %(path)s::ltree)) q "
-                "JOIN categories c ON c.code = q.category "
-                "ORDER BY overdue DESC, array_position(ARRAY['red','yellow','blue'], priority), "
-                "due LIMIT %(lim)s"
-            ).format(cols=_COLUMNS, overdue=OVERDUE_SQL),
-            {
-                "st": list(statuses) if statuses else None,
-                "pr": list(priorities) if priorities else None,
-                "ca": list(categories) if categories else None,
-                "path": path,
-                "lim": max(1, min(limit, 1000)),
-            },
-        ).fetchall())
-
-
-def listing(
-    *,
-    conn: psycopg.Connection,
-    statuses: Sequence[str] | None = None,
-    priorities: Sequence[str] | None = None,
-    categories: Sequence[str] | None = None,
-    grid_code: str | None = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    after_id: int = 0,
-    limit: int = 100,
-) -> list[IncidentRow]:
-    """Cases (closed ones too) by id, for the API: filters, and pages after ``after_id``.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection (the caller's transaction).
-    statuses, priorities, categories : sequence of str or None
-        Keep only cases with one of these values; None or empty keeps all.
-    grid_code : str or None
-        Keep only cases of this grid.
-    since, until : datetime.datetime or None
-        Keep cases reported at or after ``since`` and before ``until``.
-    after_id : int
-        Return cases with a larger id only (the previous page's last id).
-    limit : int
-        At most this many rows (clamped to 1-1000).
-
-    Returns
-    -------
-    list of dict
-        Incident rows as :func:`get` returns them, by ascending id.
-
-    Raises
-    ------
-    InvalidInput
-        An unknown status or priority, or too many or malformed categories.
-    """
-    _check_filters(statuses, priorities, categories)
-    with conn.cursor(row_factory=dict_row) as cur:
-        return cast(list[IncidentRow], cur.execute(
-            sql.SQL(
-                "SELECT {cols} FROM incidents WHERE id > %(after)s"
-                " AND (%(st)s::text[] IS NULL OR status = ANY(%(st)s))"
-                " AND (%(pr)s::text[] IS NULL OR priority = ANY(%(pr)s))"
-                " AND (%(ca)s::text[] IS NULL OR category = ANY(%(ca)s))"
-                " AND (%(g)s::text IS NULL OR grid_code = %(g)s)"
-                " AND (%(since)s::timestamptz IS NULL OR reported_at >= %(since)s)"
-                " AND (%(until)s::timestamptz IS NULL OR reported_at < %(until)s)"
-                " ORDER BY id LIMIT %(lim)s"
-            ).format(cols=_COLUMNS),
-            {
-                "after": after_id,
-                "st": list(statuses) if statuses else None,
-                "pr": list(priorities) if priorities else None,
-                "ca": list(categories) if categories else None,
-                "g": grid_code,
-                "since": since,
-                "until": until,
-                "lim": max(1, min(limit, 1000)),
-            },
-        ).fetchall())
-
-
-def remembered(
-    *, conn: psycopg.Connection, token_id: int, key: str, request_sha256: str
-) -> int | None:
-    """Claim an Idempotency-Key for a create (waits while a request with the same key is in
-    flight). None: this request is the first, create the case and :func:`remember` it; else
-    the case the first request opened.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection (the caller's transaction).
-    token_id : int
-        Id of the API token the request came with; keys are per token.
-    key : str
-        The Idempotency-Key (1-200 characters).
-    request_sha256 : str
-        Hash of the request body, to tell a retry from a different request.
-
-    Returns
-    -------
-    int or None
-        None when this request claimed the key; else the id of the case opened by the first.
-
-    Raises
-    ------
-    InvalidInput
-        The key is empty or longer than 200 characters.
-    Conflict
-        The key was used before with a different request.
-    """
-    if not 1 <= len(key) <= 200:
-        raise InvalidInput("An Idempotency-Key is 1-200 characters.")
-    claimed = conn.execute(
-        "INSERT INTO idempotency_keys (token_id, key, request_sha256) "
-        "VALUES (%(t)s, %(k)s, %(h)s) ON CONFLICT DO NOTHING RETURNING 1",
-        {"t": token_id, "k": key, "h": request_sha256},
-    ).fetchone()
-    if claimed:
-        return None
-    row = conn.execute(
-        "SELECT request_sha256, incident_id FROM idempotency_keys "
-        "WHERE token_id = %(t)s AND key = %(k)s",
-        {"t": token_id, "k": key},
-    ).fetchone()
-    assert row is not None
-    if row[0] != request_sha256:
-        raise Conflict("This Idempotency-Key was used before for a different request.")
-    return int(row[1])
-
-
-def remember(*, conn: psycopg.Connection, token_id: int, key: str, incident_id: int) -> None:
-    """Record the case opened under an Idempotency-Key claimed with :func:`remembered`.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection (the caller's transaction).
-    token_id : int
-        Id of the API token.
-    key : str
-        The Idempotency-Key.
-    incident_id : int
-        Id of the case the request opened.
-    """
-    conn.execute(
-        "UPDATE idempotency_keys SET incident_id = %(i)s WHERE token_id = %(t)s AND key = %(k)s",
-        {"i": incident_id, "t": token_id, "k": key},
-    )
-
-
-def create_once(
-    *,
-    conn: psycopg.Connection,
-    token_id: int,
-    key: str | None,
-    request_sha256: str,
-    **fields: Any,
-) -> tuple[IncidentRow, bool]:
-    """:func:`create` for an API client that may retry: with an Idempotency-Key ``key`` the
-    first request opens the case and every retry gets that case. (case, opened now).
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection (the caller's transaction).
-    token_id : int
-        Id of the API token the request came with.
-    key : str or None
-        The Idempotency-Key; None opens a case every time.
-    request_sha256 : str
-        Hash of the request body.
-    **fields
-        The keyword arguments of :func:`create` other than ``conn``.
-
-    Returns
-    -------
-    tuple of (dict, bool)
-        The case (as :func:`get` returns it) and whether this call opened it.
-
-    Raises
-    ------
-    InvalidInput, OutsideJurisdiction, NotFound, Conflict
-        As :func:`create` and :func:`remembered` raise them.
-    """
-    if key is not None:
-        earlier = remembered(conn=conn, token_id=token_id, key=key, request_sha256=request_sha256)
-        if earlier is not None:
-            return get(conn=conn, incident_id=earlier), False
-    row = create(conn=conn, **fields)
-    if key is not None:
-        remember(conn=conn, token_id=token_id, key=key, incident_id=row["id"])
-    return row, True

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from geo import incidents, places
+from geo import idempotency, incidents, places
 from geo.errors import InvalidInput
 from geo.rows import IncidentRow
 
@@ -135,7 +135,7 @@ def open_case(
     }
     if retry is None:
         return incidents.create(conn=conn, **fields), True
-    return incidents.create_once(
+    return idempotency.create_once(
         conn=conn, token_id=retry.token_id, key=retry.key,
         request_sha256=retry.request_sha256, **fields,
     )  # fmt: skip

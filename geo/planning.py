@@ -10,7 +10,6 @@ incidents and records who, when and why. Past incidents keep the grid version th
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -175,7 +174,23 @@ def new_codes(conn: psycopg.Connection, community: str, n: int) -> list[str]:
     return free[:n]
 
 
-def _points(conn: psycopg.Connection, codes: Sequence[str], open_only: bool) -> b.Points:
+def incident_points(conn: psycopg.Connection, codes: Sequence[str], open_only: bool) -> b.Points:
+    """Where the cases of grids ``codes`` were reported: the workload an edit moves.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    codes : sequence of str
+        Grid codes.
+    open_only : bool
+        Open cases only; else every case of the last 365 days.
+
+    Returns
+    -------
+    boundaries.Points
+        Longitudes, latitudes and grid codes of the cases.
+    """
     rows = conn.execute(
         sql.SQL(
             "SELECT ST_X(geom), ST_Y(geom), grid_code FROM incidents "
@@ -297,8 +312,8 @@ def preview(
         proposal,
         before,
         people,
-        _points(conn, list(before), True),
-        _points(conn, list(before), False),
+        incident_points(conn, list(before), True),
+        incident_points(conn, list(before), False),
         rules=rules,
     )
     names = {c: r["name"] for c, r in current.items()} | {c: t["name"] for c, t in template.items()}
@@ -546,132 +561,6 @@ def _rehome(conn: psycopg.Connection, p: Preview, change_id: int) -> int:
     return len(moved)
 
 
-@dataclass(frozen=True)
-class Change:
-    id: int
-    at: dt.datetime
-    author: str
-    reason: str
-    kind: str
-    codes: list[str]
-    rehomed: int
-
-
-def history(
-    *,
-    conn: psycopg.Connection,
-    code: str | None = None,
-    community: str | None = None,
-    limit: int = 50,
-) -> list[Change]:
-    """Boundary changes touching a grid or a community, newest first.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection (the caller's transaction).
-    code : str or None
-        A grid's code.
-    community : str or None
-        A community's code; with ``code``, changes touching both.
-    limit : int
-        Most changes returned (clamped to 1-500).
-
-    Returns
-    -------
-    list of Change
-        Each with id, time, author, reason, kind, the grid codes and the incidents re-homed.
-
-    Raises
-    ------
-    InvalidInput
-        Neither a grid nor a community given.
-    """
-    if not code and not community:
-        raise InvalidInput("Give a grid or a community.")
-    rows = conn.execute(
-        "SELECT id, at, author, reason, kind, codes, (SELECT count(*) FROM incident_events e "
-        "WHERE e.action = 'rehomed' AND (e.after->>'change')::bigint = c.id) "
-        "FROM grid_changes c "
-        "WHERE (%(g)s::text IS NULL OR codes @> ARRAY[%(g)s::text]) "
-        "AND (%(m)s::text IS NULL OR communities @> ARRAY[%(m)s::text]) "
-        "ORDER BY id DESC LIMIT %(n)s",
-        {"g": code, "m": community, "n": max(1, min(limit, 500))},
-    ).fetchall()
-    return [Change(*r) for r in rows]
-
-
-@dataclass(frozen=True)
-class Version:
-    code: str
-    version: int
-    valid_from: dt.datetime
-    valid_to: dt.datetime | None
-    households: int
-    area_m2: float
-    change_id: int | None
-    author: str | None
-    reason: str | None
-
-
-def community_of(*, conn: psycopg.Connection, code: str, current: bool = True) -> str | None:
-    """The community of grid ``code`` (its current version, or else its latest one).
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection.
-    code : str
-        The grid's code.
-    current : bool
-        Only a grid that exists today; False also finds a retired one.
-
-    Returns
-    -------
-    str or None
-        The community's code, None for an unknown grid.
-    """
-    row = conn.execute(
-        "SELECT community_code FROM grids WHERE code = %(c)s "
-        "AND (valid_to IS NULL OR NOT %(current)s) ORDER BY version DESC LIMIT 1",
-        {"c": code, "current": current},
-    ).fetchone()
-    return str(row[0]) if row else None
-
-
-def versions(*, conn: psycopg.Connection, code: str) -> list[Version]:
-    """Every version of grid ``code``, newest first, with the change that made it.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection (the caller's transaction).
-    code : str
-        The grid's code.
-
-    Returns
-    -------
-    list of Version
-        Each with its validity period, households, area (m², geodesic), and the id, author and
-        reason of its change (None for the first load).
-
-    Raises
-    ------
-    NotFound
-        The grid never existed.
-    """
-    rows = conn.execute(
-        "SELECT g.code, g.version, g.valid_from, g.valid_to, g.households, "
-        "ST_Area(g.geom::geography), g.change_id, c.author, c.reason "
-        "FROM grids g LEFT JOIN grid_changes c ON c.id = g.change_id "
-        "WHERE g.code = %(c)s ORDER BY g.version DESC",
-        {"c": code},
-    ).fetchall()
-    if not rows:
-        raise NotFound(f"Grid {code} does not exist.")
-    return [Version(*r) for r in rows]
-
-
 def edit_from_json(data: Any) -> Edit:
     """An :class:`Edit` from its JSON form (untrusted: every field is checked).
 
@@ -812,71 +701,3 @@ def grid_shape(*, conn: psycopg.Connection, code: str) -> b.Geom:
     if row is None:
         raise NotFound(f"Grid {code} is not a current grid.")
     return shapely.from_wkb(row[0])
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """An overloaded grid and a cut that halves its workload (take it into the editor)."""
-
-    code: str
-    name: str
-    households: int
-    last_year: int
-    overload: float  # the larger of households / target and incidents / incident target
-    line: b.Geom
-
-
-def suggestions(
-    *,
-    conn: psycopg.Connection,
-    community: str | None = None,
-    rules: b.Rules = b.RULES,
-    limit: int = 20,
-) -> list[Suggestion]:
-    """Grids whose households exceed the target, or whose last year's incidents exceed twice
-    the city's median per grid, most overloaded first, each with a balanced cut.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        An open connection (the caller's transaction).
-    community : str or None
-        Only the grids of this community; None: the whole city.
-    rules : Rules
-        ``households_target``: the households one grid worker serves.
-    limit : int
-        Most suggestions returned (clamped to 1-200).
-
-    Returns
-    -------
-    list of Suggestion
-        Code, name, households, last year's incidents, overload and the cut
-        (:func:`geo.boundaries.balanced_cut`).
-    """
-    rows = conn.execute(
-        """WITH load AS (
-               SELECT g.code, g.name, g.households, g.geom,
-                      (SELECT count(*) FROM incidents i WHERE i.grid_code = g.code
-                         AND i.reported_at >= now() - interval '365 days') AS n
-               FROM grids g WHERE g.valid_to IS NULL
-                 AND (%(m)s::text IS NULL OR g.community_code = %(m)s)),
-           target AS (
-               SELECT greatest(2 * percentile_cont(0.5) WITHIN GROUP (ORDER BY n), 1) AS t
-               FROM (SELECT (SELECT count(*) FROM incidents i WHERE i.grid_code = g.code
-                       AND i.reported_at >= now() - interval '365 days') AS n
-                     FROM grids g WHERE g.valid_to IS NULL) x)
-           SELECT code, name, households, n, ST_AsBinary(geom),
-                  greatest(households::float / %(h)s, n / t) AS over
-           FROM load, target
-           WHERE households > %(h)s OR n > t
-           ORDER BY over DESC, code LIMIT %(k)s""",
-        {"m": community, "h": rules.households_target, "k": max(1, min(limit, 200))},
-    ).fetchall()
-    out = []
-    for code, name, households, n, wkb, over in rows:
-        pts = _points(conn, [code], False)
-        g = shapely.from_wkb(wkb)
-        out.append(
-            Suggestion(code, name, households, n, float(over), b.balanced_cut(g, pts.lon, pts.lat))
-        )
-    return out

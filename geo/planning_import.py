@@ -25,9 +25,9 @@ from geo.planning import (
     _around,
     _one_at_a_time,
     _parents,
-    _points,
     _rows,
     _write,
+    incident_points,
 )
 
 IMPORT_FIELDS = ("code", "name", "type", "community_code", "households", "population",
@@ -126,8 +126,8 @@ def import_preview(
     people = {c: (r["households"], r["population"]) for c, r in current.items()}
     impact = []
     for row in b.impact(
-        proposal, before, people, _points(conn, list(before), True),
-        _points(conn, list(before), False), rules=rules,
+        proposal, before, people, incident_points(conn, list(before), True),
+        incident_points(conn, list(before), False), rules=rules,
     ):  # fmt: skip
         new = incoming.get(row.code)
         if new is not None:  # the file says how many live there

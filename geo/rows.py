@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TypedDict
 
-# A case as ``incidents.get`` reads it (``incidents._COLUMNS``); functional form because one
+# A case as ``incidents.get`` reads it (``incidents.COLUMNS``); functional form because one
 # key, ``class``, is a Python keyword.
 IncidentRow = TypedDict(
     "IncidentRow",

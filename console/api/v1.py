@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from console.server import state
 from console.settings import Settings
-from geo import access, avl, dispatching, incidents, intake, places, tasks, units
+from geo import access, avl, caselists, dispatching, incidents, intake, places, tasks, units
 from geo.access import Principal, mask_phone
 from geo.coords import to_wgs84
 from geo.errors import Forbidden, InvalidInput, Unauthorized
@@ -197,7 +197,7 @@ def router(settings: Settings) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         with state.db(settings) as conn:
-            rows = incidents.listing(
+            rows = caselists.listing(
                 conn=conn,
                 statuses=status,
                 priorities=priority,

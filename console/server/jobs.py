@@ -1,7 +1,7 @@
 """Background jobs of a console worker: the escalation runner.
 
 Every ``GD_ESCALATION_EVERY_S`` seconds each worker process tries to move waiting cases up the
-ladder (grid -> community -> street -> district, ``geo.incidents.escalate_due``). A
+ladder (grid -> community -> street -> district, ``geo.escalation.escalate_due``). A
 transaction-level advisory lock makes sure only one process does it at a time; the others skip
 that round. The runner is started and stopped with the ASGI server (:func:`lifespan`).
 """
@@ -20,7 +20,7 @@ from psycopg_pool import ConnectionPool
 
 from console.server import state
 from console.settings import Settings, escalation_steps_s
-from geo import incidents
+from geo import escalation
 from geo.db import transaction, try_lock
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class EscalationRunner:
             if not try_lock(conn, LOCK_KEY):
                 log.debug("escalation: another worker holds the lock, skipping this round")
                 return []
-            moved = incidents.escalate_due(conn=conn, steps_s=self.steps_s)
+            moved = escalation.escalate_due(conn=conn, steps_s=self.steps_s)
         if moved:
             log.info("escalated %d case(s): %s", len(moved), moved[:20])
         return moved

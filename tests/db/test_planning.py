@@ -8,7 +8,7 @@ import psycopg
 import pytest
 import shapely
 
-from geo import boundaries, intake, planning, planning_import
+from geo import boundaries, intake, planning, planning_history, planning_import, planning_suggest
 from geo.db import transaction
 from geo.errors import Conflict, InvalidGeometry
 
@@ -74,10 +74,10 @@ def test_moving_a_shared_edge_saves_both_grids_as_new_versions(conn: psycopg.Con
         ([a, b], saved.change_id),
     ).fetchone()
     assert closed == (2,)
-    hist = planning.history(conn=conn, code=b)
+    hist = planning_history.history(conn=conn, code=b)
     assert hist[0].id == saved.change_id and hist[0].reason == "school catchment moved"
     assert hist[0].author == "planner:test" and hist[0].kind == "edit"
-    vs = planning.versions(conn=conn, code=a)
+    vs = planning_history.versions(conn=conn, code=a)
     assert vs[0].version == va + 1 and vs[0].reason == "school catchment moved"
     assert vs[1].valid_to is not None
 
@@ -113,7 +113,7 @@ def test_open_incidents_are_rehomed_and_closed_ones_keep_their_grid(
         "WHERE incident_id = %s AND action = 'rehomed'", (open_case["id"],)
     ).fetchone()  # fmt: skip
     assert ev == (b, a)
-    assert planning.history(conn=conn, code=a)[0].rehomed == 1
+    assert planning_history.history(conn=conn, code=a)[0].rehomed == 1
 
 
 def test_a_save_after_someone_else_saved_is_refused(conn: psycopg.Connection) -> None:
@@ -173,7 +173,7 @@ def test_merge_retires_the_second_grid_and_hands_over_its_units(conn: psycopg.Co
     ).fetchone() == (0,)
     assert abs(current(conn, a)[1].area - (ga.area + gb.area)) < 1e-10
     assert conn.execute("SELECT grid_code FROM units WHERE id = %s", unit).fetchone() == (a,)
-    assert planning.history(conn=conn, code=b)[0].id == saved.change_id
+    assert planning_history.history(conn=conn, code=b)[0].id == saved.change_id
 
 
 def test_restore_brings_an_earlier_version_back(conn: psycopg.Connection) -> None:
@@ -184,7 +184,7 @@ def test_restore_brings_an_earlier_version_back(conn: psycopg.Connection) -> Non
     v, g, _ = current(conn, a)
     assert v == va + 2 and g.symmetric_difference(ga).area < 1e-12
     assert current(conn, b)[1].symmetric_difference(gb).area < 1e-12
-    assert planning.versions(conn=conn, code=a)[0].reason == "undo"
+    assert planning_history.versions(conn=conn, code=a)[0].reason == "undo"
 
 
 def test_a_merged_grid_can_be_brought_back(conn: psycopg.Connection) -> None:
@@ -199,7 +199,7 @@ def test_a_merged_grid_can_be_brought_back(conn: psycopg.Connection) -> None:
 def test_overloaded_grids_get_a_cut_that_splits_cleanly(conn: psycopg.Connection) -> None:
     a, *_ = pair(conn)
     conn.execute("UPDATE grids SET households = 5000 WHERE code = %s AND valid_to IS NULL", (a,))
-    found = planning.suggestions(conn=conn, rules=boundaries.Rules(households_target=600))
+    found = planning_suggest.suggestions(conn=conn, rules=boundaries.Rules(households_target=600))
     assert found and found[0].code == a and found[0].overload == pytest.approx(5000 / 600)
     edit = planning.Edit("split", code=a, geom=found[0].line)
     p = planning.preview(conn=conn, edit=edit)
@@ -251,7 +251,7 @@ def test_an_imported_set_shows_its_diff_and_applies_only_what_changed(
             conn=c, grids=grids, reason="2027 boundary set", base=d.preview.base
         )
     assert saved.codes == sorted([a, b])
-    assert planning.history(conn=conn, code=b)[0].kind == "import"
+    assert planning_history.history(conn=conn, code=b)[0].kind == "import"
     assert current(conn, a)[1].area == pytest.approx(ga.area + gb.area)
 
 

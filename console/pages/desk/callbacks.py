@@ -31,7 +31,18 @@ from console.pages.actions import (
 from console.pages.desk import render as desk
 from console.server import state
 from console.settings import Settings
-from geo import casefile, categories, dispatching, incidents, intake, photos, places, units
+from geo import (
+    casefile,
+    caselists,
+    categories,
+    dispatching,
+    escalation,
+    incidents,
+    intake,
+    photos,
+    places,
+    units,
+)
 from geo.errors import InvalidInput
 from layers import routes
 
@@ -427,7 +438,7 @@ def _queue(app: dash.Dash, settings: Settings) -> None:
         tx = i18n.t(lang)
         try:
             with state.db(settings, need="watch") as conn:
-                rows = incidents.queue(
+                rows = caselists.queue(
                     conn=conn,
                     statuses=strings(st),
                     priorities=strings(pr),
@@ -543,7 +554,7 @@ def _actions(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - a func
             elif what == "close":
                 row = incidents.transition(conn=conn, incident_id=case_id, target="closed")
             elif what == "escalate":
-                row = incidents.escalate(conn=conn, incident_id=case_id)
+                row = escalation.escalate(conn=conn, incident_id=case_id)
                 level = tx[f"level.{row['escalation_level']}"]
                 return tx["msg.escalated"].format(number=row["number"], level=level)
             elif what == "mediation":

@@ -33,7 +33,7 @@ from console.pages.actions import clicked, failure, message
 from console.pages.planning import coverage as planning_coverage
 from console.server import state
 from console.settings import Settings, planning_rules
-from geo import boundaries, planning, planning_import
+from geo import boundaries, planning, planning_history, planning_import, planning_suggest
 from geo.errors import InvalidInput
 from layers import planning as plan_layers
 
@@ -558,9 +558,9 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
             return html.Div(tx["plan.history_hint"], className="gd-muted")
         try:
             with state.db(settings, need="plan") as conn:
-                versions = planning.versions(conn=conn, code=str(sel))
-                community = planning.community_of(conn=conn, code=str(sel), current=False)
-                changes = (planning.history(conn=conn, community=community, limit=10)
+                versions = planning_history.versions(conn=conn, code=str(sel))
+                community = planning_history.community_of(conn=conn, code=str(sel), current=False)
+                changes = (planning_history.history(conn=conn, community=community, limit=10)
                            if community else [])  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - a safe message
             return failure(exc)
@@ -618,8 +618,8 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         tx = i18n.t(lang)
         try:
             with state.db(settings, need="plan") as conn:
-                community = planning.community_of(conn=conn, code=str(sel)) if sel else None
-                found = planning.suggestions(conn=conn, community=community, rules=rules)
+                community = planning_history.community_of(conn=conn, code=str(sel)) if sel else None
+                found = planning_suggest.suggestions(conn=conn, community=community, rules=rules)
         except Exception as exc:  # noqa: BLE001 - a safe message
             return failure(exc), None
         if not found:
