@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +17,6 @@ import psycopg
 
 from geo import analytics, kpis
 
-FILTERS = ("category", "class", "priority", "source", "status")
 MODES = ("count", "diff", "hot")
 
 
@@ -32,7 +31,6 @@ class Figures:
     table: pd.DataFrame  # KPIs by the grouping, one row per group
     assessment: pd.DataFrame  # the workers' scores, best first
     trend: pd.DataFrame  # reported, closed and the rates per hour (a day) or per day
-    cases: pd.DataFrame = field(repr=False)  # the window's cases (kpis.frame columns)
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,7 @@ def figures(
     start, end : datetime
         The window (time-zone aware).
     filters : mapping
-        Allowed values by column (``FILTERS``); an absent column is not filtered.
+        Allowed values by column (``analytics.FILTERS``); an absent column is not filtered.
     group : str
         The table's grouping (``kpis.GROUPS``).
     weights : mapping
@@ -91,7 +89,6 @@ def figures(
         table=kpis.table(f, kpis.group_key(f, group), end),
         assessment=kpis.assessment(f, "worker", end, dict(weights)),
         trend=kpis.trend(f, end, freq),
-        cases=f,
     )
 
 

@@ -138,6 +138,11 @@ def page(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
 def router(settings: Settings) -> APIRouter:
     r = APIRouter(prefix="/api/v1", tags=["integration API"])
 
+    def _routed(conn: Any, incident_id: int) -> tuple[Any, Any, Any]:
+        """The case (not found outside the jurisdiction), the router and the units now."""
+        case = incidents.get(conn=conn, incident_id=incident_id)
+        return (case, *state.router(settings, conn))
+
     # ------------------------------------------------------------------ incidents
     @r.post("/incidents", status_code=201, summary="Open a case (retry-safe with Idempotency-Key)")
     def create_incident(
@@ -230,8 +235,7 @@ def router(settings: Settings) -> APIRouter:
         unit_type: Annotated[list[UnitType] | None, Query(alias="type")] = None,
     ) -> dict[str, Any]:
         with state.db(settings) as conn:
-            case = incidents.get(conn=conn, incident_id=incident_id)
-            router, snapshot = state.router(settings, conn)
+            case, router, snapshot = _routed(conn, incident_id)
             res = dispatching.recommend(
                 conn=conn,
                 router=router,
@@ -253,8 +257,7 @@ def router(settings: Settings) -> APIRouter:
         incident_id: int = Path(ge=1, le=2**63 - 1),
     ) -> dict[str, Any]:
         with state.db(settings) as conn:
-            case = incidents.get(conn=conn, incident_id=incident_id)
-            router, snapshot = state.router(settings, conn)
+            case, router, snapshot = _routed(conn, incident_id)
             done = dispatching.send(conn=conn, router=router, units=snapshot, case=case,
                                     unit_ids=body.units)  # fmt: skip
         return {"incident_id": done.incident_id, "units": done.unit_ids}
