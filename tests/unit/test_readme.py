@@ -51,7 +51,7 @@ def test_the_layout_names_real_paths() -> None:
     named = set(re.findall(r"\b([a-z_0-9]+\.py)\b", block))
     assert named <= files, f"the layout names files that do not exist: {named - files}"
     rooms = {d.name + "/" for d in (ROOT / "console").iterdir() if d.is_dir()} - {"__pycache__/"}
-    assert rooms <= set(re.findall(r"\b([a-z]+/)", block)), rooms
+    assert rooms <= set(re.findall(r"\b([a-z0-9_]+/)", block)), rooms
     for path in re.findall(r"`((?:console|geo|layers|data|tests)/[a-z_/]+\.py)`", README):
         assert (ROOT / path).exists(), f"the README names {path}, which does not exist"
     assert "../shared" not in README, "the README links outside the repository"
