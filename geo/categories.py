@@ -15,6 +15,8 @@ class Category:
     name_en: str
     domain: str
     default_class: str
+    default_priority: str = "blue"
+    line: str = "12345"  # the emergency line: 110, 119, 120, 122, or 12345 (the hotline)
 
 
 def categories(*, conn: psycopg.Connection) -> list[Category]:
@@ -28,12 +30,14 @@ def categories(*, conn: psycopg.Connection) -> list[Category]:
     Returns
     -------
     list of Category
-        Every category (code, Chinese and English names, domain, default 三事 class),
-        ordered by code.
+        Every category (code, Chinese and English names, domain, default 三事 class, default
+        priority, emergency line), the emergency lines' first (110, 119, 120, 122), then by
+        code.
     """
     with conn.cursor(row_factory=class_row(Category)) as cur:
         return cur.execute(
-            "SELECT code, name_zh, name_en, domain, default_class FROM categories ORDER BY code"
+            "SELECT code, name_zh, name_en, domain, default_class, default_priority, line "
+            "FROM categories ORDER BY line = '12345', line, code"
         ).fetchall()
 
 
@@ -56,3 +60,26 @@ def default_class(*, conn: psycopg.Connection, category: str) -> str | None:
         "SELECT default_class FROM categories WHERE code = %(c)s", {"c": category}
     ).fetchone()
     return None if row is None else str(row[0])
+
+
+def default_priority(*, conn: psycopg.Connection, category: str) -> str:
+    """The priority a category's new cases get unless the operator says otherwise (a fire or
+    a crime in progress: red).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    category : str
+        Category code.
+
+    Returns
+    -------
+    str
+        The category's default priority; "blue" when the category is unknown (the intake then
+        refuses the category itself).
+    """
+    row = conn.execute(
+        "SELECT default_priority FROM categories WHERE code = %(c)s", {"c": category}
+    ).fetchone()
+    return "blue" if row is None else str(row[0])

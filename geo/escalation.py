@@ -21,7 +21,9 @@ def escalate_due(
     steps_s: Sequence[int] = (300, 900, 1800),
     now: dt.datetime | None = None,
 ) -> list[int]:
-    """Move every open, unaccepted case up the ladder as far as its waiting time says.
+    """Move every unclaimed case up the ladder as far as its waiting time says. A case someone
+    holds, or one with units on their way, is never re-routed: it gets the supervision flag
+    instead (:func:`geo.caseflow.flag_overdue`).
 
     Parameters
     ----------
@@ -41,7 +43,7 @@ def escalate_due(
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
             "SELECT id, status, reported_at, accepted_at, escalation_level FROM incidents "
-            "WHERE status IN ('reported', 'dispatched') AND accepted_at IS NULL "
+            "WHERE status = 'reported' AND claimed_at IS NULL "
             "AND escalation_level <> 'district' "
             "AND reported_at < now() - make_interval(secs => %(s)s) "
             "FOR UPDATE SKIP LOCKED",

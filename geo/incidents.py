@@ -94,31 +94,36 @@ class Policy:
     close_s: int
 
 
-def deadlines(policy: Policy, reported_at: dt.datetime) -> dict[str, dt.datetime | None]:
-    """SLA deadlines of a case reported at ``reported_at``.
+def deadlines(
+    policy: Policy, reported_at: dt.datetime, on_scene_at: dt.datetime | None = None
+) -> dict[str, dt.datetime | None]:
+    """SLA deadlines of a case reported at ``reported_at``: the seed's three clocks (respond
+    and arrive count from the report, the report back from the arrival) and the close.
 
     Parameters
     ----------
     policy : Policy
-        The SLA policy; its limits are in seconds after the report.
+        The SLA policy; its limits are in seconds.
     reported_at : datetime.datetime
         When the case was reported.
+    on_scene_at : datetime.datetime or None
+        When the first unit arrived; None while no one has.
 
     Returns
     -------
     dict
         ``respond_due``, ``arrive_due``, ``report_due`` and ``close_due``; None where the
-        policy sets no limit.
+        policy sets no limit (and ``report_due`` before the arrival).
     """
 
-    def after(s: int | None) -> dt.datetime | None:
-        return None if s is None else reported_at + dt.timedelta(seconds=s)
+    def after(t: dt.datetime | None, s: int | None) -> dt.datetime | None:
+        return None if s is None or t is None else t + dt.timedelta(seconds=s)
 
     return {
-        "respond_due": after(policy.respond_s),
-        "arrive_due": after(policy.arrive_s),
-        "report_due": after(policy.report_s),
-        "close_due": after(policy.close_s),
+        "respond_due": after(reported_at, policy.respond_s),
+        "arrive_due": after(reported_at, policy.arrive_s),
+        "report_due": after(on_scene_at, policy.report_s),
+        "close_due": after(reported_at, policy.close_s),
     }
 
 
@@ -139,7 +144,7 @@ def current_deadline(row: dict[str, Any]) -> tuple[str, dt.datetime] | None:
     status = row["status"]
     order: Sequence[str]
     if status == "reported":
-        order = ("respond_due", "close_due")
+        order = ("close_due",) if row.get("claimed_at") else ("respond_due", "close_due")
     elif status in ("dispatched", "accepted"):
         order = ("arrive_due", "close_due")
     elif status == "on_scene":
@@ -182,12 +187,20 @@ def escalation_target(row: dict[str, Any], now: dt.datetime, steps_s: Sequence[i
     return LEVELS[min(max(level, current), len(LEVELS) - 1)]
 
 
-# A case is overdue once any step missed its deadline; it stays overdue (and on top of the
-# queue) until it is closed (挂单销号).
+# Each clock and the step that stops it: respond (claimed or dispatched), arrive (first unit on
+# scene), report back (the on-scene report), close.
+CLOCKS = (
+    ("respond_due", "claimed_at"),
+    ("arrive_due", "on_scene_at"),
+    ("report_due", "field_report_at"),
+    ("close_due", "closed_at"),
+)
+# A case is overdue once any step missed its deadline; it stays overdue until it is closed
+# (挂单销号). The desk's queue bands cases by the deadline due now instead (caselists).
 OVERDUE_SQL = sql.SQL(
-    "(coalesce(respond_due < coalesce(dispatched_at, now()), false)"
+    "(coalesce(respond_due < coalesce(claimed_at, now()), false)"
     " OR coalesce(arrive_due < coalesce(on_scene_at, now()), false)"
-    " OR coalesce(report_due < coalesce(resolved_at, now()), false)"
+    " OR coalesce(report_due < coalesce(field_report_at, now()), false)"
     " OR coalesce(close_due < coalesce(closed_at, now()), false))"
 )
 
@@ -207,14 +220,8 @@ def is_overdue(row: Mapping[str, Any], now: dt.datetime) -> bool:
     bool
         True when any step missed (or is past) its deadline.
     """
-    pairs = (
-        ("respond_due", "dispatched_at"),
-        ("arrive_due", "on_scene_at"),
-        ("report_due", "resolved_at"),
-        ("close_due", "closed_at"),
-    )
     return any(
-        row.get(due) is not None and row[due] < (row.get(done) or now) for due, done in pairs
+        row.get(due) is not None and row[due] < (row.get(done) or now) for due, done in CLOCKS
     )
 
 
@@ -225,7 +232,8 @@ COLUMNS = sql.SQL(
     "status, dispatched_at, accepted_at, on_scene_at, resolved_at, closed_at, "
     "respond_due, arrive_due, report_due, close_due, escalation_level, "
     "mediation_failures, linked_to, reopened, satisfaction, resolution_note, "
-    "resolution_photo, address, reporter_email, media_url, changed_at, path::text AS path"
+    "resolution_photo, address, reporter_email, media_url, changed_at, path::text AS path, "
+    "claimed_by, claimed_at, field_report, field_report_at, field_photo, flagged_at, flag_reason"
 )
 
 
@@ -517,13 +525,22 @@ def transition(
     sets: list[sql.Composable] = [sql.SQL("status = %(t)s, updated_at = now()")]
     if target in _STAMP:
         sets.append(sql.SQL("{c} = coalesce({c}, now())").format(c=sql.Identifier(_STAMP[target])))
-    if target == "resolved":
-        sets.append(sql.SQL("resolution_note = %(note)s, resolution_photo = %(photo)s"))
+    if target == "resolved":  # the resolution is the report back when none came before
+        sets.append(sql.SQL(
+            "resolution_note = %(note)s, resolution_photo = %(photo)s, "
+            "field_report = coalesce(field_report, %(note)s), "
+            "field_report_at = coalesce(field_report_at, now())"))  # fmt: skip
+    report_s = None
+    if target == "on_scene" and row["on_scene_at"] is None:  # the report-back clock starts
+        report_s = policy_for(conn, row["category"], row["priority"]).report_s
+        sets.append(sql.SQL("report_due = now() + make_interval(secs => %(rs)s)"))
+    if target == "reported" and row["status"] == "closed":  # reopened: nobody holds it now
+        sets.append(sql.SQL("claimed_by = NULL, claimed_at = NULL"))
     conn.execute(
         sql.SQL("UPDATE incidents SET {sets} WHERE id = %(id)s").format(
             sets=sql.SQL(", ").join(sets)
         ),
-        {"t": target, "id": incident_id, "note": note, "photo": photo},
+        {"t": target, "id": incident_id, "note": note, "photo": photo, "rs": report_s},
     )
     event(
         conn,

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from geo import idempotency, incidents, places
+from geo import categories, idempotency, incidents, places
 from geo.errors import InvalidInput
 from geo.rows import IncidentRow
 
@@ -27,7 +27,7 @@ class Report:
     the edge). Without ``lon``/``lat``, ``address`` is looked up among the city's places."""
 
     category: str
-    priority: str
+    priority: str | None  # None: the category's default priority
     source: str
     lon: float | None = None
     lat: float | None = None
@@ -120,7 +120,8 @@ def open_case(
         "lon": lon,
         "lat": lat,
         "category": report.category,
-        "priority": report.priority,
+        "priority": report.priority or categories.default_priority(conn=conn,
+                                                                   category=report.category),
         "source": report.source,
         "klass": report.klass,
         "description": report.description,

@@ -47,6 +47,13 @@ IncidentRow = TypedDict(
         "media_url": str | None,
         "changed_at": dt.datetime,
         "path": str,
+        "claimed_by": str | None,
+        "claimed_at": dt.datetime | None,
+        "field_report": str | None,
+        "field_report_at": dt.datetime | None,
+        "field_photo": str | None,
+        "flagged_at": dt.datetime | None,
+        "flag_reason": str | None,
     },
 )
 

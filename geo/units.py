@@ -12,7 +12,7 @@ from typing import cast
 import psycopg
 from psycopg.rows import class_row, dict_row
 
-from geo import incidents
+from geo import caseflow, incidents
 from geo.errors import Conflict, InvalidInput, NotFound
 from geo.rows import UnitRow
 
@@ -131,6 +131,7 @@ def dispatch(
     if inc["status"] in ("resolved", "closed"):
         done = f"Incident {inc['number']} is {inc['status']}: nothing to dispatch to."
         raise Conflict(done, code="dispatch.settled", number=inc["number"], status=inc["status"])
+    caseflow.check_holder(conn, inc)
     with conn.transaction():  # a savepoint: a refusal leaves the caller's transaction clean
         taken = [
             r[0]
@@ -174,6 +175,11 @@ def dispatch(
                 {"status": "available"},
                 {"status": "dispatched", "incident": incident_id},
             )
+    if inc["claimed_at"] is None:  # dispatching claims the case for the dispatcher
+        conn.execute(
+            "UPDATE incidents SET claimed_by = app_actor(), claimed_at = now() WHERE id = %(i)s",
+            {"i": incident_id},
+        )
     if inc["status"] == "reported":
         incidents.transition(conn=conn, incident_id=incident_id, target="dispatched")
     return DispatchResult(incident_id, ids, dispatch_ids)
@@ -214,6 +220,8 @@ def set_status(*, conn: psycopg.Connection, unit_id: int, target: str) -> str:
     if row is None:
         raise NotFound(f"Unit {unit_id} does not exist.", code="unit.not_found")
     open_dispatch = _open_dispatch(conn, unit_id)
+    if row[0] == target == "returning":  # already sent home when its case was settled
+        return target
     check_unit_transition(row[0], target)
     conn.execute(
         "UPDATE units SET status = %(t)s, status_time = clock_timestamp() WHERE id = %(id)s",
@@ -248,6 +256,33 @@ def set_status(*, conn: psycopg.Connection, unit_id: int, target: str) -> str:
         ):
             incidents.transition(conn=conn, incident_id=inc_id, target="reported")
     return target
+
+
+def return_ready(*, conn: psycopg.Connection) -> list[int]:
+    """Units back from a case: a returning unit becomes available once its type's return time
+    (``unit_types.return_s``) has passed since it left, unless its crew reported sooner.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+
+    Returns
+    -------
+    list of int
+        Ids of the units made available.
+    """
+    ids = [
+        int(r[0])
+        for r in conn.execute(
+            "UPDATE units u SET status = 'available', status_time = clock_timestamp() "
+            "FROM unit_types t WHERE t.type = u.type AND u.status = 'returning' "
+            "AND u.status_time + make_interval(secs => t.return_s) <= now() RETURNING u.id"
+        ).fetchall()
+    ]
+    for u in ids:
+        _audit(conn, u, "status", {"status": "returning"}, {"status": "available"})
+    return ids
 
 
 def _open_dispatch(conn: psycopg.Connection, unit_id: int) -> tuple[int, int] | None:

@@ -131,11 +131,15 @@ def run(conninfo: str, app_role: str = APP_ROLE) -> Matrix:
                 "SELECT id, path FROM units u WHERE NOT EXISTS (SELECT 1 FROM "
                 "dispatches d WHERE d.unit_id = u.id AND d.released_at IS NULL)",
             )
-            tables = {**truth, "grids": grids, "platforms": platforms, "spare_unit": free}
+            live = _rows(  # a unit may be sent only to a case not yet resolved or closed
+                conn, "SELECT id, path FROM incidents WHERE status NOT IN ('resolved', 'closed')"
+            )
+            tables = {**truth, "grids": grids, "platforms": platforms, "spare_unit": free,
+                      "live_incident": live}  # fmt: skip
             for scope in scopes:
                 outside[scope], inside[scope] = {}, {}
                 for t, rows in tables.items():
-                    rule = "units" if t == "spare_unit" else t
+                    rule = {"spare_unit": "units", "live_incident": "incidents"}.get(t, t)
                     for rid, path in sorted(rows.items()):
                         side = inside if _inside(path, scope, rule) else outside
                         side[scope].setdefault(t, (rid, path))
@@ -213,7 +217,10 @@ def _matrix_for(
          "bytes, data) VALUES (%(i)s::bigint, 'image/png', repeat('0', 64), 1, '\\x00')"),
     ):  # fmt: skip
         unit = {"u": int(ins["spare_unit"][0])}
-        _pair(conn, m, stmt, ins["incidents"], out["incidents"], f"{scope} add {t}", unit)
+        case = "live_incident" if t == "dispatches" else "incidents"
+        if case not in ins or case not in out:
+            continue
+        _pair(conn, m, stmt, ins[case], out[case], f"{scope} add {t}", unit)
     new_grid = (
         "INSERT INTO grids (code, name, type, community_code, path, geom) SELECT "
         "'999999999999999', name, type, community_code, path, geom FROM grids "

@@ -1,7 +1,9 @@
 """Background jobs of a console worker: the escalation runner.
 
-Every ``GD_ESCALATION_EVERY_S`` seconds each worker process tries to move waiting cases up the
-ladder (grid -> community -> street -> district, ``geo.escalation.escalate_due``). A
+Every ``GD_ESCALATION_EVERY_S`` seconds each worker process tries to move unclaimed cases up
+the ladder (grid -> community -> street -> district, ``geo.escalation.escalate_due``), flags
+held cases that missed a deadline for supervision (督办, ``geo.caseflow.flag_overdue``) and
+makes returning units available again after their type's return time. A
 transaction-level advisory lock makes sure only one process does it at a time; the others skip
 that round. The runner is started and stopped with the ASGI server (:func:`lifespan`).
 """
@@ -20,7 +22,7 @@ from psycopg_pool import ConnectionPool
 
 from console.server import state
 from console.settings import Settings, escalation_steps_s
-from geo import escalation
+from geo import caseflow, escalation, units
 from geo.db import transaction, try_lock
 
 log = logging.getLogger(__name__)
@@ -73,8 +75,14 @@ class EscalationRunner:
                 log.debug("escalation: another worker holds the lock, skipping this round")
                 return []
             moved = escalation.escalate_due(conn=conn, steps_s=self.steps_s)
+            flagged = caseflow.flag_overdue(conn=conn)
+            ready = units.return_ready(conn=conn)
         if moved:
             log.info("escalated %d case(s): %s", len(moved), moved[:20])
+        if flagged:
+            log.info("flagged %d overdue case(s) for supervision: %s", len(flagged), flagged[:20])
+        if ready:
+            log.info("%d returning unit(s) available again", len(ready))
         return moved
 
     @property

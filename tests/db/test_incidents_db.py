@@ -187,10 +187,11 @@ def test_escalation_and_queue(conn: psycopg.Connection) -> None:
     assert inc["id"] in moved
     assert incidents.get(conn=conn, incident_id=inc["id"])["escalation_level"] == "street"
     q = caselists.queue(conn=conn)
-    assert q[0]["overdue"]
-    keys = [(not r["overdue"], ["red", "yellow", "blue"].index(r["priority"])) for r in q]
-    assert keys == sorted(keys)
-    reds = caselists.queue(conn=conn, priorities=["red"])
+    first = q.rows[0]  # unclaimed, and its respond clock ran out: on top, and overdue
+    assert first["band"] == "new" and first["overdue"] and first["stage"] == "respond"
+    bands = [caselists.BANDS.index(r["band"]) for r in q.rows]
+    assert bands == sorted(bands) and q.counts["new"] >= 1
+    reds = caselists.queue(conn=conn, priorities=["red"]).rows
     assert reds and {r["priority"] for r in reds} == {"red"}
     with pytest.raises(InvalidInput):
         caselists.queue(conn=conn, priorities=["purple"])
