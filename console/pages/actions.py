@@ -1,12 +1,17 @@
 """What every page's callbacks share: the message strip's answers (an error is shown as its
-safe message, in the page's language), and the checks of what a browser sent (untrusted)."""
+safe message, in the page's language), the one guard that turns whatever a callback raises
+into that message (``guarded``), and the checks of what a browser sent (untrusted)."""
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
+import dash
 from dash import ctx, html
+from dash.exceptions import PreventUpdate
 
 from console.server.errors import user_message
 from geo.errors import InvalidInput
@@ -22,6 +27,49 @@ def message(text: str, ok: bool = True) -> html.Div:
 
 def failure(exc: BaseException) -> html.Div:
     return message(user_message(exc)[1], ok=False)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(at: int = 0, fill: Mapping[int, Any] | None = None) -> Callable[[F], F]:
+    """The page callbacks' one error guard; it goes under ``@app.callback``::
+
+        @app.callback(Output("x-msg", "children"), Output("x-data", "data"), ...)
+        @guarded(at=0)
+        def save(...): ...
+
+    Whatever the callback raises becomes ``failure(exc)`` at output ``at`` and
+    ``dash.no_update`` at every other output (or ``fill[i]`` at output ``i``: a failed preview
+    clears what it drew). A domain error shows its own text in the page's language; anything
+    else is logged with its traceback and shows the generic text (``user_message``).
+    ``PreventUpdate`` passes through. How many outputs there are is read from the outputs
+    Dash declared for the call (``ctx.outputs_list``: a list for several, allow_duplicate
+    ones included; one dict for a single output, then the message alone is returned)."""
+    extra = dict(fill or {})
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def guard(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except PreventUpdate:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the guard itself: a safe message, logged if unexpected
+                return _answer(failure(exc), at, extra)
+
+        return guard  # type: ignore[return-value]
+
+    return wrap
+
+
+def _answer(msg: html.Div, at: int, fill: dict[int, Any]) -> Any:
+    declared = ctx.outputs_list
+    if not isinstance(declared, list):  # a single output: the value itself
+        return msg
+    out = [fill.get(i, dash.no_update) for i in range(len(declared))]
+    out[at] = msg
+    return tuple(out)
 
 
 def rev() -> int:
