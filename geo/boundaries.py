@@ -56,6 +56,8 @@ class Problem:
     codes: tuple[str, ...]
     message: str
     where: Geom | None = None
+    # What the text ``err.problem.<kind>`` names: grid codes, areas in m² (whole numbers), ...
+    params: dict[str, str | int | float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -254,7 +256,7 @@ def place(
         ``geom`` is not a polygon.
     """
     if geom is None or geom.is_empty or geom.geom_type not in POLYGONAL:
-        raise InvalidGeometry("A grid must be a polygon.")
+        raise InvalidGeometry("A grid must be a polygon.", code="grid.not_polygon")
     new = clean(geom)
     old = current.get(code)
     frame = Frame.around([new, old])
@@ -339,9 +341,11 @@ def split(
         ``code`` is not a current grid, ``line`` is not a line, or it does not cut the grid.
     """
     if code not in current:
-        raise InvalidGeometry(f"Grid {code} is not a current grid.")
+        raise InvalidGeometry(
+            f"Grid {code} is not a current grid.", code="grid.not_current", grid=code
+        )
     if line is None or line.geom_type != "LineString" or len(line.coords) < 2:
-        raise InvalidGeometry("Draw the cut as a line of two or more points.")
+        raise InvalidGeometry("Draw the cut as a line of two or more points.", code="grid.cut_line")
     g = current[code]
     frame = Frame.around([g])
     cut = _extend(line, 30.0, frame)
@@ -349,6 +353,7 @@ def split(
     if len(parts) < 2:
         raise InvalidGeometry(
             "The line does not cut the grid in two: draw it from one side across to the other.",
+            code="grid.cut_miss",
         )
     parts.sort(key=frame.area, reverse=True)
     codes = [code, *new_codes(len(parts) - 1)]
@@ -377,16 +382,22 @@ def merge(current: Mapping[str, Geom], codes: Sequence[str]) -> Proposal:
         Fewer than two different grids, one that is not current, or grids not sharing an edge.
     """
     if len(codes) < 2 or len(set(codes)) != len(codes):
-        raise InvalidGeometry("Pick two or more different grids to merge.")
+        raise InvalidGeometry("Pick two or more different grids to merge.", code="grid.merge_count")
     missing = [c for c in codes if c not in current]
     if missing:
-        raise InvalidGeometry(f"Not a current grid: {', '.join(missing)}.")
+        raise InvalidGeometry(
+            f"Not a current grid: {', '.join(missing)}.",
+            code="grid.not_current_any",
+            grids=", ".join(missing),
+        )
     frame = Frame.around([current[c] for c in codes])
     joined = shapely.union_all([current[c].buffer(frame.deg(0.01)) for c in codes]).buffer(
         -frame.deg(0.01)
     )
     if len(shapely.get_parts(joined)) != 1:
-        raise InvalidGeometry("These grids do not share an edge, so they cannot be merged.")
+        raise InvalidGeometry(
+            "These grids do not share an edge, so they cannot be merged.", code="grid.merge_apart"
+        )
     exact = shapely.union_all([current[c] for c in codes])
     after: dict[str, Geom | None] = {c: None for c in codes[1:]}
     after[codes[0]] = clean(_polygons(exact) or exact)
@@ -406,6 +417,16 @@ def _thin(pm: Geom, width_m: float) -> Geom | None:
 _AT = re.compile(r"\[(-?[0-9.eE+-]+) (-?[0-9.eE+-]+)\]")
 
 
+def _m2(area: float) -> int:
+    """An area in whole square metres (the texts of problems name them so)."""
+    return round(area)
+
+
+def _num(x: float) -> int | float:
+    """A setting as the texts name it: 10.0 as 10, 2.5 as 2.5."""
+    return round(x) if float(x).is_integer() else x
+
+
 def _invalid(code: str, g: Geom) -> Problem:
     reason = shapely.is_valid_reason(g)
     m = _AT.search(reason)
@@ -417,7 +438,13 @@ def _invalid(code: str, g: Geom) -> Problem:
         text = "a hole lies outside its shell"
     else:
         text = what.lower() or "invalid geometry"
-    return Problem("invalid", (code,), f"Grid {code} is not a valid polygon: {text}.", where)
+    return Problem(
+        "invalid",
+        (code,),
+        f"Grid {code} is not a valid polygon: {text}.",
+        where,
+        params={"grid": code},
+    )
 
 
 def check(  # noqa: C901 - one independent check after the other
@@ -459,7 +486,11 @@ def check(  # noqa: C901 - one independent check after the other
     good: dict[str, Geom] = {}
     for c, g in live.items():
         if g.geom_type not in POLYGONAL:
-            problems.append(Problem("not_polygon", (c,), f"Grid {c} is not a polygon.", None))
+            problems.append(
+                Problem(
+                    "not_polygon", (c,), f"Grid {c} is not a polygon.", None, params={"grid": c}
+                )
+            )
         elif not g.is_valid:
             problems.append(_invalid(c, g))
         else:
@@ -478,6 +509,7 @@ def check(  # noqa: C901 - one independent check after the other
                         (c,),
                         f"Grid {c} reaches {frame.area(where):,.0f} m² outside its community.",
                         where,
+                        params={"grid": c, "area": _m2(frame.area(where))},
                     )
                 )
         area = frame.area(g)
@@ -489,6 +521,7 @@ def check(  # noqa: C901 - one independent check after the other
                     f"Grid {c} would be {area:,.0f} m², less than the minimum "
                     f"{rules.min_area_m2:,.0f} m².",
                     g,
+                    params={"grid": c, "area": _m2(area), "min": _m2(rules.min_area_m2)},
                 )
             )
             continue
@@ -502,6 +535,7 @@ def check(  # noqa: C901 - one independent check after the other
                         f"A {pm.area:,.0f} m² piece of grid {c} is smaller than the minimum "
                         f"{rules.min_area_m2:,.0f} m².",
                         part,
+                        params={"grid": c, "area": _m2(pm.area), "min": _m2(rules.min_area_m2)},
                     )
                 )
             else:
@@ -513,6 +547,7 @@ def check(  # noqa: C901 - one independent check after the other
                             (c,),
                             f"Grid {c} has a sliver narrower than {rules.min_width_m:g} m.",
                             frame.degrees(thin),
+                            params={"grid": c, "width": _num(rules.min_width_m)},
                         )
                     )
     # Overlaps: between grids of the proposal, and with the neighbours left alone.
@@ -538,6 +573,7 @@ def check(  # noqa: C901 - one independent check after the other
                         pair,
                         f"Grids {pair[0]} and {pair[1]} overlap by {frame.area(where):,.0f} m².",
                         where,
+                        params={"a": pair[0], "b": pair[1], "area": _m2(frame.area(where))},
                     )
                 )
     # Gaps: ground the affected grids covered before that no grid covers afterwards.
@@ -556,6 +592,7 @@ def check(  # noqa: C901 - one independent check after the other
                     f"The edit leaves a gap of {frame.area(hole):,.0f} m² that no grid covers"
                     + (f" (beside {', '.join(near)})." if near else "."),
                     hole,
+                    params={"area": _m2(frame.area(hole)), "grids": ", ".join(near)},
                 )
             )
     return problems

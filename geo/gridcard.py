@@ -83,7 +83,7 @@ def grid_card(*, conn: psycopg.Connection, grid_id: int) -> GridCard:
             {"id": grid_id},
         ).fetchone()
     if row is None:
-        raise NotFound(f"Grid {grid_id} does not exist.")
+        raise NotFound(f"Grid {grid_id} does not exist.", code="grid.not_found", grid=grid_id)
     with conn.cursor(row_factory=class_row(OpenIncident)) as cur:
         recent = cur.execute(
             """

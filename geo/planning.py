@@ -46,19 +46,32 @@ class Edit:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise InvalidInput(f"Unknown edit {self.kind!r}: expected one of {', '.join(KINDS)}.")
+            raise InvalidInput(
+                f"Unknown edit {self.kind!r}: expected one of {', '.join(KINDS)}.",
+                code="planning.unknown_edit",
+                value=str(self.kind)[:40],
+                kinds=", ".join(KINDS),
+            )
         if self.kind in ("edit", "split", "restore") and not self.code:
-            raise InvalidInput(f"A {self.kind} needs the grid's code.")
+            raise InvalidInput(
+                f"A {self.kind} needs the grid's code.", code="planning.need_code", kind=self.kind
+            )
         if self.kind == "merge" and len(self.codes) < 2:
-            raise InvalidInput("Pick two or more grids to merge.")
+            raise InvalidInput("Pick two or more grids to merge.", code="planning.merge_count")
         if self.kind in ("edit", "new", "split") and self.geom is None:
-            raise InvalidInput("Draw the shape first.")
+            raise InvalidInput("Draw the shape first.", code="planning.no_shape")
         if self.kind == "new" and (not self.community or not (self.name or "").strip()):
-            raise InvalidInput("A new grid needs its community and a name.")
+            raise InvalidInput(
+                "A new grid needs its community and a name.", code="planning.new_needs"
+            )
         if self.kind == "new" and self.grid_type not in GRID_TYPES:
-            raise InvalidInput(f"Unknown grid type {self.grid_type!r}.")
+            raise InvalidInput(
+                f"Unknown grid type {self.grid_type!r}.",
+                code="planning.grid_type",
+                value=str(self.grid_type)[:40],
+            )
         if self.kind == "restore" and (self.version is None or self.version < 1):
-            raise InvalidInput("Say which version to restore.")
+            raise InvalidInput("Say which version to restore.", code="planning.need_version")
 
 
 @dataclass(frozen=True)
@@ -135,7 +148,12 @@ def _version(conn: psycopg.Connection, code: str, version: int) -> dict[str, Any
             _GRID_ROW + "WHERE code = %(c)s AND version = %(v)s", {"c": code, "v": version}
         ).fetchone()
     if r is None:
-        raise NotFound(f"Grid {code} has no version {version}.")
+        raise NotFound(
+            f"Grid {code} has no version {version}.",
+            code="planning.no_version",
+            grid=code,
+            version=version,
+        )
     r["geom"] = shapely.from_wkb(r.pop("wkb"))
     return r
 
@@ -170,7 +188,11 @@ def new_codes(conn: psycopg.Connection, community: str, n: int) -> list[str]:
     }
     free = [c for c in (f"{community}{i:03d}" for i in range(1, 1000)) if c not in used]
     if len(free) < n:
-        raise InvalidInput(f"Community {community} has no free grid codes left.")
+        raise InvalidInput(
+            f"Community {community} has no free grid codes left.",
+            code="planning.codes_full",
+            community=community,
+        )
     return free[:n]
 
 
@@ -247,19 +269,28 @@ def preview(
     if edit.kind in ("edit", "split", "merge"):
         missing = [c for c in named if c not in current]
         if missing:
-            raise NotFound(f"Not a current grid: {', '.join(missing)}.")
+            raise NotFound(
+                f"Not a current grid: {', '.join(missing)}.",
+                code="grid.not_current_any",
+                grids=", ".join(missing),
+            )
     if edit.kind == "restore":
         assert edit.code and edit.version
         old = _version(conn, edit.code, edit.version)
         if edit.code in current and current[edit.code]["version"] == edit.version:
-            raise InvalidInput(f"Version {edit.version} of grid {edit.code} is the current one.")
+            raise InvalidInput(
+                f"Version {edit.version} of grid {edit.code} is the current one.",
+                code="planning.is_current",
+                version=edit.version,
+                grid=edit.code,
+            )
         shape: b.Geom | None = old["geom"]
         template[edit.code] = old
     else:
         shape = edit.geom
     reach = [g["geom"] for g in current.values()] + ([shape] if shape is not None else [])
     if not reach:
-        raise InvalidInput("Nothing to change.")
+        raise InvalidInput("Nothing to change.", code="planning.nothing")
     area = shapely.union_all(reach)
     if not area.is_valid:
         area = area.buffer(0)
@@ -281,7 +312,11 @@ def preview(
             {"c": edit.community},
         ).fetchone()
         if parent is None:
-            raise NotFound(f"{edit.community} is not a community.")
+            raise NotFound(
+                f"{edit.community} is not a community.",
+                code="planning.not_community",
+                community=edit.community,
+            )
         template[code] = {
             "name": (edit.name or "").strip()[:100],
             "type": edit.grid_type,
@@ -408,17 +443,23 @@ def save(
     """
     reason = (reason or "").strip()
     if not 1 <= len(reason) <= 500:
-        raise InvalidInput("Say why the boundary changes (1-500 characters).")
+        raise InvalidInput(
+            "Say why the boundary changes (1-500 characters).", code="planning.reason"
+        )
     _one_at_a_time(conn)
     p = preview(conn=conn, edit=edit, rules=rules, lock=True)
     if dict(base) != p.base:
         moved = sorted(c for c in set(base) | set(p.base) if base.get(c) != p.base.get(c))
         raise Conflict(
             f"Grid {', '.join(moved)} changed since the preview (someone saved first): "
-            "preview again."
+            "preview again.",
+            code="planning.stale",
+            grids=", ".join(moved),
         )
     if p.problems:
-        raise InvalidGeometry(" ".join(x.message for x in p.problems[:3]))
+        raise InvalidGeometry(
+            " ".join(x.message for x in p.problems[:3]), code="planning.problems", n=len(p.problems)
+        )
     return _write(conn, p, edit.kind, reason)
 
 
@@ -583,26 +624,33 @@ def edit_from_json(data: Any) -> Edit:
         The geometry is not GeoJSON, has over 20 000 or non-finite points, or is invalid.
     """
     if not isinstance(data, dict):
-        raise InvalidInput("The edit is not an object.")
+        raise InvalidInput("The edit is not an object.", code="planning.edit_object")
     geom = None
     if data.get("geometry") is not None:
         try:
             geom = shapely.geometry.shape(data["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InvalidGeometry("The drawn shape is not valid GeoJSON.") from exc
+            raise InvalidGeometry(
+                "The drawn shape is not valid GeoJSON.", code="planning.geojson"
+            ) from exc
         xy = shapely.get_coordinates(geom)
         if len(xy) > 20_000 or not np.isfinite(xy).all():
-            raise InvalidGeometry("The drawn shape has too many or non-finite points.")
-        if not geom.is_valid:  # a bow-tie, a hole outside its shell, ...
             raise InvalidGeometry(
-                f"The drawn shape is not valid ({shapely.is_valid_reason(geom)}); redraw it."
+                "The drawn shape has too many or non-finite points.", code="planning.shape_points"
+            )
+        if not geom.is_valid:  # a bow-tie, a hole outside its shell, ...
+            reason = str(shapely.is_valid_reason(geom))
+            raise InvalidGeometry(
+                f"The drawn shape is not valid ({reason}); redraw it.",
+                code="planning.shape_invalid",
+                reason=reason[:200],
             )
     codes = data.get("codes") or []
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        raise InvalidInput("Grid codes must be a list of strings.")
+        raise InvalidInput("Grid codes must be a list of strings.", code="planning.codes_list")
     version = data.get("version")
     if version is not None and not isinstance(version, int):
-        raise InvalidInput("The version must be a whole number.")
+        raise InvalidInput("The version must be a whole number.", code="planning.version_int")
     return Edit(
         kind=str(data.get("kind", "")),
         code=data.get("code") if isinstance(data.get("code"), str) else None,
@@ -671,7 +719,9 @@ def community_at(*, conn: psycopg.Connection, geom: b.Geom) -> str:
         {"g": shapely.to_wkb(geom.buffer(0) if not geom.is_valid else geom)},
     ).fetchone()
     if row is None:
-        raise InvalidGeometry("The shape is not inside any community.")
+        raise InvalidGeometry(
+            "The shape is not inside any community.", code="planning.no_community"
+        )
     return str(row[0])
 
 
@@ -699,5 +749,5 @@ def grid_shape(*, conn: psycopg.Connection, code: str) -> b.Geom:
         "SELECT ST_AsBinary(geom) FROM grids WHERE code = %(c)s AND valid_to IS NULL", {"c": code}
     ).fetchone()
     if row is None:
-        raise NotFound(f"Grid {code} is not a current grid.")
+        raise NotFound(f"Grid {code} is not a current grid.", code="grid.not_current", grid=code)
     return shapely.from_wkb(row[0])

@@ -53,7 +53,7 @@ def history(
         Neither a grid nor a community given.
     """
     if not code and not community:
-        raise InvalidInput("Give a grid or a community.")
+        raise InvalidInput("Give a grid or a community.", code="planning.history_what")
     rows = conn.execute(
         "SELECT id, at, author, reason, kind, codes, (SELECT count(*) FROM incident_events e "
         "WHERE e.action = 'rehomed' AND (e.after->>'change')::bigint = c.id) "
@@ -133,5 +133,5 @@ def versions(*, conn: psycopg.Connection, code: str) -> list[Version]:
         {"c": code},
     ).fetchall()
     if not rows:
-        raise NotFound(f"Grid {code} does not exist.")
+        raise NotFound(f"Grid {code} does not exist.", code="grid.not_found", grid=code)
     return [Version(*r) for r in rows]

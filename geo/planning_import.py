@@ -80,16 +80,20 @@ def import_preview(
         A grid without a polygon.
     """
     if not grids or len(grids) > 5_000:
-        raise InvalidInput("The file must hold 1 to 5,000 grids.")
+        raise InvalidInput("The file must hold 1 to 5,000 grids.", code="import.count")
     incoming: dict[str, dict[str, Any]] = {}
     for g in grids:
         code = str(g.get("code") or "")
         _check_row(code, g)
         if code in incoming:
-            raise InvalidInput(f"Grid {code} appears twice in the file.")
+            raise InvalidInput(
+                f"Grid {code} appears twice in the file.", code="import.twice", grid=code
+            )
         geom = g.get("geom")
         if geom is None or geom.is_empty or geom.geom_type not in b.POLYGONAL:
-            raise InvalidGeometry(f"Grid {code} has no polygon.")
+            raise InvalidGeometry(
+                f"Grid {code} has no polygon.", code="import.no_polygon", grid=code
+            )
         incoming[code] = {**{k: g.get(k) for k in IMPORT_FIELDS}, "geom": b.clean(geom)}
     communities = sorted({str(r["community_code"]) for r in incoming.values()})
     paths: dict[str, str] = dict(
@@ -101,7 +105,11 @@ def import_preview(
     )
     missing = [c for c in communities if c not in paths]
     if missing:
-        raise InvalidInput(f"Not a community: {', '.join(missing)}.")
+        raise InvalidInput(
+            f"Not a community: {', '.join(missing)}.",
+            code="import.not_community",
+            communities=", ".join(missing),
+        )
     current = _rows(conn, "community_code = ANY(%(m)s)", {"m": communities}, lock)
     for c, r in incoming.items():  # what the file leaves empty stays as it is
         if c in current:
@@ -178,22 +186,46 @@ def _check_row(code: str, g: Mapping[str, Any]) -> None:
     """The attributes of one imported grid (the file reader checks them too; a preview that
     travelled through the browser is checked again here)."""
     if not (len(code) == 15 and code.isascii() and code.isdigit()):
-        raise InvalidInput(f"Grid code {code!r} is not 15 digits.")
+        raise InvalidInput(
+            f"Grid code {code!r} is not 15 digits.", code="import.code", grid=code[:40]
+        )
     if g.get("type") not in GRID_TYPES:
-        raise InvalidInput(f"Grid {code}: unknown type {g.get('type')!r}.")
+        raise InvalidInput(
+            f"Grid {code}: unknown type {g.get('type')!r}.",
+            code="import.grid_type",
+            grid=code,
+            value=str(g.get("type"))[:40],
+        )
     if g.get("zone_class") not in ("key", "central", "other"):
-        raise InvalidInput(f"Grid {code}: unknown zone class {g.get('zone_class')!r}.")
+        raise InvalidInput(
+            f"Grid {code}: unknown zone class {g.get('zone_class')!r}.",
+            code="import.zone",
+            grid=code,
+            value=str(g.get("zone_class"))[:40],
+        )
     name = g.get("name")
     if not isinstance(name, str) or not 1 <= len(name) <= 100:
-        raise InvalidInput(f"Grid {code}: the name must be 1-100 characters.")
+        raise InvalidInput(
+            f"Grid {code}: the name must be 1-100 characters.", code="import.name", grid=code
+        )
     for k in ("households", "population"):
         v = g.get(k)
         if v is not None and (isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 0):
-            raise InvalidInput(f"Grid {code}: {k} must be a whole number of 0 or more.")
+            raise InvalidInput(
+                f"Grid {code}: {k} must be a whole number of 0 or more.",
+                code="import.whole",
+                grid=code,
+                field=k,
+            )
     for k in ("worker_name", "worker_phone", "leader_name", "community_code"):
         v = g.get(k)
         if v is not None and (not isinstance(v, str) or len(v) > 100):
-            raise InvalidInput(f"Grid {code}: {k} must be text of up to 100 characters.")
+            raise InvalidInput(
+                f"Grid {code}: {k} must be text of up to 100 characters.",
+                code="import.text",
+                grid=code,
+                field=k,
+            )
 
 
 def save_import(
@@ -238,17 +270,26 @@ def save_import(
     """
     reason = (reason or "").strip()
     if not 1 <= len(reason) <= 500:
-        raise InvalidInput("Say why the boundaries change (1-500 characters).")
+        raise InvalidInput(
+            "Say why the boundaries change (1-500 characters).", code="planning.reason"
+        )
     _one_at_a_time(conn)
     d = import_preview(conn=conn, grids=grids, rules=rules, lock=True)
     if dict(base) != d.preview.base:
-        raise Conflict("Grids of these communities changed since the preview: preview again.")
+        raise Conflict(
+            "Grids of these communities changed since the preview: preview again.",
+            code="import.stale",
+        )
     if d.preview.problems:
-        raise InvalidGeometry(" ".join(x.message for x in d.preview.problems[:3]))
+        raise InvalidGeometry(
+            " ".join(x.message for x in d.preview.problems[:3]),
+            code="planning.problems",
+            n=len(d.preview.problems),
+        )
     keep = set(d.unchanged)
     p = d.preview
     if keep == set(p.proposal.after):
-        raise InvalidInput("The file changes nothing.")
+        raise InvalidInput("The file changes nothing.", code="import.nothing")
     trimmed = dataclasses.replace(
         p,
         proposal=b.Proposal("import", {c: g for c, g in p.proposal.after.items() if c not in keep}),
