@@ -52,9 +52,11 @@ class Hexbins:
 
 def _window(start: dt.datetime, end: dt.datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("The time window needs a time zone.")
+        raise InvalidInput("The time window needs a time zone.", code="analytics.window_zone")
     if not start < end or end - start > MAX_WINDOW:
-        raise InvalidInput("The time window must run forwards and span at most 400 days.")
+        raise InvalidInput(
+            "The time window must run forwards and span at most 400 days.", code="analytics.window"
+        )
 
 
 def filter_clauses(
@@ -81,7 +83,9 @@ def filter_clauses(
     """
     for name, allowed in (filters or {}).items():
         if name not in FILTERS:
-            raise InvalidInput(f"Unknown filter {name!r}.")
+            raise InvalidInput(
+                f"Unknown filter {name!r}.", code="analytics.filter", value=str(name)[:40]
+            )
         values = [str(v) for v in allowed][:50]
         if values:
             where.append(sql.SQL("{} = ANY(%({})s)").format(sql.Identifier(name), sql.SQL(name)))
@@ -107,7 +111,12 @@ def parent_sql(res: int) -> sql.Composed:
         A resolution outside ``HEX_RES``.
     """
     if res not in HEX_RES:
-        raise InvalidInput(f"The hexagon resolution must be {HEX_RES.start}-{HEX_RES.stop - 1}.")
+        raise InvalidInput(
+            f"The hexagon resolution must be {HEX_RES.start}-{HEX_RES.stop - 1}.",
+            code="analytics.res",
+            low=HEX_RES.start,
+            high=HEX_RES.stop - 1,
+        )
     keep = ~(0xF << 52) & (2**63 - 1)
     fill = (1 << (3 * (15 - res))) - 1
     return sql.SQL("((h3 & {keep}) | {res} | {fill})").format(
@@ -157,7 +166,7 @@ def hexbins(
     if bbox is not None:
         x0, y0, x1, y1 = (float(v) for v in bbox)
         if not (np.isfinite([x0, y0, x1, y1]).all() and x0 < x1 and y0 < y1):
-            raise InvalidInput("The map box is not valid.")
+            raise InvalidInput("The map box is not valid.", code="analytics.bbox")
         where.append(sql.SQL("geom && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)"))
         params |= {"x0": x0, "y0": y0, "x1": x1, "y1": y1}
     q = sql.SQL("SELECT {cell} AS cell, count(*) FROM incidents WHERE {where} GROUP BY 1").format(
@@ -248,7 +257,7 @@ def getis_ord(universe: npt.NDArray[np.int64], counts: Hexbins, k: int = 1) -> H
     cells = np.unique(np.asarray(universe, dtype=np.int64))
     n = len(cells)
     if n < 3:
-        raise InvalidInput("The study area needs at least 3 cells.")
+        raise InvalidInput("The study area needs at least 3 cells.", code="analytics.cells")
     x = np.zeros(n)
     pos = np.searchsorted(cells, counts.cells)
     ok = (pos < n) & (cells[np.minimum(pos, n - 1)] == counts.cells)
@@ -322,7 +331,7 @@ def city_cells(*, conn: psycopg.Connection, res: int) -> npt.NDArray[np.int64]:
         "SELECT ST_AsBinary(ST_Union(geom)) FROM admin_units WHERE level = 'city'"
     ).fetchone()
     if row is None or row[0] is None:
-        raise InvalidInput("The city has no boundary.")
+        raise InvalidInput("The city has no boundary.", code="analytics.no_city")
     return area_cells(shapely.from_wkb(row[0]), res)
 
 

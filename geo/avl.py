@@ -42,7 +42,12 @@ def _unit_ids(conn: psycopg.Connection, refs: Sequence[int | str]) -> np.ndarray
     for i, r in enumerate(refs):
         uid = by_name.get(r) if isinstance(r, str) else (r if r in known else None)
         if uid is None:
-            raise InvalidInput(f"Position {i}: no unit {r!r}; nothing of this batch was stored.")
+            raise InvalidInput(
+                f"Position {i}: no unit {r!r}; nothing of this batch was stored.",
+                code="avl.unit",
+                index=i,
+                unit=str(r)[:40],
+            )
         out[i] = uid
     return out
 
@@ -95,18 +100,29 @@ def ingest(
     if not n:
         return 0
     if n > MAX_BATCH:
-        raise InvalidInput(f"At most {MAX_BATCH} positions per batch ({n} sent).")
+        raise InvalidInput(
+            f"At most {MAX_BATCH} positions per batch ({n} sent).",
+            code="avl.batch",
+            max=MAX_BATCH,
+            n=n,
+        )
     if not (len(lon) == len(lat) == len(times) == len(speed) == len(heading) == n):
-        raise InvalidInput("Every position needs unit, lon, lat and time.")
+        raise InvalidInput("Every position needs unit, lon, lat and time.", code="avl.fields")
     x = np.asarray(lon, dtype=float)
     y = np.asarray(lat, dtype=float)
     check_lonlat(x, y, bbox=region_bbox)
     now = now or dt.datetime.now(dt.UTC)
     if any(t.tzinfo is None for t in times):
-        raise InvalidInput("Position times need a time zone (e.g. 2026-11-23T08:00:00+08:00).")
+        raise InvalidInput(
+            "Position times need a time zone (e.g. 2026-11-23T08:00:00+08:00).", code="avl.zone"
+        )
     latest = max(times)
     if (latest - now).total_seconds() > MAX_AHEAD_S:
-        raise InvalidInput(f"A position time is in the future: {latest.isoformat()}.")
+        raise InvalidInput(
+            f"A position time is in the future: {latest.isoformat()}.",
+            code="avl.future",
+            time=latest.isoformat(),
+        )
     ids = _unit_ids(conn, units)
     h3 = cells(y, x, STORE_RES).tolist()
     xs, ys, uids = x.tolist(), y.tolist(), ids.tolist()

@@ -46,7 +46,7 @@ def _arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[FloatArray, FloatArray]:
     x = np.asarray(lon, dtype=np.float64)
     y = np.asarray(lat, dtype=np.float64)
     if x.shape != y.shape:
-        raise InvalidInput("longitude and latitude arrays differ in length")
+        raise InvalidInput("longitude and latitude arrays differ in length", code="coords.lengths")
     return x, y
 
 
@@ -264,21 +264,41 @@ def check_lonlat(
         i = int(bad[0])
         where = f"point {i}" + (f" (and {bad.size - 1} more)" if bad.size > 1 else "")
         at = f"({fx[i]:.6g}, {fy[i]:.6g})"
+        n = int(bad.size)
         if code == NOT_FINITE:
-            raise InvalidInput(f"Coordinates must be finite numbers: {where} is {at}.")
+            raise InvalidInput(
+                f"Coordinates must be finite numbers: {where} is {at}.",
+                code="coords.not_finite",
+                point=i,
+                count=n,
+                at=at,
+            )
         if code == SWAPPED:
             raise OutsideJurisdiction(
                 f"Latitude/longitude look swapped: {where} {at} lies in the region only "
-                "when read as (latitude, longitude); give longitude first."
+                "when read as (latitude, longitude); give longitude first.",
+                code="coords.swapped",
+                point=i,
+                count=n,
+                at=at,
             )
         if code == OUT_OF_RANGE:
             raise InvalidInput(
                 "Coordinates must be longitude in [-180, 180] and latitude in [-90, 90]: "
-                f"{where} is {at}."
+                f"{where} is {at}.",
+                code="coords.range",
+                point=i,
+                count=n,
+                at=at,
             )
         assert bbox is not None
         box = _box(bbox)
+        box_text = f"({box[0]:.4f}, {box[1]:.4f} - {box[2]:.4f}, {box[3]:.4f})"
         raise OutsideJurisdiction(
-            f"Coordinates outside the region: {where} {at} is not within "
-            f"({box[0]:.4f}, {box[1]:.4f} - {box[2]:.4f}, {box[3]:.4f})."
+            f"Coordinates outside the region: {where} {at} is not within {box_text}.",
+            code="coords.outside",
+            box=box_text,
+            point=i,
+            count=n,
+            at=at,
         )

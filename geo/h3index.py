@@ -53,9 +53,9 @@ def cells(
     la = np.asarray(lat, dtype=float)
     ln = np.asarray(lng, dtype=float)
     if la.shape != ln.shape:
-        raise InvalidInput("latitude and longitude arrays differ in length")
+        raise InvalidInput("latitude and longitude arrays differ in length", code="coords.lengths")
     if not (np.isfinite(la).all() and np.isfinite(ln).all()):
-        raise InvalidInput("coordinates must be finite numbers")
+        raise InvalidInput("coordinates must be finite numbers", code="coords.finite")
     out = np.fromiter(
         map(_latlng_to_cell, la.tolist(), ln.tolist(), [res] * la.size),
         dtype=np.uint64,

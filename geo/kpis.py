@@ -236,7 +236,7 @@ def trend(
         ``freq`` is neither "D" nor "h".
     """
     if freq not in ("D", "h"):
-        raise InvalidInput("The trend runs by day or by hour.")
+        raise InvalidInput("The trend runs by day or by hour.", code="kpi.freq")
     closed, due, on_time = _closure(f, pd.Timestamp(now))
     when = f["reported_at"].dt.tz_convert(tz).dt.floor(freq)
     parts = pd.DataFrame({"closed": closed, "due": due, "on_time": on_time})
@@ -270,7 +270,9 @@ def group_key(f: pd.DataFrame, group: str) -> pd.Series:
         An unknown group.
     """
     if group not in GROUPS:
-        raise InvalidInput(f"Group by one of {', '.join(GROUPS)}.")
+        raise InvalidInput(
+            f"Group by one of {', '.join(GROUPS)}.", code="kpi.group", groups=", ".join(GROUPS)
+        )
     if group in ("district", "street", "community", "grid"):
         return admin_key(f, GROUPS.index(group) + 1)
     return f[group].fillna("").astype(str)
@@ -300,7 +302,7 @@ def admin_key(f: pd.DataFrame, level: int) -> pd.Series:
     if level == 4:
         return f["grid_code"].fillna("")
     if not 0 <= level <= 3:
-        raise InvalidInput("The level must be 0 (city) to 4 (grid).")
+        raise InvalidInput("The level must be 0 (city) to 4 (grid).", code="kpi.level")
     return f["path"].str.split(".").str[: level + 1].str.join(".")
 
 
@@ -342,7 +344,9 @@ def frame(
         A window without a time zone or not running forwards.
     """
     if start.tzinfo is None or end.tzinfo is None or not start < end:
-        raise InvalidInput("The time window needs a time zone and must run forwards.")
+        raise InvalidInput(
+            "The time window needs a time zone and must run forwards.", code="kpi.window"
+        )
     # Times travel as epoch seconds: building a frame from 50,000 rows of timezone-aware
     # datetime objects took longer than the query.
     order = [c for c in COLUMNS if c not in ("overdue", "path")]
@@ -406,15 +410,24 @@ def parse_weights(text: str) -> dict[str, float]:
         key, _, value = part.partition("=")
         key = key.strip()
         if key not in WEIGHTS:
-            raise InvalidInput(f"Unknown assessment term {key!r}: use {', '.join(WEIGHTS)}.")
+            raise InvalidInput(
+                f"Unknown assessment term {key!r}: use {', '.join(WEIGHTS)}.",
+                code="kpi.term",
+                term=key[:40],
+                terms=", ".join(WEIGHTS),
+            )
         try:
             out[key] = float(value)
         except ValueError:
-            raise InvalidInput(f"The weight of {key} is not a number.") from None
+            raise InvalidInput(
+                f"The weight of {key} is not a number.", code="kpi.weight_nan", term=key
+            ) from None
         if not 0 <= out[key] <= 1000:
-            raise InvalidInput(f"The weight of {key} must be 0-1000.")
+            raise InvalidInput(
+                f"The weight of {key} must be 0-1000.", code="kpi.weight_range", term=key
+            )
     if not out or sum(out.values()) <= 0:
-        raise InvalidInput("Give at least one positive assessment weight.")
+        raise InvalidInput("Give at least one positive assessment weight.", code="kpi.no_weight")
     return out
 
 
@@ -450,7 +463,7 @@ def assessment(
         ``who`` is neither "worker" nor "platform".
     """
     if who not in ("worker", "platform"):
-        raise InvalidInput("Assess workers or platforms.")
+        raise InvalidInput("Assess workers or platforms.", code="kpi.assess_who")
     g = f[f[who].notna()]
     closed, due, on_time = _closure(g, pd.Timestamp(now))
     parts = pd.DataFrame({

@@ -90,7 +90,9 @@ def layer_rows(*, conn: psycopg.Connection, name: str) -> list[dict[str, Any]]:
     """
     sql = _LAYER_SQL.get(name)
     if sql is None:
-        raise NotFound(f"No map layer named {name!r}.")
+        raise NotFound(
+            f"No map layer named {name!r}.", code="maplayer.not_found", name=str(name)[:40]
+        )
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(sql).fetchall()
     for r in rows:

@@ -130,7 +130,9 @@ def collection(name: str) -> Collection:
     """
     c = COLLECTIONS.get(name)
     if c is None:
-        raise NotFound(f"No collection named {name!r}.")
+        raise NotFound(
+            f"No collection named {name!r}.", code="ogc.no_collection", name=str(name)[:40]
+        )
     return c
 
 
@@ -157,17 +159,23 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
         return None
     parts = text.split(",")
     if len(parts) != 4:
-        raise InvalidInput("bbox takes four numbers: minlon,minlat,maxlon,maxlat.")
+        raise InvalidInput("bbox takes four numbers: minlon,minlat,maxlon,maxlat.", code="ogc.bbox")
     try:
         x0, y0, x1, y1 = (float(p) for p in parts)
     except ValueError:
-        raise InvalidInput("bbox takes four numbers: minlon,minlat,maxlon,maxlat.") from None
+        raise InvalidInput(
+            "bbox takes four numbers: minlon,minlat,maxlon,maxlat.", code="ogc.bbox"
+        ) from None
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
-        raise InvalidInput("bbox numbers must be finite.")
+        raise InvalidInput("bbox numbers must be finite.", code="ogc.bbox_finite")
     if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-        raise InvalidInput("bbox is out of range (longitudes -180..180, latitudes -90..90).")
+        raise InvalidInput(
+            "bbox is out of range (longitudes -180..180, latitudes -90..90).", code="ogc.bbox_range"
+        )
     if x0 > x1:
-        raise InvalidInput("bbox crossing the antimeridian is not supported.")
+        raise InvalidInput(
+            "bbox crossing the antimeridian is not supported.", code="ogc.bbox_antimeridian"
+        )
     return x0, y0, x1, y1
 
 
@@ -177,9 +185,15 @@ def _instant(text: str) -> dt.datetime | None:
     try:
         t = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise InvalidInput(f"datetime {text!r} is not RFC 3339.") from None
+        raise InvalidInput(
+            f"datetime {text!r} is not RFC 3339.", code="ogc.datetime_format", text=text[:60]
+        ) from None
     if t.tzinfo is None:
-        raise InvalidInput(f"datetime {text!r} needs a time zone (Z or +08:00).")
+        raise InvalidInput(
+            f"datetime {text!r} needs a time zone (Z or +08:00).",
+            code="ogc.datetime_zone",
+            text=text[:60],
+        )
     return t
 
 
@@ -207,13 +221,17 @@ def parse_datetime(text: str | None) -> tuple[dt.datetime | None, dt.datetime | 
         a, _, b = text.partition("/")
         start, end = _instant(a), _instant(b)
         if start is None and end is None:
-            raise InvalidInput("datetime interval needs at least one end.")
+            raise InvalidInput(
+                "datetime interval needs at least one end.", code="ogc.interval_open"
+            )
         if start is not None and end is not None and start > end:
-            raise InvalidInput("datetime interval ends before it starts.")
+            raise InvalidInput(
+                "datetime interval ends before it starts.", code="ogc.interval_order"
+            )
         return start, end
     t = _instant(text)
     if t is None:
-        raise InvalidInput("datetime needs an instant or an interval.")
+        raise InvalidInput("datetime needs an instant or an interval.", code="ogc.datetime_empty")
     return t, t
 
 
@@ -237,7 +255,11 @@ def _filters(
         args.update(zip(("x0", "y0", "x1", "y1"), bbox, strict=True))
     if when is not None:
         if c.temporal is None:
-            raise InvalidInput(f"Collection {c.id!r} has no time; datetime does not apply.")
+            raise InvalidInput(
+                f"Collection {c.id!r} has no time; datetime does not apply.",
+                code="ogc.no_time",
+                collection=c.id,
+            )
         col = sql.SQL("t.") + sql.Identifier(c.temporal)
         if when[0] is not None:
             parts.append(col + sql.SQL(" >= %(t0)s"))
@@ -304,9 +326,9 @@ def items(
     """
     c = collection(name)
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be 1..{MAX_LIMIT}.")
+        raise InvalidInput(f"limit must be 1..{MAX_LIMIT}.", code="ogc.limit", max=MAX_LIMIT)
     if offset < 0:
-        raise InvalidInput("offset must not be negative.")
+        raise InvalidInput("offset must not be negative.", code="ogc.offset")
     cond, args = _filters(c, bbox, when)
     with conn.cursor(row_factory=dict_row) as cur:
         count = sql.SQL("SELECT count(*) AS n FROM {src}").format(src=sql.SQL(c.source))
@@ -348,16 +370,22 @@ def item(*, conn: psycopg.Connection, name: str, fid: str) -> dict[str, Any]:
     try:
         key: int | str = c.id_type(fid)
     except ValueError:
-        raise NotFound(f"No feature {fid!r} in {name!r}.") from None
+        raise NotFound(
+            f"No feature {fid!r} in {name!r}.", code="ogc.no_feature", fid=str(fid)[:40], name=name
+        ) from None
     if isinstance(key, int) and not 0 < key < 2**63:
-        raise NotFound(f"No feature {fid!r} in {name!r}.")
+        raise NotFound(
+            f"No feature {fid!r} in {name!r}.", code="ogc.no_feature", fid=str(fid)[:40], name=name
+        )
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(
             _select(c) + sql.SQL(" AND t.{id} = %(k)s").format(id=sql.Identifier(c.id_column)),
             {"k": key},
         ).fetchone()
     if row is None:
-        raise NotFound(f"No feature {fid!r} in {name!r}.")
+        raise NotFound(
+            f"No feature {fid!r} in {name!r}.", code="ogc.no_feature", fid=str(fid)[:40], name=name
+        )
     return _feature(row)
 
 

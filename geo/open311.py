@@ -94,7 +94,11 @@ def definition(*, conn: psycopg.Connection, service_code: str) -> dict[str, Any]
         "SELECT default_class FROM categories WHERE code = %(c)s", {"c": service_code}
     ).fetchone()
     if row is None:
-        raise InvalidInput(f"Unknown service_code {service_code!r}.")
+        raise InvalidInput(
+            f"Unknown service_code {service_code!r}.",
+            code="open311.service_code",
+            value=str(service_code)[:40],
+        )
 
     def attr(order: int, code: str, description: str, keys: tuple[str, ...]) -> dict[str, Any]:
         return {
@@ -143,7 +147,7 @@ def _one(params: dict[str, list[str]], key: str) -> str | None:
     if not values:
         return None
     if len(values) > 1:
-        raise InvalidInput(f"{key} is given more than once.")
+        raise InvalidInput(f"{key} is given more than once.", code="open311.repeated", key=key)
     return values[0].strip() or None
 
 
@@ -154,9 +158,9 @@ def _number(params: dict[str, list[str]], key: str) -> float | None:
     try:
         v = float(text)
     except ValueError:
-        raise InvalidInput(f"{key} is not a number.") from None
+        raise InvalidInput(f"{key} is not a number.", code="open311.not_number", key=key) from None
     if not math.isfinite(v):
-        raise InvalidInput(f"{key} must be finite.")
+        raise InvalidInput(f"{key} must be finite.", code="open311.not_finite", key=key)
     return v
 
 
@@ -165,7 +169,12 @@ def _choice(params: dict[str, list[str]], code: str, keys: tuple[str, ...], defa
     if v is None:
         return default
     if v not in keys:
-        raise InvalidInput(f"attribute[{code}] must be one of {', '.join(keys)}.")
+        raise InvalidInput(
+            f"attribute[{code}] must be one of {', '.join(keys)}.",
+            code="open311.attribute",
+            attribute=code,
+            keys=", ".join(keys),
+        )
     return v
 
 
@@ -200,26 +209,34 @@ def parse_request(params: dict[str, list[str]]) -> NewRequest:
     attrs = {"attribute[priority]", "attribute[class]", "attribute[source]", "attribute[datum]"}
     unknown = sorted(set(params) - KNOWN - attrs)
     if unknown:
-        raise InvalidInput(f"Unknown field(s): {', '.join(unknown[:10])}.")
+        raise InvalidInput(
+            f"Unknown field(s): {', '.join(unknown[:10])}.",
+            code="open311.unknown_fields",
+            fields=", ".join(u[:40] for u in unknown[:10]),
+        )
     code = _one(params, "service_code")
     if code is None:
-        raise InvalidInput("service_code is required.")
+        raise InvalidInput("service_code is required.", code="open311.no_service")
     lat, lon = _number(params, "lat"), _number(params, "long")
     address = _one(params, "address_string")
     if (lat is None) != (lon is None):
-        raise InvalidInput("lat and long go together.")
+        raise InvalidInput("lat and long go together.", code="open311.lat_long")
     if lat is None and address is None:
-        raise InvalidInput("A location is required: lat and long, or address_string.")
+        raise InvalidInput(
+            "A location is required: lat and long, or address_string.", code="open311.no_location"
+        )
     if address is not None and len(address) > 100:
-        raise InvalidInput("address_string is longer than 100 characters.")
+        raise InvalidInput("address_string is longer than 100 characters.", code="open311.address")
     description = _one(params, "description") or ""
     if len(description) > 4000:
-        raise InvalidInput("description is longer than 4000 characters.")
+        raise InvalidInput(
+            "description is longer than 4000 characters.", code="open311.description"
+        )
     first, last = _one(params, "first_name"), _one(params, "last_name")
     name = " ".join(p for p in (last, first) if p) or None  # family name first
     phone = _one(params, "phone")
     if (name and len(name) > 100) or (phone and len(phone) > 40):
-        raise InvalidInput("The name or the phone number is too long.")
+        raise InvalidInput("The name or the phone number is too long.", code="open311.contact")
     return NewRequest(
         service_code=code,
         lon=lon,
@@ -334,9 +351,9 @@ def requests(
     """
     for s in statuses or []:
         if s not in ("open", "closed"):
-            raise InvalidInput("status is open or closed.")
+            raise InvalidInput("status is open or closed.", code="open311.status")
     if start is not None and end is not None and start > end:
-        raise InvalidInput("start_date is after end_date.")
+        raise InvalidInput("start_date is after end_date.", code="open311.dates")
     if not numbers and start is None:
         start = (end or now or dt.datetime.now(dt.UTC)) - DEFAULT_WINDOW
     want = set(statuses or ())

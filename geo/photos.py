@@ -57,9 +57,13 @@ def _limit_text(max_bytes: int) -> str:
 
 def _check_size(n: int, max_bytes: int) -> None:
     if n <= 0:
-        raise InvalidInput("The photo is empty.")
+        raise InvalidInput("The photo is empty.", code="photo.empty")
     if n > max_bytes:
-        raise InvalidInput(f"The photo is too large: the limit is {_limit_text(max_bytes)}.")
+        raise InvalidInput(
+            f"The photo is too large: the limit is {_limit_text(max_bytes)}.",
+            code="photo.too_large",
+            limit=_limit_text(max_bytes),
+        )
 
 
 def decode_data_url(s: str, max_bytes: int) -> bytes:
@@ -86,20 +90,24 @@ def decode_data_url(s: str, max_bytes: int) -> bytes:
         Not a base64 data URL, bad base64, empty, or larger than ``max_bytes``.
     """
     if not isinstance(s, str):
-        raise InvalidInput("The upload is not a data URL.")
+        raise InvalidInput("The upload is not a data URL.", code="photo.not_data_url")
     m = _DATA_URL.match(s[:512])
     if m is None:
-        raise InvalidInput("The upload is not a base64 data URL.")
+        raise InvalidInput("The upload is not a base64 data URL.", code="photo.not_base64_url")
     payload = s[m.end() :]
     # 4 characters carry 3 bytes; padding takes at most 2 off the last group.
     if len(payload) // 4 * 3 - 2 > max_bytes:
-        raise InvalidInput(f"The photo is too large: the limit is {_limit_text(max_bytes)}.")
+        raise InvalidInput(
+            f"The photo is too large: the limit is {_limit_text(max_bytes)}.",
+            code="photo.too_large",
+            limit=_limit_text(max_bytes),
+        )
     if len(payload) % 4:
-        raise InvalidInput("The upload is not valid base64.")
+        raise InvalidInput("The upload is not valid base64.", code="photo.bad_base64")
     try:  # validate: only the base64 alphabet, padding at the end
         data = base64.b64decode(payload.encode("ascii", errors="replace"), validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise InvalidInput("The upload is not valid base64.") from exc
+        raise InvalidInput("The upload is not valid base64.", code="photo.bad_base64") from exc
     _check_size(len(data), max_bytes)
     return data
 
@@ -131,17 +139,19 @@ def save(*, conn: psycopg.Connection, incident_id: int, data: bytes, max_bytes: 
         No such incident.
     """
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise InvalidInput("The photo must be bytes.")
+        raise InvalidInput("The photo must be bytes.", code="photo.not_bytes")
     data = bytes(data)
     _check_size(len(data), max_bytes)
     content_type = sniff(data)
     if content_type is None:
-        raise InvalidInput("Only JPEG, PNG or WebP photos are accepted.")
+        raise InvalidInput("Only JPEG, PNG or WebP photos are accepted.", code="photo.type")
     found = conn.execute(
         "SELECT 1 FROM incidents WHERE id = %(i)s FOR KEY SHARE", {"i": incident_id}
     ).fetchone()
     if found is None:
-        raise NotFound(f"Incident {incident_id} does not exist.")
+        raise NotFound(
+            f"Incident {incident_id} does not exist.", code="incident.not_found", id=incident_id
+        )
     digest = hashlib.sha256(data).hexdigest()
     row = conn.execute(
         "INSERT INTO incident_photos (incident_id, content_type, data, sha256, bytes) "
@@ -199,7 +209,7 @@ def load(*, conn: psycopg.Connection, photo_id: int) -> tuple[str, bytes]:
         "SELECT content_type, data FROM incident_photos WHERE id = %(i)s", {"i": photo_id}
     ).fetchone()
     if row is None:
-        raise NotFound(f"Photo {photo_id} does not exist.")
+        raise NotFound(f"Photo {photo_id} does not exist.", code="photo.not_found", id=photo_id)
     return str(row[0]), bytes(row[1])
 
 

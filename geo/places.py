@@ -102,7 +102,11 @@ def read_coordinates(a: float, b: float, bbox: BBox | None) -> Place:
     if int(lonlat_problems(a, b, bbox=None)) != OK and int(lonlat_problems(b, a, bbox=None)) == OK:
         check_lonlat(b, a, bbox=bbox)  # only a point as (lat, lon): say where it falls
     check_lonlat(a, b, bbox=bbox)  # raises with the reason
-    raise OutsideJurisdiction(f"({a:g}, {b:g}) is not a point in this jurisdiction.")
+    raise OutsideJurisdiction(
+        f"({a:g}, {b:g}) is not a point in this jurisdiction.",
+        code="places.not_here",
+        at=f"({a:g}, {b:g})",
+    )
 
 
 def admin_codes(*, conn: psycopg.Connection, level: str) -> list[str]:
@@ -198,11 +202,15 @@ def locate(
     """
     q = text.strip() if isinstance(text, str) else ""
     if not q:
-        raise InvalidInput("Type coordinates, a grid code or a place name.")
+        raise InvalidInput("Type coordinates, a grid code or a place name.", code="places.empty")
     if len(q) > MAX_TEXT:
-        raise InvalidInput(f"The search text is longer than {MAX_TEXT} characters.")
+        raise InvalidInput(
+            f"The search text is longer than {MAX_TEXT} characters.",
+            code="places.too_long",
+            max=MAX_TEXT,
+        )
     if _CONTROL.search(q):
-        raise InvalidInput("The search text contains control characters.")
+        raise InvalidInput("The search text contains control characters.", code="places.control")
     limit = max(1, min(int(limit), MAX_LIMIT))
     pair = parse_pair(q)
     if pair is not None:

@@ -71,7 +71,7 @@ def apply(*, conn: psycopg.Connection, sites: Sequence[Site]) -> dict[str, int]:
         A platform to remove still has units.
     """
     if len(sites) > 500:
-        raise InvalidInput("At most 500 platforms.")
+        raise InvalidInput("At most 500 platforms.", code="platform.max")
     region = conn.execute(
         "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
         "(SELECT ST_Extent(geom) e FROM admin_units WHERE level = 'city') x"
@@ -82,7 +82,11 @@ def apply(*, conn: psycopg.Connection, sites: Sequence[Site]) -> dict[str, int]:
     keep = {s.code for s in sites if s.code}
     unknown = keep - set(have)
     if unknown:
-        raise InvalidInput(f"Unknown platform: {', '.join(sorted(unknown))}.")
+        raise InvalidInput(
+            f"Unknown platform: {', '.join(sorted(unknown))}.",
+            code="platform.unknown",
+            codes=", ".join(sorted(unknown))[:200],
+        )
     counts = {"moved": 0, "added": 0, "removed": 0}
     for code in sorted(set(have) - keep):
         busy = conn.execute(
@@ -91,7 +95,12 @@ def apply(*, conn: psycopg.Connection, sites: Sequence[Site]) -> dict[str, int]:
             {"c": code},
         ).fetchone()
         if busy and busy[0]:
-            raise Conflict(f"Platform {code} still has {busy[0]} units: move them first.")
+            raise Conflict(
+                f"Platform {code} still has {busy[0]} units: move them first.",
+                code="platform.busy",
+                platform=code,
+                units=int(busy[0]),
+            )
         conn.execute("DELETE FROM platforms WHERE code = %(c)s", {"c": code})
         _audit(conn, code, "removed", have[code], None)
         counts["removed"] += 1

@@ -48,11 +48,11 @@ def window(start: dt.datetime, end: dt.datetime) -> Window:
         A time without a time zone, ``end`` not after ``start``, or longer than ``MAX_WINDOW``.
     """
     if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("The replay window needs times with a time zone.")
+        raise InvalidInput("The replay window needs times with a time zone.", code="replay.zone")
     if end <= start:
-        raise InvalidInput("The replay window ends before it starts.")
+        raise InvalidInput("The replay window ends before it starts.", code="replay.order")
     if end - start > MAX_WINDOW:
-        raise InvalidInput("Replay at most 24 hours at a time.")
+        raise InvalidInput("Replay at most 24 hours at a time.", code="replay.too_long")
     span = (end - start).total_seconds()
     return Window(start, end, max(5, math.ceil(span / SAMPLES)))
 

@@ -42,9 +42,13 @@ def period_window(period: str, at: dt.datetime) -> tuple[dt.datetime, dt.datetim
         An unknown period, or ``at`` without a time zone.
     """
     if period not in PERIODS:
-        raise InvalidInput(f"The period must be one of {', '.join(PERIODS)}.")
+        raise InvalidInput(
+            f"The period must be one of {', '.join(PERIODS)}.",
+            code="report.period",
+            periods=", ".join(PERIODS),
+        )
     if at.tzinfo is None:
-        raise InvalidInput("The report time needs a time zone.")
+        raise InvalidInput("The report time needs a time zone.", code="report.zone")
     local = at.astimezone(LOCAL)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "day":

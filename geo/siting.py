@@ -61,7 +61,9 @@ def cover_matrix(model: Coverage, sites: Sequence[tuple[float, float]], chunk: i
     limit = float(d.target_s.max())
     nodes, access = g.attach([y for _, y in sites], [x for x, _ in sites], model.mode)
     if (nodes < 0).any():
-        raise InvalidInput("A candidate site is not on the travel network.")
+        raise InvalidInput(
+            "A candidate site is not on the travel network.", code="siting.off_network"
+        )
     rows: list[npt.NDArray[np.int64]] = []
     cols: list[npt.NDArray[np.int64]] = []
     want = np.flatnonzero(d.pop > 0)
@@ -213,7 +215,11 @@ def exact(p: Problem, k: int, time_limit_s: float = 120.0) -> tuple[list[int], f
         options={"time_limit": time_limit_s},
     )
     if res.x is None:
-        raise InvalidInput(f"The exact solver found no solution: {res.message}")
+        raise InvalidInput(
+            f"The exact solver found no solution: {res.message}",
+            code="siting.no_solution",
+            message=str(res.message)[:200],
+        )
     chosen = [int(j) for j in np.flatnonzero(res.x[:n] > 0.5)]
     return chosen, covered(p, chosen)
 
@@ -264,9 +270,11 @@ def site(
         ``k`` out of range, more fixed sites than ``k``, or a candidate off the network.
     """
     if not 1 <= k <= len(candidates):
-        raise InvalidInput(f"Choose between 1 and {len(candidates)} sites.")
+        raise InvalidInput(
+            f"Choose between 1 and {len(candidates)} sites.", code="siting.k", max=len(candidates)
+        )
     if len(fixed) > k:
-        raise InvalidInput("More sites are fixed than are to be chosen.")
+        raise InvalidInput("More sites are fixed than are to be chosen.", code="siting.fixed")
     t0 = time.perf_counter()
     p = cover_matrix(model, candidates)
     chosen = swap(p, greedy(p, k, fixed), fixed)

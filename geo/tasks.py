@@ -110,21 +110,31 @@ def create(
         admin units, no grid selected, or more than ``MAX_GRIDS`` grids.
     """
     if kind not in KINDS:
-        raise InvalidInput(f"The task kind must be one of {', '.join(KINDS)}.")
+        raise InvalidInput(
+            f"The task kind must be one of {', '.join(KINDS)}.",
+            code="task.kind",
+            kinds=", ".join(KINDS),
+        )
     title = (title or "").strip()
     if not 1 <= len(title) <= 200:
-        raise InvalidInput("The task needs a title (1-200 characters).")
+        raise InvalidInput("The task needs a title (1-200 characters).", code="task.title")
     if len(instructions or "") > 4000:
-        raise InvalidInput("The instructions are longer than 4,000 characters.")
+        raise InvalidInput(
+            "The instructions are longer than 4,000 characters.", code="task.instructions"
+        )
     if deadline.tzinfo is None or deadline <= dt.datetime.now(dt.UTC):
-        raise InvalidInput("The deadline must be in the future (with a time zone).")
+        raise InvalidInput(
+            "The deadline must be in the future (with a time zone).", code="task.deadline"
+        )
     if not 1 <= int(target) <= 100_000:
-        raise InvalidInput("The target per grid must be 1-100,000.")
+        raise InvalidInput("The target per grid must be 1-100,000.", code="task.target")
     if area is None and not admin_codes:
-        raise InvalidInput("Pick the grids: draw an area or choose admin units.")
+        raise InvalidInput(
+            "Pick the grids: draw an area or choose admin units.", code="task.no_area"
+        )
     if area is not None and (area.is_empty or area.geom_type not in ("Polygon", "MultiPolygon")
                              or not area.is_valid):  # fmt: skip
-        raise InvalidInput("The area must be a valid polygon.")
+        raise InvalidInput("The area must be a valid polygon.", code="task.area")
     codes = conn.execute(
         "SELECT g.code FROM grids g WHERE g.valid_to IS NULL AND ("
         " (%(a)s::bytea IS NOT NULL AND ST_Intersects("
@@ -140,9 +150,13 @@ def create(
         },
     ).fetchall()
     if not codes:
-        raise InvalidInput("No grid lies in the area or under those admin units.")
+        raise InvalidInput(
+            "No grid lies in the area or under those admin units.", code="task.no_grids"
+        )
     if len(codes) > MAX_GRIDS:
-        raise InvalidInput(f"At most {MAX_GRIDS:,} grids in one task.")
+        raise InvalidInput(
+            f"At most {MAX_GRIDS:,} grids in one task.", code="task.too_many", max=MAX_GRIDS
+        )
     task_id = conn.execute(
         "INSERT INTO mass_tasks (title, instructions, deadline, kind) "
         "VALUES (%(t)s, %(i)s, %(d)s, %(k)s) RETURNING id",
@@ -192,13 +206,13 @@ def from_cells(
         Too few or many cells, an invalid cell, or anything :func:`create` refuses.
     """
     if not 1 <= len(cells) <= 5000:
-        raise InvalidInput("Give 1-5,000 hexagons for a patrol task.")
+        raise InvalidInput("Give 1-5,000 hexagons for a patrol task.", code="task.cells")
     try:
         ok = all(h3.is_valid_cell(h3.int_to_str(int(c))) for c in cells)
     except (ValueError, TypeError, OverflowError):
         ok = False
     if not ok:
-        raise InvalidInput("A hexagon is not a valid H3 cell.")
+        raise InvalidInput("A hexagon is not a valid H3 cell.", code="task.cell")
     area = shapely.union_all([shapely.Polygon(analytics.ring(int(c))) for c in cells])
     return create(conn=conn, title=title, deadline=deadline, target=target,
                   instructions=instructions, area=area, kind="patrol", cover=True)  # fmt: skip
@@ -240,7 +254,7 @@ def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int)
         The count is lower than the one already reported.
     """
     if not 0 <= int(done) <= 1_000_000:
-        raise InvalidInput("The count must be 0-1,000,000.")
+        raise InvalidInput("The count must be 0-1,000,000.", code="task.count")
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(
             "SELECT g.target, g.done, t.deadline FROM mass_task_grids g JOIN mass_tasks t "
@@ -248,9 +262,18 @@ def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int)
             {"t": task_id, "c": grid_code},
         ).fetchone()
     if row is None:
-        raise NotFound(f"Grid {grid_code} has no part in task {task_id}.")
+        raise NotFound(
+            f"Grid {grid_code} has no part in task {task_id}.",
+            code="task.no_grid",
+            grid=grid_code,
+            task=task_id,
+        )
     if int(done) < row["done"]:
-        raise Conflict(f"The count cannot go down (it is {row['done']}).")
+        raise Conflict(
+            f"The count cannot go down (it is {row['done']}).",
+            code="task.count_down",
+            done=int(row["done"]),
+        )
     late = conn.execute(
         sql.SQL(
             "UPDATE mass_task_grids SET done = %(d)s, updated_at = now(), "
@@ -293,7 +316,7 @@ def progress(*, conn: psycopg.Connection, task_id: int) -> list[GridProgress]:
         {"t": task_id},
     ).fetchall()
     if not rows:
-        raise NotFound(f"Task {task_id} does not exist.")
+        raise NotFound(f"Task {task_id} does not exist.", code="task.not_found", id=task_id)
     return [GridProgress(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
 

@@ -226,4 +226,271 @@ ERROR_PAIRS: dict[str, tuple[str, str]] = {
         "修改后留下 {area} 平方米没有网格覆盖的空隙。",
         "The edit leaves a gap of {area} m² that no grid covers.",
     ),
+    # ---- mass tasks (geo.tasks)
+    "err.task.kind": ("任务类型须为以下之一：{kinds}。", "The task kind must be one of {kinds}."),
+    "err.task.title": (
+        "请填写任务名称（1–200 个字符）。",
+        "The task needs a title (1-200 characters).",
+    ),
+    "err.task.instructions": (
+        "任务要求不能超过 4000 个字符。",
+        "The instructions are longer than 4,000 characters.",
+    ),
+    "err.task.deadline": (
+        "期限须为将来的时间（带时区）。",
+        "The deadline must be in the future (with a time zone).",
+    ),
+    "err.task.target": (
+        "每个网格的目标数须为 1–100000。",
+        "The target per grid must be 1-100,000.",
+    ),
+    "err.task.no_area": (
+        "请选择网格：在地图上画出区域，或选择行政区域。",
+        "Pick the grids: draw an area or choose admin units.",
+    ),
+    "err.task.area": ("区域须为有效的多边形。", "The area must be a valid polygon."),
+    "err.task.no_grids": (
+        "所画区域或所选行政区域内没有网格。",
+        "No grid lies in the area or under those admin units.",
+    ),
+    "err.task.too_many": ("一个任务最多包含 {max} 个网格。", "At most {max} grids in one task."),
+    "err.task.cells": (
+        "巡逻任务须包含 1–5000 个六边形。",
+        "Give 1-5,000 hexagons for a patrol task.",
+    ),
+    "err.task.cell": ("有六边形不是有效的 H3 单元。", "A hexagon is not a valid H3 cell."),
+    "err.task.count": ("完成数须为 0–1000000。", "The count must be 0-1,000,000."),
+    "err.task.no_grid": (
+        "网格 {grid} 不在任务 {task} 中。",
+        "Grid {grid} has no part in task {task}.",
+    ),
+    "err.task.count_down": (
+        "完成数不能减少（当前为 {done}）。",
+        "The count cannot go down (it is {done}).",
+    ),
+    "err.task.not_found": ("任务 {id} 不存在。", "Task {id} does not exist."),
+    # ---- photos (geo.photos)
+    "err.photo.empty": ("照片为空。", "The photo is empty."),
+    "err.photo.too_large": (
+        "照片过大：上限为 {limit}。",
+        "The photo is too large: the limit is {limit}.",
+    ),
+    "err.photo.not_data_url": ("上传内容不是 data URL。", "The upload is not a data URL."),
+    "err.photo.not_base64_url": (
+        "上传内容不是 base64 编码的 data URL。",
+        "The upload is not a base64 data URL.",
+    ),
+    "err.photo.bad_base64": ("上传内容不是有效的 base64 编码。", "The upload is not valid base64."),
+    "err.photo.not_bytes": ("照片须为二进制数据。", "The photo must be bytes."),
+    "err.photo.type": (
+        "只接受 JPEG、PNG 或 WebP 格式的照片。",
+        "Only JPEG, PNG or WebP photos are accepted.",
+    ),
+    "err.photo.not_found": ("照片 {id} 不存在。", "Photo {id} does not exist."),
+    # ---- places, coordinates and positions (geo.places, geo.coords, geo.h3index, geo.avl)
+    "err.places.empty": (
+        "请输入坐标、网格编码或地名。",
+        "Type coordinates, a grid code or a place name.",
+    ),
+    "err.places.too_long": (
+        "搜索内容超过 {max} 个字符。",
+        "The search text is longer than {max} characters.",
+    ),
+    "err.places.control": (
+        "搜索内容含有控制字符。",
+        "The search text contains control characters.",
+    ),
+    "err.places.not_here": ("{at} 不是本辖区内的点。", "{at} is not a point in this jurisdiction."),
+    "err.coords.lengths": (
+        "经度与纬度的个数不一致。",
+        "Longitude and latitude arrays differ in length.",
+    ),
+    "err.coords.finite": ("坐标须为有限数值。", "Coordinates must be finite numbers."),
+    "err.coords.not_finite": (
+        "坐标须为有限数值：第 {point} 点为 {at}（共 {count} 个点有误）。",
+        "Coordinates must be finite numbers: point {point} is {at} ({count} in all).",
+    ),
+    "err.coords.swapped": (
+        "经纬度疑似颠倒：第 {point} 点 {at} 按（纬度，经度）读取才在辖区内，请经度在前。",
+        "Latitude/longitude look swapped: point {point} {at} lies in the region only when read "
+        "as (latitude, longitude); give longitude first.",
+    ),
+    "err.coords.range": (
+        "坐标须为经度 [-180, 180]、纬度 [-90, 90]：第 {point} 点为 {at}。",
+        "Coordinates must be longitude in [-180, 180] and latitude in [-90, 90]: "
+        "point {point} is {at}.",
+    ),
+    "err.coords.outside": (
+        "坐标超出辖区：第 {point} 点 {at} 不在 {box} 范围内。",
+        "Coordinates outside the region: point {point} {at} is not within {box}.",
+    ),
+    "err.avl.unit": (
+        "第 {index} 条位置：力量“{unit}”不存在，本批位置均未保存。",
+        "Position {index}: no unit {unit!r}; nothing of this batch was stored.",
+    ),
+    "err.avl.batch": (
+        "每批最多 {max} 条位置（本次 {n} 条）。",
+        "At most {max} positions per batch ({n} sent).",
+    ),
+    "err.avl.fields": (
+        "每条位置都需要力量、经度、纬度和时间。",
+        "Every position needs unit, lon, lat and time.",
+    ),
+    "err.avl.zone": (
+        "位置时间须带时区（如 2026-11-23T08:00:00+08:00）。",
+        "Position times need a time zone (e.g. 2026-11-23T08:00:00+08:00).",
+    ),
+    "err.avl.future": ("有位置时间在未来：{time}。", "A position time is in the future: {time}."),
+    # ---- travel times, coverage and siting (geo.routing, geo.siting, geo.platforms)
+    "err.routing.no_roads": (
+        "没有道路数据，无法构建行车时间路网。",
+        "There are no roads to build a travel-time graph from.",
+    ),
+    "err.routing.unreachable": (
+        "该点无法到达：位于水域或覆盖范围之外。",
+        "The point is not reachable: it lies in water or outside the covered area.",
+    ),
+    "err.routing.k": ("k 须在 1 到 100 之间。", "k must be between 1 and 100."),
+    "err.routing.max_minutes": (
+        "max_minutes 须在 0 到 240 之间。",
+        "max_minutes must be between 0 and 240.",
+    ),
+    "err.routing.minutes": ("minutes 须在 0 到 120 之间。", "minutes must be between 0 and 120."),
+    "err.routing.no_source": ("没有出发点位于路网上。", "No source is on the travel graph."),
+    "err.routing.no_target": ("请指定事件或位置点。", "Give an incident or a point."),
+    "err.routing.types": ("请选择 1 至 {k} 种力量类型。", "Choose 1 to {k} unit types."),
+    "err.siting.off_network": (
+        "有候选点不在路网上。",
+        "A candidate site is not on the travel network.",
+    ),
+    "err.siting.no_solution": (
+        "精确求解器未找到解：{message}",
+        "The exact solver found no solution: {message}",
+    ),
+    "err.siting.k": ("请选择 1 至 {max} 个站点。", "Choose between 1 and {max} sites."),
+    "err.siting.fixed": (
+        "固定的站点多于要选出的数量。",
+        "More sites are fixed than are to be chosen.",
+    ),
+    "err.platform.max": ("平台最多 500 个。", "At most 500 platforms."),
+    "err.platform.unknown": ("未知的平台：{codes}。", "Unknown platform: {codes}."),
+    "err.platform.busy": (
+        "平台 {platform} 仍有 {units} 个力量，请先调走。",
+        "Platform {platform} still has {units} units: move them first.",
+    ),
+    # ---- statistics, assessment, reports and replay (geo.analytics, kpis, reports, replay)
+    "err.analytics.window_zone": ("时间段须带时区。", "The time window needs a time zone."),
+    "err.analytics.window": (
+        "时间段须由早到晚，且不超过 400 天。",
+        "The time window must run forwards and span at most 400 days.",
+    ),
+    "err.analytics.filter": ("未知的筛选条件：{value}。", "Unknown filter {value!r}."),
+    "err.analytics.res": (
+        "六边形分辨率须为 {low}–{high}。",
+        "The hexagon resolution must be {low}-{high}.",
+    ),
+    "err.analytics.bbox": ("地图范围无效。", "The map box is not valid."),
+    "err.analytics.cells": (
+        "研究区域至少需要 3 个六边形。",
+        "The study area needs at least 3 cells.",
+    ),
+    "err.analytics.no_city": ("尚无市级边界。", "The city has no boundary."),
+    "err.kpi.freq": ("趋势只能按天或按小时统计。", "The trend runs by day or by hour."),
+    "err.kpi.group": ("分组须为以下之一：{groups}。", "Group by one of {groups}."),
+    "err.kpi.level": ("层级须为 0（市）至 4（网格）。", "The level must be 0 (city) to 4 (grid)."),
+    "err.kpi.window": (
+        "时间段须带时区，且由早到晚。",
+        "The time window needs a time zone and must run forwards.",
+    ),
+    "err.kpi.term": (
+        "未知的考核项“{term}”，可用：{terms}。",
+        "Unknown assessment term {term!r}: use {terms}.",
+    ),
+    "err.kpi.weight_nan": ("{term} 的权重不是数字。", "The weight of {term} is not a number."),
+    "err.kpi.weight_range": ("{term} 的权重须为 0–1000。", "The weight of {term} must be 0-1000."),
+    "err.kpi.no_weight": (
+        "请至少给出一个大于 0 的考核权重。",
+        "Give at least one positive assessment weight.",
+    ),
+    "err.kpi.assess_who": ("考核对象须为网格员或平台。", "Assess workers or platforms."),
+    "err.report.period": (
+        "报告周期须为以下之一：{periods}。",
+        "The period must be one of {periods}.",
+    ),
+    "err.report.zone": ("报告时间须带时区。", "The report time needs a time zone."),
+    "err.replay.zone": ("回放时段须带时区。", "The replay window needs times with a time zone."),
+    "err.replay.order": ("回放时段的结束早于开始。", "The replay window ends before it starts."),
+    "err.replay.too_long": ("每次最多回放 24 小时。", "Replay at most 24 hours at a time."),
+    # ---- map layers, OGC API Features and Open311 (geo.maplayers, geo.ogc, geo.open311)
+    "err.maplayer.not_found": ("没有名为“{name}”的地图图层。", "No map layer named {name!r}."),
+    "err.ogc.no_collection": ("没有名为“{name}”的要素集。", "No collection named {name!r}."),
+    "err.ogc.no_feature": ("要素集“{name}”中没有要素“{fid}”。", "No feature {fid!r} in {name!r}."),
+    "err.ogc.bbox": (
+        "bbox 须为四个数：最小经度,最小纬度,最大经度,最大纬度。",
+        "bbox takes four numbers: minlon,minlat,maxlon,maxlat.",
+    ),
+    "err.ogc.bbox_finite": ("bbox 中的数须为有限数值。", "bbox numbers must be finite."),
+    "err.ogc.bbox_range": (
+        "bbox 超出范围（经度 -180..180，纬度 -90..90）。",
+        "bbox is out of range (longitudes -180..180, latitudes -90..90).",
+    ),
+    "err.ogc.bbox_antimeridian": (
+        "不支持跨越 180° 经线的 bbox。",
+        "bbox crossing the antimeridian is not supported.",
+    ),
+    "err.ogc.datetime_format": (
+        "datetime“{text}”不符合 RFC 3339 格式。",
+        "datetime {text!r} is not RFC 3339.",
+    ),
+    "err.ogc.datetime_zone": (
+        "datetime“{text}”须带时区（Z 或 +08:00）。",
+        "datetime {text!r} needs a time zone (Z or +08:00).",
+    ),
+    "err.ogc.datetime_empty": (
+        "datetime 须为一个时刻或一个时间段。",
+        "datetime needs an instant or an interval.",
+    ),
+    "err.ogc.interval_open": (
+        "datetime 时间段至少需要一端。",
+        "datetime interval needs at least one end.",
+    ),
+    "err.ogc.interval_order": (
+        "datetime 时间段的结束早于开始。",
+        "datetime interval ends before it starts.",
+    ),
+    "err.ogc.no_time": (
+        "要素集“{collection}”没有时间属性，datetime 不适用。",
+        "Collection {collection!r} has no time; datetime does not apply.",
+    ),
+    "err.ogc.limit": ("limit 须为 1..{max}。", "limit must be 1..{max}."),
+    "err.ogc.offset": ("offset 不能为负数。", "offset must not be negative."),
+    "err.open311.service_code": (
+        "未知的 service_code：{value}。",
+        "Unknown service_code {value!r}.",
+    ),
+    "err.open311.repeated": ("{key} 只能给出一次。", "{key} is given more than once."),
+    "err.open311.not_number": ("{key} 不是数字。", "{key} is not a number."),
+    "err.open311.not_finite": ("{key} 须为有限数值。", "{key} must be finite."),
+    "err.open311.attribute": (
+        "attribute[{attribute}] 须为以下之一：{keys}。",
+        "attribute[{attribute}] must be one of {keys}.",
+    ),
+    "err.open311.unknown_fields": ("未知的字段：{fields}。", "Unknown field(s): {fields}."),
+    "err.open311.no_service": ("缺少 service_code。", "service_code is required."),
+    "err.open311.lat_long": ("lat 与 long 须同时给出。", "lat and long go together."),
+    "err.open311.no_location": (
+        "需要位置：lat 和 long，或 address_string。",
+        "A location is required: lat and long, or address_string.",
+    ),
+    "err.open311.address": (
+        "address_string 超过 100 个字符。",
+        "address_string is longer than 100 characters.",
+    ),
+    "err.open311.description": (
+        "description 超过 4000 个字符。",
+        "description is longer than 4000 characters.",
+    ),
+    "err.open311.contact": ("姓名或电话号码过长。", "The name or the phone number is too long."),
+    "err.open311.status": ("status 只能为 open 或 closed。", "status is open or closed."),
+    "err.open311.dates": ("start_date 晚于 end_date。", "start_date is after end_date."),
 }

@@ -556,7 +556,9 @@ def load_graph(*, conn: psycopg.Connection, config: RoutingConfig) -> TravelGrap
     if not rows:
         from geo.errors import NotFound
 
-        raise NotFound("There are no roads to build a travel-time graph from.")
+        raise NotFound(
+            "There are no roads to build a travel-time graph from.", code="routing.no_roads"
+        )
     roads = shapely.from_wkb([r[0] for r in rows])
     water = shapely.from_wkb(
         [r[0] for r in conn.execute("SELECT ST_AsBinary(geom) FROM water").fetchall()]

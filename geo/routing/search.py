@@ -304,7 +304,8 @@ class Router:
         nodes, access = self.graph.attach([lat], [lng], mode)
         if nodes[0] < 0:
             raise OutsideJurisdiction(
-                "The point is not reachable: it lies in water or outside the covered area."
+                "The point is not reachable: it lies in water or outside the covered area.",
+                code="routing.unreachable",
             )
         return int(nodes[0]), float(access[0])
 
@@ -366,9 +367,9 @@ class Router:
             The point is outside the area or cannot join the network.
         """
         if not 1 <= k <= 100:
-            raise InvalidInput("k must be between 1 and 100")
+            raise InvalidInput("k must be between 1 and 100", code="routing.k")
         if not 0 < max_minutes <= 240:
-            raise InvalidInput("max_minutes must be between 0 and 240")
+            raise InvalidInput("max_minutes must be between 0 and 240", code="routing.max_minutes")
         self.check_point(lat, lng)
         cfg = self.graph.config
         keep = np.ones(len(units), dtype=bool)
@@ -528,7 +529,7 @@ def travel_field(
     src = np.asarray(sources, dtype=np.int64)
     src = src[src >= 0]
     if src.size == 0:
-        raise InvalidInput("no source is on the travel graph")
+        raise InvalidInput("no source is on the travel graph", code="routing.no_source")
     return np.asarray(
         dijkstra(graph.matrix[mode], directed=True, indices=src, min_only=True, limit=limit_s),
         dtype=np.float64,
@@ -564,7 +565,7 @@ def isochrone(
         The start is outside the area or cannot join the network.
     """
     if not 0 < minutes <= 120:
-        raise InvalidInput("minutes must be between 0 and 120")
+        raise InvalidInput("minutes must be between 0 and 120", code="routing.minutes")
     src, access = Router(graph).source(lat, lng, mode)
     t = travel_field(graph, np.array([src]), mode, limit_s=max(minutes * 60 - access, 0))
     reach = np.unique(graph.cells[t <= minutes * 60]).view(np.uint64)
@@ -640,12 +641,14 @@ def nearest_units(
             {"id": incident_id},
         ).fetchone()
         if row is None:
-            raise NotFound(f"Incident {incident_id} does not exist.")
+            raise NotFound(
+                f"Incident {incident_id} does not exist.", code="incident.not_found", id=incident_id
+            )
         lng, lat, grid_code = float(row[0]), float(row[1]), row[2]
     elif point is not None:
         lng, lat = float(point[0]), float(point[1])
     else:
-        raise InvalidInput("give an incident or a point")
+        raise InvalidInput("give an incident or a point", code="routing.no_target")
     if units is None:
         units, _ = load_units(conn=conn, graph=router.graph)
     if each_type and types and len(types) > 1:
@@ -710,7 +713,7 @@ def nearest_mix(
         No types, or more types than ``k``; or as for :meth:`Router.nearest`.
     """
     if not types or len(types) > k:
-        raise InvalidInput(f"Choose 1 to {k} unit types.")
+        raise InvalidInput(f"Choose 1 to {k} unit types.", code="routing.types", k=k)
     per, extra = divmod(k, len(types))
     recs: list[Recommendation] = []
     missing: list[str] = []
