@@ -493,4 +493,84 @@ ERROR_PAIRS: dict[str, tuple[str, str]] = {
     "err.open311.contact": ("姓名或电话号码过长。", "The name or the phone number is too long."),
     "err.open311.status": ("status 只能为 open 或 closed。", "status is open or closed."),
     "err.open311.dates": ("start_date 晚于 end_date。", "start_date is after end_date."),
+    # ---- users, sessions, API tokens and the audit trail (geo.access)
+    "err.access.forbidden": (
+        "您的角色（{role}）无权执行此操作（{action}）。",
+        "Your role ({role}) may not do that ({action}).",
+    ),
+    "err.session.sign_in": ("请登录。", "Please sign in."),
+    "err.session.disabled": ("该账号已停用。", "This account is disabled."),
+    "err.session.idle": (
+        "已空闲 {minutes} 分钟，已锁定，请重新登录。",
+        "Locked after {minutes} idle minutes: please sign in again.",
+    ),
+    "err.user.role": (
+        "未知的角色“{value}”，可选：{roles}。",
+        "Unknown role {value!r}; roles: {roles}.",
+    ),
+    "err.user.password": (
+        "密码长度须为 {min}–200 个字符。",
+        "A password has {min} to 200 characters.",
+    ),
+    "err.user.admin_unit": (
+        "行政区域“{admin}”不存在（须为市、区县、街道或社区）。",
+        "No admin unit {admin!r} (city, district, street or community).",
+    ),
+    "err.user.exists": ("用户名“{name}”已存在。", "A user named {name!r} exists already."),
+    "err.user.name": (
+        "用户名须为 2–40 个字符，只能包含 a-z、0-9、“_”“.”“-”。",
+        "A user name is 2-40 of a-z, 0-9, '_', '.', '-'.",
+    ),
+    "err.user.not_found": ("用户“{name}”不存在。", "No user {name!r}."),
+    "err.user.no_jurisdiction": (
+        "您的辖区已不存在，请联系管理员。",
+        "Your jurisdiction no longer exists; ask an administrator.",
+    ),
+    "err.token.scopes": (
+        "令牌权限范围未知或缺失：{bad}；可用：{known}。",
+        "Unknown or missing scopes {bad}; known: {known}.",
+    ),
+    "err.token.admin_unit": ("行政区域“{admin}”不存在。", "No admin unit {admin!r}."),
+    "err.token.exists": ("名为“{name}”的令牌已存在。", "A token named {name!r} exists already."),
+    "err.token.name": (
+        "令牌名称须为 1–40 个字符，只能包含 a-z、0-9、“_”“.”“-”。",
+        "A token name is 1-40 of a-z, 0-9, '_', '.', '-'.",
+    ),
+    "err.token.required": (
+        "需要 API 令牌（Authorization: Bearer ...）。",
+        "An API token is required (Authorization: Bearer ...).",
+    ),
+    "err.token.unknown": ("API 令牌无效或已吊销。", "Unknown or revoked API token."),
+    "err.token.no_jurisdiction": (
+        "该令牌所属辖区已不存在。",
+        "This token's jurisdiction no longer exists.",
+    ),
+    "err.token.not_found": ("没有名为“{name}”的有效令牌。", "No live token named {name!r}."),
+    "err.audit.kind": (
+        "未知的类别“{value}”，可选：{kinds}。",
+        "Unknown kind {value!r}; kinds: {kinds}.",
+    ),
+    "err.audit.filter": (
+        "操作人筛选最多 100 个字符，条数须为 1–1000。",
+        "The actor filter has at most 100 characters, the limit 1-1000.",
+    ),
+    # ---- the database (geo.db)
+    "err.db.unreachable": ("无法连接数据库。", "The database cannot be reached."),
+    "err.db.no_postgres_user": (
+        "以 root 运行，但系统中没有 postgres 用户：请安装 postgresql-15（make sysdeps）。",
+        "Running as root but there is no 'postgres' system user: "
+        "install postgresql-15 (make sysdeps).",
+    ),
+    "err.db.dir_access": (
+        "postgres 用户无法进入 {path}：请把 GD_VAR_DIR 设到别处，或让该目录对所有用户可执行。",
+        "The postgres user cannot enter {path}: put GD_VAR_DIR elsewhere "
+        "or make the directory world-executable.",
+    ),
+    "err.db.no_binaries": (
+        "在 {bindir} 中找不到 PostgreSQL 服务程序：请运行 make sysdeps。",
+        "PostgreSQL server binaries not found in {bindir}: run 'make sysdeps'.",
+    ),
+    "err.db.initdb": ("数据库初始化（initdb）失败。", "initdb failed."),
+    "err.db.start": ("PostgreSQL 未能启动。", "PostgreSQL did not start."),
+    "err.db.not_ready": ("PostgreSQL 未能按时就绪。", "PostgreSQL did not become ready in time."),
 }

@@ -68,9 +68,16 @@ def recent(
         An unknown kind, an actor filter too long, or a limit out of range.
     """
     if kind not in KINDS:
-        raise InvalidInput(f"Unknown kind {kind!r}; kinds: {', '.join(KINDS)}.")
+        raise InvalidInput(
+            f"Unknown kind {kind!r}; kinds: {', '.join(KINDS)}.",
+            code="audit.kind",
+            value=str(kind)[:40],
+            kinds=", ".join(KINDS),
+        )
     if len(actor) > 100 or not 1 <= limit <= 1000:
-        raise InvalidInput("The actor filter has at most 100 characters, the limit 1-1000.")
+        raise InvalidInput(
+            "The actor filter has at most 100 characters, the limit 1-1000.", code="audit.filter"
+        )
     parts = [q for k, q in _SOURCES.items() if kind in ("all", k)]
     # each part sorted and limited on its own (each has an index on time), then merged
     union = sql.SQL(" UNION ALL ").join(

@@ -76,7 +76,12 @@ class Principal:
             Its role (or token scopes) do not allow it.
         """
         if not self.may(action):
-            raise Forbidden(f"Your role ({self.role}) may not do that ({action}).")
+            raise Forbidden(
+                f"Your role ({self.role}) may not do that ({action}).",
+                code="access.forbidden",
+                role=self.role,
+                action=action,
+            )
 
     def covers(self, path: str | None) -> bool:
         """Whether the ltree ``path`` lies inside this jurisdiction.

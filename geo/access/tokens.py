@@ -97,9 +97,16 @@ def create(
     """
     bad = sorted(set(scopes) - set(SCOPES))
     if bad or not scopes:
-        raise InvalidInput(f"Unknown or missing scopes {bad}; known: {', '.join(SCOPES)}.")
+        raise InvalidInput(
+            f"Unknown or missing scopes {bad}; known: {', '.join(SCOPES)}.",
+            code="token.scopes",
+            bad=", ".join(str(s)[:40] for s in bad),
+            known=", ".join(SCOPES),
+        )
     if admin_code is not None and scope_of(conn=conn, admin_code=admin_code) is None:
-        raise InvalidInput(f"No admin unit {admin_code!r}.")
+        raise InvalidInput(
+            f"No admin unit {admin_code!r}.", code="token.admin_unit", admin=str(admin_code)[:40]
+        )
     secret = PREFIX + secrets.token_urlsafe(32)
     try:
         with conn.transaction():
@@ -109,9 +116,13 @@ def create(
                 {"n": name, "d": _digest(secret), "s": sorted(set(scopes)), "a": admin_code},
             )
     except psycopg.errors.UniqueViolation:
-        raise Conflict(f"A token named {name!r} exists already.") from None
+        raise Conflict(
+            f"A token named {name!r} exists already.", code="token.exists", name=name[:40]
+        ) from None
     except psycopg.errors.CheckViolation:
-        raise InvalidInput("A token name is 1-40 of a-z, 0-9, '_', '.', '-'.") from None
+        raise InvalidInput(
+            "A token name is 1-40 of a-z, 0-9, '_', '.', '-'.", code="token.name"
+        ) from None
     return secret
 
 
@@ -136,9 +147,11 @@ def verify(*, conn: psycopg.Connection, secret: str | None) -> Token:
         No secret, an unknown or revoked one, or a jurisdiction that no longer exists.
     """
     if not secret:
-        raise Unauthorized("An API token is required (Authorization: Bearer ...).")
+        raise Unauthorized(
+            "An API token is required (Authorization: Bearer ...).", code="token.required"
+        )
     if not secret.startswith(PREFIX) or len(secret) > 100:
-        raise Unauthorized("Unknown or revoked API token.")
+        raise Unauthorized("Unknown or revoked API token.", code="token.unknown")
     # one query per request: the token and its admin unit (the city's when it names none)
     row = conn.execute(
         "SELECT t.id, t.name, t.scopes, a.path::text FROM api_tokens t "
@@ -148,9 +161,11 @@ def verify(*, conn: psycopg.Connection, secret: str | None) -> Token:
         {"d": _digest(secret)},
     ).fetchone()
     if row is None:
-        raise Unauthorized("Unknown or revoked API token.")
+        raise Unauthorized("Unknown or revoked API token.", code="token.unknown")
     if row[3] is None:
-        raise Unauthorized("This token's jurisdiction no longer exists.")
+        raise Unauthorized(
+            "This token's jurisdiction no longer exists.", code="token.no_jurisdiction"
+        )
     return Token(row[0], row[1], tuple(row[2]), row[3])
 
 
@@ -174,7 +189,7 @@ def revoke(*, conn: psycopg.Connection, name: str) -> None:
         {"n": name},
     )
     if cur.rowcount == 0:
-        raise NotFound(f"No live token named {name!r}.")
+        raise NotFound(f"No live token named {name!r}.", code="token.not_found", name=name[:40])
 
 
 def listing(*, conn: psycopg.Connection) -> list[tuple[str, list[str], str, str | None]]:

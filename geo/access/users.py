@@ -161,11 +161,24 @@ def create_user(
         A user of that name exists already.
     """
     if role not in ROLES:
-        raise InvalidInput(f"Unknown role {role!r}; roles: {', '.join(ROLES)}.")
+        raise InvalidInput(
+            f"Unknown role {role!r}; roles: {', '.join(ROLES)}.",
+            code="user.role",
+            value=str(role)[:40],
+            roles=", ".join(ROLES),
+        )
     if len(password) < MIN_PASSWORD or len(password) > 200:
-        raise InvalidInput(f"A password has {MIN_PASSWORD} to 200 characters.")
+        raise InvalidInput(
+            f"A password has {MIN_PASSWORD} to 200 characters.",
+            code="user.password",
+            min=MIN_PASSWORD,
+        )
     if scope_of(conn=conn, admin_code=admin_code) is None:
-        raise InvalidInput(f"No admin unit {admin_code!r} (city, district, street or community).")
+        raise InvalidInput(
+            f"No admin unit {admin_code!r} (city, district, street or community).",
+            code="user.admin_unit",
+            admin=str(admin_code)[:40],
+        )
     secret = new_totp_secret() if with_totp else None
     try:
         with conn.transaction():
@@ -183,9 +196,13 @@ def create_user(
             )
             _audit(conn, username, "create", {"role": role, "admin_code": admin_code})
     except psycopg.errors.UniqueViolation:
-        raise Conflict(f"A user named {username!r} exists already.") from None
+        raise Conflict(
+            f"A user named {username!r} exists already.", code="user.exists", name=username[:40]
+        ) from None
     except psycopg.errors.CheckViolation:
-        raise InvalidInput("A user name is 2-40 of a-z, 0-9, '_', '.', '-'.") from None
+        raise InvalidInput(
+            "A user name is 2-40 of a-z, 0-9, '_', '.', '-'.", code="user.name"
+        ) from None
     return secret
 
 
@@ -225,7 +242,11 @@ def set_password(*, conn: psycopg.Connection, username: str, password: str) -> N
         No user ``username``.
     """
     if len(password) < MIN_PASSWORD or len(password) > 200:
-        raise InvalidInput(f"A password has {MIN_PASSWORD} to 200 characters.")
+        raise InvalidInput(
+            f"A password has {MIN_PASSWORD} to 200 characters.",
+            code="user.password",
+            min=MIN_PASSWORD,
+        )
     with conn.transaction():
         cur = conn.execute(
             "UPDATE users SET password_hash = %(h)s, failed_logins = 0, locked_until = NULL "
@@ -233,7 +254,7 @@ def set_password(*, conn: psycopg.Connection, username: str, password: str) -> N
             {"h": _hasher.hash(password), "u": username},
         )
         if cur.rowcount == 0:
-            raise NotFound(f"No user {username!r}.")
+            raise NotFound(f"No user {username!r}.", code="user.not_found", name=username[:40])
         _audit(conn, username, "set_password")
 
 
@@ -327,7 +348,10 @@ def sign_in(
                 "SELECT path::text, name FROM admin_units WHERE code = %(c)s", {"c": admin_code}
             ).fetchone()
             if place is None:
-                raise Unauthorized("Your jurisdiction no longer exists; ask an administrator.")
+                raise Unauthorized(
+                    "Your jurisdiction no longer exists; ask an administrator.",
+                    code="user.no_jurisdiction",
+                )
             if _hasher.check_needs_rehash(hashed):
                 conn.execute(
                     "UPDATE users SET password_hash = %(h)s WHERE id = %(i)s",
@@ -444,7 +468,7 @@ def session(
         No, unknown or ended session; a disabled account; a session idle too long.
     """
     if not secret or len(secret) > 100:
-        raise Unauthorized("Please sign in.")
+        raise Unauthorized("Please sign in.", code="session.sign_in")
     now = now or dt.datetime.now(dt.UTC)
     digest = _digest(secret)
     row = conn.execute(
@@ -454,15 +478,18 @@ def session(
         {"d": digest},
     ).fetchone()
     if row is None or row[1] is not None:
-        raise Unauthorized("Please sign in.")
+        raise Unauthorized("Please sign in.", code="session.sign_in")
     last_seen, _, username, role, admin_code, name, disabled, scope, area = row
     if disabled or scope is None:
         _end(conn, digest, "disabled")
-        raise Unauthorized("This account is disabled.")
+        raise Unauthorized("This account is disabled.", code="session.disabled")
     if now - last_seen > idle:
         _end(conn, digest, "idle")
+        minutes = int(idle.total_seconds() // 60)
         raise Unauthorized(
-            f"Locked after {int(idle.total_seconds() // 60)} idle minutes: please sign in again."
+            f"Locked after {minutes} idle minutes: please sign in again.",
+            code="session.idle",
+            minutes=minutes,
         )
     if touch and (now - last_seen).total_seconds() > _TOUCH_S:
         conn.execute(

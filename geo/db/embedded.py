@@ -116,7 +116,8 @@ class EmbeddedCluster:
             except KeyError as exc:
                 raise DatabaseUnavailable(
                     "Running as root but there is no 'postgres' system user: "
-                    "install postgresql-15 (make sysdeps)."
+                    "install postgresql-15 (make sysdeps).",
+                    code="db.no_postgres_user",
                 ) from exc
             for path in (self.root, self.run_dir):
                 os.chown(path, pg.pw_uid, pg.pw_gid)
@@ -125,7 +126,9 @@ class EmbeddedCluster:
                 if not os.stat(parent).st_mode & 0o001:
                     raise DatabaseUnavailable(
                         f"The postgres user cannot enter {parent}: put GD_VAR_DIR elsewhere "
-                        "or make the directory world-executable."
+                        "or make the directory world-executable.",
+                        code="db.dir_access",
+                        path=str(parent),
                     )
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -143,7 +146,9 @@ class EmbeddedCluster:
         """Create the cluster (initdb) if it does not exist yet."""
         if not (self.bindir / "initdb").exists():
             raise DatabaseUnavailable(
-                f"PostgreSQL server binaries not found in {self.bindir}: run 'make sysdeps'."
+                f"PostgreSQL server binaries not found in {self.bindir}: run 'make sysdeps'.",
+                code="db.no_binaries",
+                bindir=str(self.bindir),
             )
         self._prepare_dirs()
         if self.initialised():
@@ -166,7 +171,7 @@ class EmbeddedCluster:
             check=False,
         )
         if res.returncode != 0:
-            raise DatabaseUnavailable("initdb failed", detail=res.stderr[-2000:])
+            raise DatabaseUnavailable("initdb failed", detail=res.stderr[-2000:], code="db.initdb")
         conf = _CONF.format(port=self.port, run=self.run_dir)
         auto = self.data / "postgresql.auto.conf"
         # Written as the server user so it keeps owning its files.
@@ -218,7 +223,9 @@ class EmbeddedCluster:
         )
         if res.returncode != 0:
             tail = self.logfile.read_text(errors="replace")[-2000:] if self.logfile.exists() else ""
-            raise DatabaseUnavailable("PostgreSQL did not start", detail=res.stderr + tail)
+            raise DatabaseUnavailable(
+                "PostgreSQL did not start", detail=res.stderr + tail, code="db.start"
+            )
         self._wait_ready(timeout_s)
 
     def _wait_ready(self, timeout_s: float) -> None:
@@ -231,7 +238,7 @@ class EmbeddedCluster:
             if res.returncode == 0:
                 return
             time.sleep(0.1)
-        raise DatabaseUnavailable("PostgreSQL did not become ready in time")
+        raise DatabaseUnavailable("PostgreSQL did not become ready in time", code="db.not_ready")
 
     def stop(self) -> None:
         """Stop the server (fast shutdown: open transactions roll back, data is safe)."""

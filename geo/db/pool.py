@@ -64,7 +64,9 @@ def open_pool(
         pool.open(wait=True, timeout=15)
     except Exception as exc:  # psycopg_pool raises PoolTimeout with the cause logged
         pool.close()
-        raise DatabaseUnavailable("The database cannot be reached.", detail=str(exc)) from exc
+        raise DatabaseUnavailable(
+            "The database cannot be reached.", detail=str(exc), code="db.unreachable"
+        ) from exc
     return pool
 
 
@@ -91,7 +93,9 @@ def connect(conninfo: str, *, autocommit: bool = False) -> psycopg.Connection:
     try:
         conn = psycopg.connect(conninfo, autocommit=autocommit)
     except psycopg.OperationalError as exc:
-        raise DatabaseUnavailable("The database cannot be reached.", detail=str(exc)) from exc
+        raise DatabaseUnavailable(
+            "The database cannot be reached.", detail=str(exc), code="db.unreachable"
+        ) from exc
     conn.execute("SET TIME ZONE 'UTC'")
     if not autocommit:
         conn.commit()
