@@ -17,7 +17,7 @@ import numpy as np
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from console import i18n
-from console.pages.actions import clicked, failure, latlng, message
+from console.pages.actions import clicked, guarded, latlng, message
 from console.server import state
 from console.settings import Settings, coverage_targets
 from geo import coverage, platforms, siting
@@ -153,7 +153,158 @@ def _kpis(tx: dict[str, str], s: coverage.Summary, base: coverage.Summary | None
     return [html.Div(tiles, className="gd-kpi-row"), html.Div(tx["cov.uncovered"].format(n=gap))]
 
 
-def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one nested function per callback (Dash's decorators)
+# ------------------------------------------------------------------ the callbacks' bodies
+# Plain functions: what the browser sent in, what the page shows out. Errors are raised;
+# ``guarded`` (in ``register``) shows them in the message output.
+
+
+def _open_tab(settings: Settings, tab: Any, sites: Any) -> tuple[Any, Any, Any]:
+    """The coverage tab opened the first time: today's platforms and the hexagon layer."""
+    if tab != "coverage" or sites is not None:
+        return NO, NO, NO
+    _, hexes = model(settings)
+    with state.db(settings, need="plan") as conn:
+        now = _as_data(platforms.current(conn=conn))
+    return now, now, hexes
+
+
+def _what_if(
+    trig: Any, pressed: bool, drag: Any, click: Any, sites: Any, base: Any, adding: Any,
+    proposal: Any, lang: str,
+) -> tuple[Any, Any, Any]:  # fmt: skip
+    """The what-if list after a drag, an added or removed platform, a reset or the siting
+    proposal taken: (list, adding a platform, message)."""
+    tx = i18n.t(lang)
+    if sites is None:
+        return NO, NO, NO
+    try:
+        now = _as_data(_sites(sites))
+        if trig == "cov-drag" and isinstance(drag, dict):
+            i = int(drag.get("i", -1))
+            if 0 <= i < len(now):
+                now[i] = {**now[i], "lon": float(drag["lng"]), "lat": float(drag["lat"])}
+                return now, NO, NO
+            return NO, NO, NO
+        if trig == "cov-add":
+            return NO, True, message(tx["cov.add_hint"])
+        if trig == "map":
+            pos = latlng((click or {}).get("latlng"))
+            if not adding or pos is None:
+                return NO, NO, NO
+            name = tx["cov.new_name"].format(n=len(now) + 1)
+            return [*now, {"code": None, "name": name, "lon": pos[1], "lat": pos[0]}], False, NO
+        if trig == "cov-reset":
+            return base, False, NO
+        if trig == "cov-take" and isinstance(proposal, list):
+            return _as_data(_sites(proposal)), False, NO
+        if isinstance(trig, dict) and trig.get("type") == "cov-remove" and pressed:
+            i = int(trig.get("i", -1))
+            return [s for j, s in enumerate(now) if j != i], NO, NO
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput("The platform change is not valid.") from None
+    return NO, NO, NO
+
+
+def _compute(settings: Settings, sites: Any, units: Any, base: Any, lang: str) -> tuple[Any, ...]:
+    """The coverage of the what-if list (or of the patrol cars available now): the KPI
+    tiles against the saved platforms, the hexagons' times, the markers and the list."""
+    tx = i18n.t(lang)
+    m, _ = model(settings)
+    now = _sites(sites)
+    if "units" in (units or []):  # the patrol cars available now, not the platforms
+        with state.db(settings, need="plan") as conn:
+            s = m.summary(m.field(coverage.available_units(conn=conn)))
+        was = None
+    else:
+        s = m.summary(m.field([(x.lon, x.lat) for x in now]))
+        was = m.summary(m.field([(x.lon, x.lat) for x in _sites(base)])) if base else None
+    hideout = plan_layers.hex_hideout(s.hex_time_s, s.hex_uncovered)
+    return _kpis(tx, s, was), hideout, _site_markers(now), _site_list(tx, now, base)
+
+
+def _site_markers(now: list[platforms.Site]) -> list[Any]:
+    return [
+        dl.DivMarker(
+            id={"type": "cov-site", "i": i},
+            position=[x.lat, x.lon],
+            draggable=True,
+            iconOptions={
+                "className": "gd-site" + ("" if x.code else " gd-site-new"),
+                "iconSize": [18, 18],
+            },  # fmt: skip
+            eventHandlers={"dragend": {"variable": "griddispatch.siteDragged"}},
+            title=x.name,
+        )
+        for i, x in enumerate(now)
+    ]
+
+
+def _site_list(tx: dict[str, str], now: list[platforms.Site], base: Any) -> list[Any]:
+    """The what-if platforms, new or moved ones starred, each with its remove button."""
+    moved = {b["code"]: (b["lon"], b["lat"]) for b in (base or []) if b.get("code")}
+    return [
+        html.Li(
+            [
+                html.Span(
+                    x.name + (" *" if not x.code or moved.get(x.code) != (x.lon, x.lat) else "")
+                ),  # fmt: skip
+                html.Button(
+                    "×",
+                    id={"type": "cov-remove", "i": i},
+                    title=tx["cov.remove"],
+                    className="gd-btn gd-btn-small",
+                ),  # fmt: skip
+            ]
+        )
+        for i, x in enumerate(now)
+    ]
+
+
+def _propose(settings: Settings, k: Any, sites: Any, lang: str) -> tuple[Any, ...]:
+    """The best ``k`` platforms among today's and candidate places (``geo.siting``)."""
+    tx = i18n.t(lang)
+    m, _ = model(settings)
+    now = _sites(sites)
+    kk = int(k) if k is not None else 0
+    if not 1 <= kk <= 50:
+        raise InvalidInput("Choose 1 to 50 platforms.")
+    spots = siting.candidates(m, [(x.lon, x.lat) for x in now], SITING_CANDIDATES)
+    cands = now + [
+        platforms.Site(None, tx["cov.new_name"].format(n=i + 1), x, y)
+        for i, (x, y) in enumerate(spots[len(now) :])
+    ]
+    res = siting.site(m, spots, kk)
+    current = m.summary(m.field([(x.lon, x.lat) for x in now])).pct
+    chosen = [cands[i] for i in res.chosen]
+    shown = [
+        dl.CircleMarker(
+            center=[c.lat, c.lon],
+            radius=9,
+            color="#6a1b9a",
+            weight=3,
+            fillOpacity=0.3,
+            interactive=False,
+        )  # fmt: skip
+        for c in chosen
+    ]
+    text = tx["cov.proposal"].format(k=kk, n=len(cands), pct=res.pct, now=current, s=res.seconds)
+    return _as_data(chosen), shown, message(text), False
+
+
+def _confirm(settings: Settings, sites: Any, lang: str) -> tuple[Any, ...]:
+    """The what-if list written as the platforms (``geo.platforms.apply``)."""
+    tx = i18n.t(lang)
+    with state.db(settings, need="plan") as conn:
+        counts = platforms.apply(conn=conn, sites=_sites(sites))
+        now = _as_data(platforms.current(conn=conn))
+    url = f"/api/layers/platforms.geojson?v={sum(counts.values())}-{len(now)}"
+    return message(tx["cov.confirmed"].format(**counts)), now, now, url
+
+
+# ------------------------------------------------------------------------ the wiring
+
+
+def register(app: dash.Dash, settings: Settings) -> None:
     @app.callback(
         Output("cov-sites", "data"),
         Output("cov-base", "data"),
@@ -163,12 +314,7 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         prevent_initial_call=True,
     )
     def open_tab(tab: Any, sites: Any) -> tuple[Any, Any, Any]:
-        if tab != "coverage" or sites is not None:
-            return NO, NO, NO
-        _, hexes = model(settings)
-        with state.db(settings, need="plan") as conn:
-            now = _as_data(platforms.current(conn=conn))
-        return now, now, hexes
+        return _open_tab(settings, tab, sites)
 
     @app.callback(
         Output("cov-sites", "data", allow_duplicate=True),
@@ -187,40 +333,11 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    def what_if(  # noqa: PLR0911 - one branch per trigger
-        drag: Any, click: Any, _a: Any, _r: Any, _z: Any, _t: Any, sites: Any, base: Any,
-        adding: Any, proposal: Any, lang: str,
-    ) -> tuple[Any, Any, Any]:  # fmt: skip
-        tx = i18n.t(lang)
-        trig = ctx.triggered_id
-        if sites is None:
-            return NO, NO, NO
-        try:
-            now = _as_data(_sites(sites))
-            if trig == "cov-drag" and isinstance(drag, dict):
-                i = int(drag.get("i", -1))
-                if 0 <= i < len(now):
-                    now[i] = {**now[i], "lon": float(drag["lng"]), "lat": float(drag["lat"])}
-                    return now, NO, NO
-                return NO, NO, NO
-            if trig == "cov-add":
-                return NO, True, message(tx["cov.add_hint"])
-            if trig == "map":
-                pos = latlng((click or {}).get("latlng"))
-                if not adding or pos is None:
-                    return NO, NO, NO
-                name = tx["cov.new_name"].format(n=len(now) + 1)
-                return [*now, {"code": None, "name": name, "lon": pos[1], "lat": pos[0]}], False, NO
-            if trig == "cov-reset":
-                return base, False, NO
-            if trig == "cov-take" and isinstance(proposal, list):
-                return _as_data(_sites(proposal)), False, NO
-            if isinstance(trig, dict) and trig.get("type") == "cov-remove" and clicked(None):
-                i = int(trig.get("i", -1))
-                return [s for j, s in enumerate(now) if j != i], NO, NO
-        except (InvalidInput, KeyError, TypeError, ValueError) as exc:
-            return NO, NO, failure(exc)
-        return NO, NO, NO
+    @guarded(at=2)
+    def what_if(drag: Any, click: Any, *rest: Any) -> tuple[Any, Any, Any]:
+        *_, sites, base, adding, proposal, lang = rest
+        trig, pressed = ctx.triggered_id, clicked(None)
+        return _what_if(trig, pressed, drag, click, sites, base, adding, proposal, lang)
 
     @app.callback(
         Output("cov-kpis", "children"),
@@ -233,53 +350,9 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    @guarded(at=0)
     def compute(sites: Any, units: Any, base: Any, lang: str) -> tuple[Any, ...]:
-        tx = i18n.t(lang)
-        try:
-            m, _ = model(settings)
-            now = _sites(sites)
-            if "units" in (units or []):  # the patrol cars available now, not the platforms
-                with state.db(settings, need="plan") as conn:
-                    s = m.summary(m.field(coverage.available_units(conn=conn)))
-                was = None
-            else:
-                s = m.summary(m.field([(x.lon, x.lat) for x in now]))
-                was = m.summary(m.field([(x.lon, x.lat) for x in _sites(base)])) if base else None
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return failure(exc), NO, NO, NO
-        markers = [
-            dl.DivMarker(
-                id={"type": "cov-site", "i": i},
-                position=[x.lat, x.lon],
-                draggable=True,
-                iconOptions={
-                    "className": "gd-site" + ("" if x.code else " gd-site-new"),
-                    "iconSize": [18, 18],
-                },  # fmt: skip
-                eventHandlers={"dragend": {"variable": "griddispatch.siteDragged"}},
-                title=x.name,
-            )
-            for i, x in enumerate(now)
-        ]
-        moved = {b["code"]: (b["lon"], b["lat"]) for b in (base or []) if b.get("code")}
-        items = [
-            html.Li(
-                [
-                    html.Span(
-                        x.name + (" *" if not x.code or moved.get(x.code) != (x.lon, x.lat) else "")
-                    ),  # fmt: skip
-                    html.Button(
-                        "×",
-                        id={"type": "cov-remove", "i": i},
-                        title=tx["cov.remove"],
-                        className="gd-btn gd-btn-small",
-                    ),  # fmt: skip
-                ]
-            )
-            for i, x in enumerate(now)
-        ]
-        hideout = plan_layers.hex_hideout(s.hex_time_s, s.hex_uncovered)
-        return _kpis(tx, s, was), hideout, markers, items
+        return _compute(settings, sites, units, base, lang)
 
     @app.callback(
         Output("cov-proposal", "data"),
@@ -292,39 +365,9 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    @guarded(at=2, fill={3: True})
     def propose(_n: Any, k: Any, sites: Any, lang: str) -> tuple[Any, ...]:
-        tx = i18n.t(lang)
-        try:
-            m, _ = model(settings)
-            now = _sites(sites)
-            kk = int(k) if k is not None else 0
-            if not 1 <= kk <= 50:
-                raise InvalidInput("Choose 1 to 50 platforms.")
-            spots = siting.candidates(m, [(x.lon, x.lat) for x in now], SITING_CANDIDATES)
-            cands = now + [
-                platforms.Site(None, tx["cov.new_name"].format(n=i + 1), x, y)
-                for i, (x, y) in enumerate(spots[len(now) :])
-            ]
-            res = siting.site(m, spots, kk)
-            current = m.summary(m.field([(x.lon, x.lat) for x in now])).pct
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return NO, NO, failure(exc), True
-        chosen = [cands[i] for i in res.chosen]
-        shown = [
-            dl.CircleMarker(
-                center=[c.lat, c.lon],
-                radius=9,
-                color="#6a1b9a",
-                weight=3,
-                fillOpacity=0.3,
-                interactive=False,
-            )  # fmt: skip
-            for c in chosen
-        ]
-        text = tx["cov.proposal"].format(
-            k=kk, n=len(cands), pct=res.pct, now=current, s=res.seconds
-        )
-        return _as_data(chosen), shown, message(text), False
+        return _propose(settings, k, sites, lang)
 
     @app.callback(
         Output("cov-msg", "children"),
@@ -336,13 +379,6 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    @guarded(at=0)
     def confirm(_n: Any, sites: Any, lang: str) -> tuple[Any, ...]:
-        tx = i18n.t(lang)
-        try:
-            with state.db(settings, need="plan") as conn:
-                counts = platforms.apply(conn=conn, sites=_sites(sites))
-                now = _as_data(platforms.current(conn=conn))
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return failure(exc), NO, NO, NO
-        url = f"/api/layers/platforms.geojson?v={sum(counts.values())}-{len(now)}"
-        return message(tx["cov.confirmed"].format(**counts)), now, now, url
+        return _confirm(settings, sites, lang)

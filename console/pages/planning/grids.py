@@ -29,7 +29,7 @@ import shapely
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from console import i18n
-from console.pages.actions import clicked, failure, message
+from console.pages.actions import clicked, guarded, message
 from console.pages.planning import coverage as planning_coverage
 from console.server import state
 from console.settings import Settings, planning_rules
@@ -283,30 +283,306 @@ def _impact_table(p: planning.Preview, tx: dict[str, str]) -> Any:
     )
 
 
-def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one nested function per callback (Dash's decorators)
-    rules = planning_rules(settings)
+# ------------------------------------------------------------------ the callbacks' bodies
+# Plain functions: what the browser sent in, what the page shows out. Errors are raised;
+# ``guarded`` (in ``register``) shows them in the message output.
 
-    @app.callback(
+
+def _pick(feature: Any, mode: Any) -> tuple[Any, Any]:
+    """A click on a grid: it is picked, or (merging) added to the grids to join."""
+    try:
+        code = str((feature or {})["properties"]["code"])
+    except (KeyError, TypeError):
+        return NO, NO
+    kind = mode.get("kind") if isinstance(mode, dict) else None
+    if kind in ("edit", "split", "new"):  # clicks while drawing reach the grids too
+        return NO, NO
+    if kind == "merge":
+        codes = list(mode.get("codes") or [])
+        if code not in codes:
+            codes.append(code)
+        return NO, {**mode, "codes": codes[:20]}
+    return code, NO
+
+
+def _tool(settings: Settings, which: str, sel: Any, mode: Any, lang: Any) -> tuple[Any, ...]:
+    """A tool button (or a save, which ends the mode): the mode, the editor, the armed
+    edit toolbar and the hint."""
+    tx = i18n.t(lang)
+    drawing = {"split": "polyline", "new": "polygon"}.get(
+        mode.get("kind") if isinstance(mode, dict) else ""
+    )
+    if which in ("cancel", "plan-saved"):
+        return None, _editor(cancel=drawing), None, NO
+    if which == "new":
+        return {"kind": "new"}, _editor(draw="polygon"), None, message(tx["plan.hint.new"])
+    if not isinstance(sel, str) or not sel:
+        return NO, NO, NO, message(tx["plan.pick_first"], ok=False)
+    if which == "merge":
+        return ({"kind": "merge", "codes": [sel]}, _editor(cancel=drawing), None,
+                message(tx["plan.hint.merge"]))  # fmt: skip
+    if which == "split":
+        return ({"kind": "split", "code": sel}, _editor(draw="polyline"), None,
+                message(tx["plan.hint.split"]))  # fmt: skip
+    with state.db(settings, need="plan") as conn:
+        shape = planning.grid_shape(conn=conn, code=sel)
+    return ({"kind": "edit", "code": sel}, _editor(shape), time.monotonic_ns(),
+            message(tx["plan.hint.edit"]))  # fmt: skip
+
+
+def _mode_note(mode: Any, lang: str) -> Any:
+    tx = i18n.t(lang)
+    kind = mode.get("kind") if isinstance(mode, dict) else None
+    if not isinstance(mode, dict) or f"plan.mode.{kind}" not in tx:
+        return tx["plan.mode.none"]
+    if kind == "merge":
+        codes = mode.get("codes") if isinstance(mode.get("codes"), list) else []
+        return tx["plan.mode.merge"].format(codes=", ".join(str(c) for c in codes))
+    return tx[f"plan.mode.{kind}"].format(code=str(mode.get("code") or ""))
+
+
+def _commit(n: Any, mode: Any) -> tuple[Any, Any]:
+    """Preview: an edit in progress is saved into the control first (its GeoJSON then
+    changes and the preview runs); a merge previews at once."""
+    if isinstance(mode, dict) and mode.get("kind") == "edit":
+        return {"mode": "edit", "action": "save", "n_clicks": n}, NO
+    return NO, n
+
+
+_BLANK = (plan_layers.EMPTY, plan_layers.EMPTY, None, None, None, True)  # no preview
+_PREVIEW_FAILED = {0: plan_layers.EMPTY, 1: plan_layers.EMPTY, 3: None, 4: None, 5: True}
+
+
+def _edit_data(trig: Any, restore: bool, drawn: Any, mode: Any, sel: Any) -> Any:
+    """What to preview, as ``planning.edit_from_json`` takes it; ``_BLANK`` when nothing
+    is (yet), NO when a restore button was only re-rendered."""
+    if isinstance(trig, dict) and trig.get("type") == "plan-restore":
+        if not restore or not sel:
+            return NO
+        return {"kind": "restore", "code": sel, "version": trig.get("v")}
+    if isinstance(mode, dict) and mode.get("kind") in ("edit", "split", "new", "merge"):
+        kind = mode["kind"]
+        data = {"kind": kind, "code": mode.get("code"), "codes": mode.get("codes") or []}
+        if kind != "merge":
+            data["geometry"] = _drawn(drawn, kind)
+            if data["geometry"] is None:
+                return _BLANK
+        return data
+    return _BLANK
+
+
+def _preview(
+    settings: Settings, rules: Any, data: Any, follow: Any, name: Any, lang: str
+) -> tuple[Any, ...]:
+    """The proposal, its problems and its impact; the pending edit Save writes."""
+    if data is NO:
+        return (NO,) * 6
+    if data is _BLANK:
+        return _BLANK
+    tx = i18n.t(lang)
+    data["follow"] = isinstance(follow, list) and "follow" in follow
+    with state.db(settings, need="plan") as conn:
+        if data["kind"] == "new":
+            edit = planning.edit_from_json(data)
+            assert edit.geom is not None
+            data["community"] = planning.community_at(conn=conn, geom=edit.geom)
+            data["name"] = (name or "").strip() or tx["plan.new_default"]
+        edit = planning.edit_from_json(data)
+        p = planning.preview(conn=conn, edit=edit, rules=rules)
+    pending = {"edit": planning.edit_to_json(edit), "base": p.base}
+    return (
+        plan_layers.proposal(p.proposal, p.before, p.names),
+        plan_layers.problems(p.problems),
+        _problem_list(p, tx),
+        _impact_table(p, tx),
+        pending,
+        not p.ok,
+    )
+
+
+def _upload(
+    settings: Settings, rules: Any, contents: Any, filename: Any, lang: str
+) -> tuple[Any, ...]:
+    """A boundary set from a file: read and checked (nothing written), shown as a diff."""
+    tx = i18n.t(lang)
+    rows = _read_upload(contents, filename, settings)
+    with state.db(settings, need="plan") as conn:
+        d = planning_import.import_preview(conn=conn, grids=rows, rules=rules)
+    p = d.preview
+    diff = html.Div(
+        [
+            html.B(tx["plan.diff"]),
+            html.Span(
+                tx["plan.diff_counts"].format(
+                    added=len(d.added), removed=len(d.removed), changed=len(d.changed),
+                    unchanged=len(d.unchanged),
+                )
+            ),
+        ],
+        id="plan-diff-summary",
+    )  # fmt: skip
+    keep = set(d.unchanged)
+    shown = dataclasses.replace(
+        p,
+        proposal=boundaries.Proposal(
+            "import", {c: g for c, g in p.proposal.after.items() if c not in keep}
+        ),
+        impact=[r for r in p.impact if r.code not in keep],
+    )
+    pending = {"import": _as_features(rows), "base": p.base}
+    return (
+        plan_layers.proposal(shown.proposal, p.before, p.names),
+        plan_layers.problems(p.problems),
+        _problem_list(p, tx),
+        _impact_table(shown, tx),
+        pending,
+        not p.ok or not (d.added or d.removed or d.changed),
+        diff,
+    )
+
+
+def _save(settings: Settings, rules: Any, pending: Any, reason: Any, lang: str) -> tuple[Any, ...]:
+    """The previewed edit or import, written as new versions with the reason."""
+    tx = i18n.t(lang)
+    if not isinstance(pending, dict):
+        return message(tx["plan.nothing"], ok=False), NO, NO, NO, NO, NO
+    base = pending.get("base")
+    if not isinstance(base, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) for k, v in base.items()
+    ):
+        raise InvalidInput("The preview's versions are missing: preview again.")
+    with state.db(settings, need="plan") as conn:
+        if "import" in pending:
+            saved = planning_import.save_import(
+                conn=conn, grids=_from_features(pending["import"]),
+                reason=str(reason or ""), base=base, rules=rules,
+            )  # fmt: skip
+        else:
+            saved = planning.save(
+                conn=conn, edit=planning.edit_from_json(pending.get("edit")),
+                reason=str(reason or ""), base=base, rules=rules,
+            )  # fmt: skip
+    text = tx["plan.saved"].format(
+        id=saved.change_id, codes=", ".join(saved.codes), rehomed=saved.rehomed
+    )
+    url = f"/api/layers/grids.geojson?change={saved.change_id}"
+    return message(text), saved.change_id, url, None, True, plan_layers.EMPTY
+
+
+def _history(settings: Settings, sel: Any, lang: str) -> Any:
+    """The picked grid's versions (each but the current with Restore) and its community's
+    last changes."""
+    tx = i18n.t(lang)
+    if not sel:
+        return html.Div(tx["plan.history_hint"], className="gd-muted")
+    with state.db(settings, need="plan") as conn:
+        versions = planning_history.versions(conn=conn, code=str(sel))
+        community = planning_history.community_of(conn=conn, code=str(sel), current=False)
+        changes = (planning_history.history(conn=conn, community=community, limit=10)
+                   if community else [])  # fmt: skip
+    items = []
+    for v in versions:
+        when = v.valid_from.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+        current = v.valid_to is None
+        items.append(
+            html.Li(
+                [
+                    html.B(f"v{v.version}"),
+                    f" {when} · {v.author or tx['plan.initial']} · {v.reason or ''}"
+                    f" · {v.area_m2 / 10_000:,.2f} ha · {v.households:,} " + tx["plan.households"],
+                    html.Span(tx["plan.current"], className="gd-muted")
+                    if current
+                    else html.Button(
+                        tx["plan.restore"],
+                        id={"type": "plan-restore", "v": v.version},
+                        className="gd-btn gd-btn-small",
+                    ),
+                ],
+                className="gd-version" + (" current" if current else ""),
+            )
+        )
+    return [html.Ul(items, className="gd-history"), *_community_changes(tx, changes)]
+
+
+def _community_changes(tx: dict[str, str], changes: list[Any]) -> list[Any]:
+    items = [
+        html.Li(
+            f"#{c.id} {c.at.astimezone(LOCAL).strftime('%Y-%m-%d %H:%M')} · {c.author} · "
+            f"{tx['plan.kind.' + c.kind]} · {', '.join(x[-6:] for x in c.codes[:6])}"
+            f"{' …' if len(c.codes) > 6 else ''} · {c.reason}",
+            className="gd-version",
+        )
+        for c in changes
+    ]
+    return [
+        html.H4(tx["plan.community_history"]),
+        html.Ul(
+            items or [html.Li(tx["plan.no_changes"])],
+            className="gd-history",
+            id="plan-community-history",
+        ),  # fmt: skip
+    ]
+
+
+def _suggest(settings: Settings, rules: Any, sel: Any, lang: str) -> tuple[Any, Any]:
+    """Overloaded grids (in the picked grid's community, else the city) and a cut each."""
+    tx = i18n.t(lang)
+    with state.db(settings, need="plan") as conn:
+        community = planning_history.community_of(conn=conn, code=str(sel)) if sel else None
+        found = planning_suggest.suggestions(conn=conn, community=community, rules=rules)
+    if not found:
+        return message(tx["plan.suggest_none"]), None
+    items = [
+        html.Li(
+            [
+                html.B(x.code[-6:], title=x.code),
+                f" {x.name} · {x.households:,} {tx['plan.households']} · "
+                f"{x.last_year:,} {tx['plan.cases_year']} · ×{x.overload:.2f}",
+                html.Button(
+                    tx["plan.use"],
+                    id={"type": "plan-use", "i": i},
+                    className="gd-btn gd-btn-small",
+                ),  # fmt: skip
+            ]
+        )
+        for i, x in enumerate(found)
+    ]
+    data = [{"code": x.code, "geometry": shapely.geometry.mapping(x.line)} for x in found]
+    return html.Ul(items, className="gd-history"), data
+
+
+def _use_suggestion(trig: Any, pressed: bool, found: Any) -> tuple[Any, Any, Any]:
+    """A suggestion's Use: its grid picked, in split mode, with its cut drawn."""
+    if not pressed or not isinstance(trig, dict) or not isinstance(found, list):
+        return NO, NO, NO
+    i = trig.get("i")
+    if not isinstance(i, int) or not 0 <= i < len(found):
+        return NO, NO, NO
+    code = str(found[i].get("code"))
+    geometry = found[i].get("geometry")
+    return code, {"kind": "split", "code": code}, {"geometry": geometry, "t": time.time()}
+
+
+# ------------------------------------------------------------------------ the wiring
+
+
+def register(app: dash.Dash, settings: Settings) -> None:
+    rules = planning_rules(settings)
+    _register_tools(app, settings)
+    _register_preview(app, settings, rules)
+    _register_save(app, settings, rules)
+    planning_coverage.register(app, settings)
+
+
+def _register_tools(app: dash.Dash, settings: Settings) -> None:
+    """Picking a grid, the tool buttons, the mode's note and the preview button."""
+    app.callback(
         Output("plan-sel", "data"),
         Output("plan-mode", "data", allow_duplicate=True),
         Input("layer-grids", "clickData"),
         State("plan-mode", "data"),
         prevent_initial_call=True,
-    )
-    def pick(feature: Any, mode: Any) -> tuple[Any, Any]:
-        try:
-            code = str((feature or {})["properties"]["code"])
-        except (KeyError, TypeError):
-            return NO, NO
-        kind = mode.get("kind") if isinstance(mode, dict) else None
-        if kind in ("edit", "split", "new"):  # clicks while drawing reach the grids too
-            return NO, NO
-        if kind == "merge":
-            codes = list(mode.get("codes") or [])
-            if code not in codes:
-                codes.append(code)
-            return NO, {**mode, "codes": codes[:20]}
-        return code, NO
+    )(_pick)
 
     @app.callback(
         Output("plan-mode", "data", allow_duplicate=True),
@@ -324,32 +600,10 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    @guarded(at=3)
     def tool(*args: Any) -> tuple[Any, ...]:
-        sel, mode, lang = args[-3:]
-        tx = i18n.t(lang)
         which = str(ctx.triggered_id or "").removeprefix("plan-tool-")
-        drawing = {"split": "polyline", "new": "polygon"}.get(
-            mode.get("kind") if isinstance(mode, dict) else ""
-        )
-        if which in ("cancel", "plan-saved"):
-            return None, _editor(cancel=drawing), None, NO
-        if which == "new":
-            return {"kind": "new"}, _editor(draw="polygon"), None, message(tx["plan.hint.new"])
-        if not isinstance(sel, str) or not sel:
-            return NO, NO, NO, message(tx["plan.pick_first"], ok=False)
-        if which == "merge":
-            return ({"kind": "merge", "codes": [sel]}, _editor(cancel=drawing), None,
-                    message(tx["plan.hint.merge"]))  # fmt: skip
-        if which == "split":
-            return ({"kind": "split", "code": sel}, _editor(draw="polyline"), None,
-                    message(tx["plan.hint.split"]))  # fmt: skip
-        try:
-            with state.db(settings, need="plan") as conn:
-                shape = planning.grid_shape(conn=conn, code=sel)
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return NO, NO, NO, failure(exc)
-        return ({"kind": "edit", "code": sel}, _editor(shape), time.monotonic_ns(),
-                message(tx["plan.hint.edit"]))  # fmt: skip
+        return _tool(settings, which, *args[-3:])
 
     # Edit mode is switched on once the polygon is on the map (the control edits the layers
     # its group holds at that moment).
@@ -362,35 +616,20 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         Input("plan-armed", "data"),
         prevent_initial_call=True,
     )
-
-    @app.callback(
-        Output("plan-mode-note", "children"),
-        Input("plan-mode", "data"),
-        State("lang", "data"),
-    )
-    def mode_note(mode: Any, lang: str) -> Any:
-        tx = i18n.t(lang)
-        kind = mode.get("kind") if isinstance(mode, dict) else None
-        if not isinstance(mode, dict) or f"plan.mode.{kind}" not in tx:
-            return tx["plan.mode.none"]
-        if kind == "merge":
-            codes = mode.get("codes") if isinstance(mode.get("codes"), list) else []
-            return tx["plan.mode.merge"].format(codes=", ".join(str(c) for c in codes))
-        return tx[f"plan.mode.{kind}"].format(code=str(mode.get("code") or ""))
-
-    @app.callback(
+    app.callback(
+        Output("plan-mode-note", "children"), Input("plan-mode", "data"), State("lang", "data")
+    )(_mode_note)
+    app.callback(
         Output("plan-edit", "editToolbar", allow_duplicate=True),
         Output("plan-go", "data"),
         Input("plan-preview-btn", "n_clicks"),
         State("plan-mode", "data"),
         prevent_initial_call=True,
-    )
-    def commit(n: Any, mode: Any) -> tuple[Any, Any]:
-        """Preview: an edit in progress is saved into the control first (its GeoJSON then
-        changes and the preview runs); a merge previews at once."""
-        if isinstance(mode, dict) and mode.get("kind") == "edit":
-            return {"mode": "edit", "action": "save", "n_clicks": n}, NO
-        return NO, n
+    )(_commit)
+
+
+def _register_preview(app: dash.Dash, settings: Settings, rules: Any) -> None:
+    """The preview of an edit, and of an uploaded boundary set."""
 
     @app.callback(
         Output("plan-preview", "data"),
@@ -409,46 +648,12 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    @guarded(at=2, fill=_PREVIEW_FAILED)
     def preview(
         drawn: Any, _go: Any, follow: Any, _r: Any, mode: Any, sel: Any, name: Any, lang: str
     ) -> tuple[Any, ...]:
-        tx = i18n.t(lang)
-        blank = (plan_layers.EMPTY, plan_layers.EMPTY, None, None, None, True)
-        trig = ctx.triggered_id
-        if isinstance(trig, dict) and trig.get("type") == "plan-restore":
-            if not clicked(None) or not sel:
-                return (NO,) * 6
-            data: dict[str, Any] = {"kind": "restore", "code": sel, "version": trig.get("v")}
-        elif isinstance(mode, dict) and mode.get("kind") in ("edit", "split", "new", "merge"):
-            kind = mode["kind"]
-            data = {"kind": kind, "code": mode.get("code"), "codes": mode.get("codes") or []}
-            if kind != "merge":
-                data["geometry"] = _drawn(drawn, kind)
-                if data["geometry"] is None:
-                    return blank
-        else:
-            return blank
-        data["follow"] = isinstance(follow, list) and "follow" in follow
-        try:
-            with state.db(settings, need="plan") as conn:
-                if data["kind"] == "new":
-                    edit = planning.edit_from_json(data)
-                    assert edit.geom is not None
-                    data["community"] = planning.community_at(conn=conn, geom=edit.geom)
-                    data["name"] = (name or "").strip() or tx["plan.new_default"]
-                edit = planning.edit_from_json(data)
-                p = planning.preview(conn=conn, edit=edit, rules=rules)
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return (plan_layers.EMPTY, plan_layers.EMPTY, failure(exc), None, None, True)
-        pending = {"edit": planning.edit_to_json(edit), "base": p.base}
-        return (
-            plan_layers.proposal(p.proposal, p.before, p.names),
-            plan_layers.problems(p.problems),
-            _problem_list(p, tx),
-            _impact_table(p, tx),
-            pending,
-            not p.ok,
-        )
+        data = _edit_data(ctx.triggered_id, clicked(None), drawn, mode, sel)
+        return _preview(settings, rules, data, follow, name, lang)
 
     @app.callback(
         Output("plan-preview", "data", allow_duplicate=True),
@@ -463,46 +668,13 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    @guarded(at=2, fill={**_PREVIEW_FAILED, 6: None})
     def upload(contents: Any, filename: Any, lang: str) -> tuple[Any, ...]:
-        """A boundary set from a file: read and checked (nothing written), shown as a diff."""
-        tx = i18n.t(lang)
-        try:
-            rows = _read_upload(contents, filename, settings)
-            with state.db(settings, need="plan") as conn:
-                d = planning_import.import_preview(conn=conn, grids=rows, rules=rules)
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return (plan_layers.EMPTY, plan_layers.EMPTY, failure(exc), None, None, True, None)
-        p = d.preview
-        diff = html.Div(
-            [
-                html.B(tx["plan.diff"]),
-                html.Span(
-                    tx["plan.diff_counts"].format(
-                        added=len(d.added), removed=len(d.removed), changed=len(d.changed),
-                        unchanged=len(d.unchanged),
-                    )
-                ),
-            ],
-            id="plan-diff-summary",
-        )  # fmt: skip
-        keep = set(d.unchanged)
-        shown = dataclasses.replace(
-            p,
-            proposal=boundaries.Proposal(
-                "import", {c: g for c, g in p.proposal.after.items() if c not in keep}
-            ),
-            impact=[r for r in p.impact if r.code not in keep],
-        )
-        pending = {"import": _as_features(rows), "base": p.base}
-        return (
-            plan_layers.proposal(shown.proposal, p.before, p.names),
-            plan_layers.problems(p.problems),
-            _problem_list(p, tx),
-            _impact_table(shown, tx),
-            pending,
-            not p.ok or not (d.added or d.removed or d.changed),
-            diff,
-        )
+        return _upload(settings, rules, contents, filename, lang)
+
+
+def _register_save(app: dash.Dash, settings: Settings, rules: Any) -> None:
+    """Save, the version history and the workload suggestions."""
 
     @app.callback(
         Output("plan-msg", "children"),
@@ -517,34 +689,9 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    @guarded(at=0)
     def save(_n: Any, pending: Any, reason: Any, lang: str) -> tuple[Any, ...]:
-        tx = i18n.t(lang)
-        if not isinstance(pending, dict):
-            return message(tx["plan.nothing"], ok=False), NO, NO, NO, NO, NO
-        try:
-            base = pending.get("base")
-            if not isinstance(base, dict) or not all(
-                isinstance(k, str) and isinstance(v, int) for k, v in base.items()
-            ):
-                raise InvalidInput("The preview's versions are missing: preview again.")
-            with state.db(settings, need="plan") as conn:
-                if "import" in pending:
-                    saved = planning_import.save_import(
-                        conn=conn, grids=_from_features(pending["import"]),
-                        reason=str(reason or ""), base=base, rules=rules,
-                    )  # fmt: skip
-                else:
-                    saved = planning.save(
-                        conn=conn, edit=planning.edit_from_json(pending.get("edit")),
-                        reason=str(reason or ""), base=base, rules=rules,
-                    )  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return failure(exc), NO, NO, NO, NO, NO
-        text = tx["plan.saved"].format(
-            id=saved.change_id, codes=", ".join(saved.codes), rehomed=saved.rehomed
-        )
-        url = f"/api/layers/grids.geojson?change={saved.change_id}"
-        return message(text), saved.change_id, url, None, True, plan_layers.EMPTY
+        return _save(settings, rules, pending, reason, lang)
 
     @app.callback(
         Output("plan-history", "children"),
@@ -552,58 +699,9 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         Input("plan-saved", "data"),
         State("lang", "data"),
     )
+    @guarded()
     def history(sel: Any, _saved: Any, lang: str) -> Any:
-        tx = i18n.t(lang)
-        if not sel:
-            return html.Div(tx["plan.history_hint"], className="gd-muted")
-        try:
-            with state.db(settings, need="plan") as conn:
-                versions = planning_history.versions(conn=conn, code=str(sel))
-                community = planning_history.community_of(conn=conn, code=str(sel), current=False)
-                changes = (planning_history.history(conn=conn, community=community, limit=10)
-                           if community else [])  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return failure(exc)
-        items = []
-        for v in versions:
-            when = v.valid_from.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
-            current = v.valid_to is None
-            items.append(
-                html.Li(
-                    [
-                        html.B(f"v{v.version}"),
-                        f" {when} · {v.author or tx['plan.initial']} · {v.reason or ''}"
-                        f" · {v.area_m2 / 10_000:,.2f} ha · {v.households:,} "
-                        + tx["plan.households"],
-                        html.Span(tx["plan.current"], className="gd-muted")
-                        if current
-                        else html.Button(
-                            tx["plan.restore"],
-                            id={"type": "plan-restore", "v": v.version},
-                            className="gd-btn gd-btn-small",
-                        ),
-                    ],
-                    className="gd-version" + (" current" if current else ""),
-                )
-            )
-        community = [
-            html.Li(
-                f"#{c.id} {c.at.astimezone(LOCAL).strftime('%Y-%m-%d %H:%M')} · {c.author} · "
-                f"{tx['plan.kind.' + c.kind]} · {', '.join(x[-6:] for x in c.codes[:6])}"
-                f"{' …' if len(c.codes) > 6 else ''} · {c.reason}",
-                className="gd-version",
-            )
-            for c in changes
-        ]
-        return [
-            html.Ul(items, className="gd-history"),
-            html.H4(tx["plan.community_history"]),
-            html.Ul(
-                community or [html.Li(tx["plan.no_changes"])],
-                className="gd-history",
-                id="plan-community-history",
-            ),  # fmt: skip
-        ]
+        return _history(settings, sel, lang)
 
     @app.callback(
         Output("plan-suggest-list", "children"),
@@ -613,34 +711,9 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    @guarded(at=0, fill={1: None})
     def suggest(_n: Any, sel: Any, lang: str) -> tuple[Any, Any]:
-        """Overloaded grids (in the picked grid's community, else the city) and a cut each."""
-        tx = i18n.t(lang)
-        try:
-            with state.db(settings, need="plan") as conn:
-                community = planning_history.community_of(conn=conn, code=str(sel)) if sel else None
-                found = planning_suggest.suggestions(conn=conn, community=community, rules=rules)
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return failure(exc), None
-        if not found:
-            return message(tx["plan.suggest_none"]), None
-        items = [
-            html.Li(
-                [
-                    html.B(x.code[-6:], title=x.code),
-                    f" {x.name} · {x.households:,} {tx['plan.households']} · "
-                    f"{x.last_year:,} {tx['plan.cases_year']} · ×{x.overload:.2f}",
-                    html.Button(
-                        tx["plan.use"],
-                        id={"type": "plan-use", "i": i},
-                        className="gd-btn gd-btn-small",
-                    ),  # fmt: skip
-                ]
-            )
-            for i, x in enumerate(found)
-        ]
-        data = [{"code": x.code, "geometry": shapely.geometry.mapping(x.line)} for x in found]
-        return html.Ul(items, className="gd-history"), data
+        return _suggest(settings, rules, sel, lang)
 
     @app.callback(
         Output("plan-sel", "data", allow_duplicate=True),
@@ -651,14 +724,4 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         prevent_initial_call=True,
     )
     def use_suggestion(_n: Any, found: Any) -> tuple[Any, Any, Any]:
-        trig = ctx.triggered_id
-        if not clicked(None) or not isinstance(trig, dict) or not isinstance(found, list):
-            return NO, NO, NO
-        i = trig.get("i")
-        if not isinstance(i, int) or not 0 <= i < len(found):
-            return NO, NO, NO
-        code = str(found[i].get("code"))
-        geometry = found[i].get("geometry")
-        return code, {"kind": "split", "code": code}, {"geometry": geometry, "t": time.time()}
-
-    planning_coverage.register(app, settings)
+        return _use_suggestion(ctx.triggered_id, clicked(None), found)
