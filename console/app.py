@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from starlette.middleware.gzip import GZipMiddleware
 
 from console.api import layers, ogc, open311, v1
-from console.pages import shell
+from console.pages import clock, shell
 from console.server import auth, errors, jobs, live, security
 from console.settings import Settings
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings) -> dash.Dash:
     server = app.server
     server.title = "griddispatch API"
     server.state.settings = settings
+    clock.use(settings.tz)  # every time shown in GD_TZ
     server.add_middleware(GZipMiddleware, minimum_size=2048)
     errors.install(server)
     errors.log_dash_errors()

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geo.boundaries import Rules
 from geo.errors import InvalidInput
@@ -56,6 +57,12 @@ class Settings:
     )
     demo_seed: int = _setting("GD_DEMO_SEED", 20261122, "Seed of the demo-city generator.")
     lang: str = _setting("GD_LANG", "zh-CN", "Default interface language: zh-CN or en.")
+    tz: str = _setting(
+        "GD_TZ",
+        "Asia/Shanghai",
+        "Time zone (IANA name) every time is shown in: pages, reports, the audit trail, the "
+        "big screen. Files and APIs write ISO 8601 times with their offset.",
+    )
     tile_url: str = _setting(
         "GD_TILE_URL",
         "",
@@ -196,6 +203,13 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"GD_DEMO_SIZE={s.demo_size!r}: expected tiny, city or province")
     if s.lang not in ("zh-CN", "en"):
         raise SettingsError(f"GD_LANG={s.lang!r}: expected zh-CN or en")
+    try:
+        ZoneInfo(s.tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(
+            f"GD_TZ={s.tz!r}: not a known time zone; expected an IANA name such as "
+            "Asia/Shanghai or UTC"
+        ) from exc
     if not 7 <= s.routing_res <= 12:
         raise SettingsError("GD_ROUTING_RES must be between 7 and 12")
     routing_config(s)  # GD_ROUTING_SPEEDS must parse

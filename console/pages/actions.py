@@ -13,14 +13,15 @@ import dash
 from dash import ctx, html
 from dash.exceptions import PreventUpdate
 
+from console.pages import clock
 from console.server.errors import user_message
 from geo.errors import InvalidInput
 
 
 def message(text: str, ok: bool = True) -> html.Div:
-    # The stamp makes a repeated message visible as new.
+    # The stamp (in GD_TZ) makes a repeated message visible as new.
     return html.Div(
-        [html.Span(time.strftime("%H:%M:%S") + " "), html.Span(text)],
+        [html.Span(clock.show(clock.now(), "%H:%M:%S") + " "), html.Span(text)],
         className="gd-msg-ok" if ok else "gd-msg-err",
     )
 
