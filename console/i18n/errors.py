@@ -70,12 +70,36 @@ ERROR_PAIRS: dict[str, tuple[str, str]] = {
     "err.unit.not_found": ("请求中的力量不存在。", "A unit in the request does not exist."),
     "err.dispatch.count": ("每次派遣 1 至 20 个力量。", "Dispatch 1 to 20 units at a time."),
     "err.dispatch.settled": (
-        "事件 {number} 已{status}，无需派遣。",
+        "事件 {number} 当前为“{status}”，无需派遣。",
         "Case {number} is {status}: nothing to dispatch to.",
     ),
     "err.dispatch.taken": (
         "已不可用：{units}。推荐列表已刷新，请重新选择。",
         "No longer available: {units}. The list has been refreshed; choose again.",
+    ),
+    # ---- claiming, the on-scene report, response plans, the queue (geo.caseflow, plans, caselists)
+    "err.claim.settled": (
+        "事件 {number} 当前为“{status}”，无法签收。",
+        "Case {number} is {status}: it cannot be claimed.",
+    ),
+    "err.claim.taken": ("事件 {number} 已由 {who} 签收。", "{who} has claimed case {number}."),
+    "err.claim.busy": (
+        "力量已在途中，事件 {number} 不能退回。",
+        "Units are on their way: case {number} cannot be handed back.",
+    ),
+    "err.report.empty": ("现场反馈不能为空。", "The on-scene report needs some text."),
+    "err.report.not_on_scene": (
+        "事件 {number} 尚无力量到场，到场后再反馈。",
+        "Report back on case {number} once a unit is on scene.",
+    ),
+    "err.report.photo": ("该照片不属于此事件。", "The photo is not one of this case."),
+    "err.plan.count": ("预案中每类力量为 0 至 10 个。", "A plan asks for 0 to 10 units of a type."),
+    "err.plan.empty": ("预案至少需要一个力量。", "A plan needs at least one unit."),
+    "err.queue.area": ("筛选条件中的区域无效。", "Unknown area in the filter."),
+    "err.queue.band": ("未知的队列分组。", "Unknown band."),
+    "err.search.length": (
+        "请输入 2 至 100 个字符进行查找。",
+        "Type 2 to 100 characters to search.",
     ),
     # ---- grids and boundary edits (geo.boundaries, planning, planning_history, gridcard)
     "err.grid.not_found": ("网格 {grid} 不存在。", "Grid {grid} does not exist."),
