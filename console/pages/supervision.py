@@ -21,7 +21,7 @@ from dash import Input, Output, State, dcc, html
 
 from console import i18n
 from console.pages import components, report
-from console.pages.actions import failure
+from console.pages.actions import guarded
 from console.server import state
 from console.settings import Settings
 from geo import analytics, categories, kpis, places, reports, supervision, tasks
@@ -59,10 +59,26 @@ def overlays() -> list[Any]:
 
 
 def layout(tx: dict[str, str], lang: str, the_map: Any, settings: Settings) -> list[Any]:
+    panel = html.Div(
+        [
+            *_window_controls(tx),
+            *_filters(tx, lang, settings),
+            *_map_controls(tx),
+            *_figure_boxes(tx),
+            dcc.Store(id="sup-query"),
+        ],
+        className="gd-side gd-plan-side gd-plan-pane",
+    )
+    return [html.Div([the_map, panel], className="gd-main")]
+
+
+def _filters(tx: dict[str, str], lang: str, settings: Settings) -> list[Any]:
+    """A multiple choice per filter; the category list is read from the database."""
     try:
         with state.db(settings, need="supervise") as conn:
             cats = categories.categories(conn=conn)
-    except Exception:  # noqa: BLE001 - the page still renders, without the category list
+    except Exception:  # the page still renders, without the category list (logged)
+        log.exception("could not read the categories")
         cats = []
     name = "name_en" if lang == "en" else "name_zh"
 
@@ -73,101 +89,110 @@ def layout(tx: dict[str, str], lang: str, the_map: Any, settings: Settings) -> l
     filters = [multi("category", [{"label": getattr(c, name), "value": c.code} for c in cats])]
     for key, values in FILTER_VALUES.items():
         filters.append(multi(key, [{"label": tx.get(f"{key}.{v}", v), "value": v} for v in values]))
-    panel = html.Div(
-        [
-            html.Div(id="sup-window", className="gd-sup-window"),
-            dcc.Slider(
-                id="sup-end",
-                min=0,
-                max=DAYS_BACK,
-                step=1,
-                value=0,
-                marks=None,
-                updatemode="mouseup",
-                tooltip=None,
-            ),  # fmt: skip
-            html.Div(
-                [
-                    html.Button(tx["replay.play"], id="sup-play", className="gd-btn"),
-                    dcc.RadioItems(
-                        id="sup-len",
-                        options=[
-                            {"label": tx["sup.days"].format(n=n), "value": n} for n in LENGTHS
-                        ],  # fmt: skip
-                        value=30,
-                        inline=True,
-                    ),
-                ],
-                className="gd-replay-controls",
-            ),
-            dcc.Interval(id="sup-clock", interval=1200, disabled=True),
-            *filters,
-            dcc.RadioItems(
-                id="sup-mode",
-                options=[
-                    {"label": tx[f"sup.mode.{m}"], "value": m} for m in ("count", "diff", "hot")
-                ],  # fmt: skip
-                value="count",
-            ),
-            dcc.Dropdown(
-                id="sup-res",
-                options=[{"label": tx["sup.res_auto"], "value": "auto"}]
-                + [{"label": tx["sup.res"].format(r=r), "value": r} for r in analytics.HEX_RES],
-                value="auto",
-                clearable=False,
-            ),
-            html.Div(id="sup-summary", className="gd-muted"),
-            html.Div(id="sup-legend", className="gd-sup-legend"),
-            html.Div(
-                [
-                    components.number(tx["sup.hot.target"], "sup-hot-target", 1, 100, 3),
-                    components.number(tx["sup.hot.hours"], "sup-hot-hours", 1, 720, 24),
-                    html.Button(tx["sup.hot.task"], id="sup-hot-task", className="gd-btn"),
-                    html.Div(id="sup-hot-result"),
-                ],
-                id="sup-hot-box",
-                className="gd-sup-hot",
-                style={"display": "none"},
-            ),  # fmt: skip
-            html.Div(id="sup-cell"),
-            html.Div(id="sup-kpis", className="gd-kpi-row"),
-            dcc.Graph(
-                id="sup-trend",
-                config={"displayModeBar": False},
-                className="gd-sup-trend",
-                figure={"data": [], "layout": {"height": 220}},
-            ),
-            dcc.Dropdown(
-                id="sup-by",
-                options=[{"label": tx[f"sup.by.{g}"], "value": g} for g in kpis.GROUPS],
-                value="district",
-                clearable=False,
-            ),
-            html.Div(id="sup-table"),
-            html.H4(tx["sup.assessment"]),
-            html.Div(id="sup-assessment-box"),
-            html.H4(tx["sup.export"]),
-            html.Div(
-                [
-                    dcc.RadioItems(
-                        id="sup-report-period",
-                        options=[
-                            {"label": tx[f"sup.period.{p}"], "value": p} for p in reports.PERIODS
-                        ],
-                        value="week",
-                        inline=True,
-                    ),
-                    html.Button("HTML", id="sup-export-html", className="gd-btn"),
-                    html.Button("XLSX", id="sup-export-xlsx", className="gd-btn"),
-                    dcc.Download(id="sup-download"),
-                ],
-                className="gd-replay-controls",
-            ),  # fmt: skip
-            dcc.Store(id="sup-query"),
-        ],
-        className="gd-side gd-plan-side gd-plan-pane",
-    )
-    return [html.Div([the_map, panel], className="gd-main")]
+    return filters
+
+
+def _window_controls(tx: dict[str, str]) -> list[Any]:
+    """The window's label, its end (a slider of days back), play and its length."""
+    return [
+        html.Div(id="sup-window", className="gd-sup-window"),
+        dcc.Slider(
+            id="sup-end",
+            min=0,
+            max=DAYS_BACK,
+            step=1,
+            value=0,
+            marks=None,
+            updatemode="mouseup",
+            tooltip=None,
+        ),  # fmt: skip
+        html.Div(
+            [
+                html.Button(tx["replay.play"], id="sup-play", className="gd-btn"),
+                dcc.RadioItems(
+                    id="sup-len",
+                    options=[
+                        {"label": tx["sup.days"].format(n=n), "value": n} for n in LENGTHS
+                    ],  # fmt: skip
+                    value=30,
+                    inline=True,
+                ),
+            ],
+            className="gd-replay-controls",
+        ),
+        dcc.Interval(id="sup-clock", interval=1200, disabled=True),
+    ]
+
+
+def _map_controls(tx: dict[str, str]) -> list[Any]:
+    """The hexagons' mode and size, their summary and legend, the hotspot task, a cell's cases."""
+    return [
+        dcc.RadioItems(
+            id="sup-mode",
+            options=[
+                {"label": tx[f"sup.mode.{m}"], "value": m} for m in ("count", "diff", "hot")
+            ],  # fmt: skip
+            value="count",
+        ),
+        dcc.Dropdown(
+            id="sup-res",
+            options=[{"label": tx["sup.res_auto"], "value": "auto"}]
+            + [{"label": tx["sup.res"].format(r=r), "value": r} for r in analytics.HEX_RES],
+            value="auto",
+            clearable=False,
+        ),
+        html.Div(id="sup-summary", className="gd-muted"),
+        html.Div(id="sup-legend", className="gd-sup-legend"),
+        html.Div(
+            [
+                components.number(tx["sup.hot.target"], "sup-hot-target", 1, 100, 3),
+                components.number(tx["sup.hot.hours"], "sup-hot-hours", 1, 720, 24),
+                html.Button(tx["sup.hot.task"], id="sup-hot-task", className="gd-btn"),
+                html.Div(id="sup-hot-result"),
+            ],
+            id="sup-hot-box",
+            className="gd-sup-hot",
+            style={"display": "none"},
+        ),  # fmt: skip
+        html.Div(id="sup-cell"),
+    ]
+
+
+def _figure_boxes(tx: dict[str, str]) -> list[Any]:
+    """The KPI tiles, the trend, the table by group, the assessment and the report export."""
+    return [
+        html.Div(id="sup-kpis", className="gd-kpi-row"),
+        dcc.Graph(
+            id="sup-trend",
+            config={"displayModeBar": False},
+            className="gd-sup-trend",
+            figure={"data": [], "layout": {"height": 220}},
+        ),
+        dcc.Dropdown(
+            id="sup-by",
+            options=[{"label": tx[f"sup.by.{g}"], "value": g} for g in kpis.GROUPS],
+            value="district",
+            clearable=False,
+        ),
+        html.Div(id="sup-table"),
+        html.H4(tx["sup.assessment"]),
+        html.Div(id="sup-assessment-box"),
+        html.H4(tx["sup.export"]),
+        html.Div(
+            [
+                dcc.RadioItems(
+                    id="sup-report-period",
+                    options=[{"label": tx[f"sup.period.{p}"], "value": p} for p in reports.PERIODS],
+                    value="week",
+                    inline=True,
+                ),
+                html.Button("HTML", id="sup-export-html", className="gd-btn"),
+                html.Button("XLSX", id="sup-export-xlsx", className="gd-btn"),
+                dcc.Download(id="sup-download"),
+            ],
+            className="gd-replay-controls",
+        ),  # fmt: skip
+    ]
 
 
 def window(
@@ -334,7 +359,153 @@ def _ranking(tx: dict[str, str], workers: Any) -> Any:
     )  # fmt: skip
 
 
-def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one nested function per callback (Dash's decorators)
+# ------------------------------------------------------------------ the callbacks' bodies
+# Plain functions: what the browser sent in, what the page shows out. Errors are raised;
+# ``guarded`` (in ``register``) shows them in the message output.
+
+
+def _figures(
+    settings: Settings, weights: Any, back: Any, length: Any, fvals: list[Any], group: Any,
+    lang: str,
+) -> tuple[Any, ...]:  # fmt: skip
+    """The figures of the window: they do not follow the map (a pan changes nothing)."""
+    group = str(group or "district")
+    tx = i18n.t(lang)
+    start, end = window(back, length)
+    if group not in kpis.GROUPS:
+        raise InvalidInput("Unknown grouping.")
+    with state.db(settings, need="supervise") as conn:
+        v = supervision.figures(conn=conn, start=start, end=end, filters=filters_of(*fvals),
+                                group=group, weights=weights)  # fmt: skip
+    names = _names(settings)
+    label = tx["sup.window"].format(
+        start=start.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
+        end=end.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
+    )
+    trend = charts.trend(v.trend, {c: tx[f"sup.k.{c}"] for c in
+                                   ("reported", "closed", "closure", "on_time")})  # fmt: skip
+    return (
+        _tiles(tx, v.now, v.before),
+        trend,
+        _group_table(tx, v.table, group, names),
+        _ranking(tx, v.assessment),
+        label,
+    )
+
+
+def _hexes(
+    settings: Settings, back: Any, length: Any, mode: Any, res: Any, fvals: list[Any],
+    zoom: Any, bounds: Any, lang: str,
+) -> tuple[Any, ...]:  # fmt: skip
+    """The hexagons: they follow the window, the filters, the mode and the map's view."""
+    mode = mode if mode in supervision.MODES else "count"
+    tx = i18n.t(lang)
+    start, end = window(back, length)
+    flt = filters_of(*fvals)
+    r = resolution(res, zoom)
+    box = _view(bounds) if r >= 9 else None
+    universe = _universe(settings, r) if mode == "hot" else None
+    with state.db(settings, need="supervise") as conn:
+        h = supervision.hexes(conn=conn, start=start, end=end, filters=flt, res=r,
+                              mode=mode, bbox=box, universe=universe)  # fmt: skip
+    hide = heatmap.hideout(mode, h.values)
+    query = {"res": r, "start": start.isoformat(), "end": end.isoformat(), "filters": flt,
+             "hot": [str(c) for c in h.hot]}  # fmt: skip
+    return (
+        heatmap.hexagons(h.cells, h.values, h.name),
+        hide,
+        tx["sup.summary"].format(n=h.total, cells=h.count_cells, res=r),
+        _legend(tx, hide),
+        query,
+        {"display": "flex" if mode == "hot" else "none"},
+    )
+
+
+def _hot_task(settings: Settings, query: Any, target: Any, hours: Any, lang: str) -> Any:
+    """The hotspot's hexagons become a patrol task for the grids that cover them."""
+    tx = i18n.t(lang)
+    try:
+        hot = query.get("hot") if isinstance(query, dict) else None
+        hot = hot if isinstance(hot, list) else []
+        cells = [int(c) for c in hot
+                 if isinstance(c, str) and c.isdigit() and 0 < int(c) < 2**64][:5000]  # fmt: skip
+        if not cells:
+            raise InvalidInput(tx["sup.hot.none"])
+        hrs = float(hours)
+        if not 1 <= hrs <= 720:
+            raise InvalidInput("The deadline must be 1-720 hours away.")
+        title = tx["sup.hot.title"].format(
+            day=dt.datetime.now(LOCAL).strftime("%m-%d %H:%M"), n=len(cells)
+        )
+        with state.db(settings, need="supervise") as conn:
+            task, n = tasks.from_cells(
+                conn=conn, cells=cells, title=title, target=int(target),
+                deadline=dt.datetime.now(dt.UTC) + dt.timedelta(hours=hrs),
+                instructions=tx["sup.hot.instructions"],
+            )  # fmt: skip
+    except (TypeError, ValueError):
+        raise InvalidInput("The target and hours must be numbers.") from None
+    return html.A(tx["sup.hot.made"].format(id=task, n=n), id="sup-hot-link",
+                  href=f"/tasks?task={task}&lang={lang}")  # fmt: skip
+
+
+def _export(
+    settings: Settings, weights: Any, fmt: str, period: Any, query: Any, lang: str
+) -> Any:  # fmt: skip
+    """The day / week / month report before the window's end, as a file."""
+    try:
+        at = dt.datetime.fromisoformat(str((query or {})["end"]))
+        with state.db(settings, need="supervise") as conn:
+            body, name = report.content(conn, str(period), at, fmt, lang, weights)
+    except (KeyError, ValueError, TypeError, AttributeError):  # not a window: no file
+        return NO
+    except Exception:  # a download has no message to show it in: no file, logged
+        log.exception("report export failed")
+        return NO
+    return dcc.send_bytes(body, name)
+
+
+def _cell(settings: Settings, feature: Any, query: Any, lang: str) -> Any:
+    """The cases in the clicked hexagon."""
+    tx = i18n.t(lang)
+    try:
+        c = int((feature or {})["properties"]["c"])
+        q = query if isinstance(query, dict) else {}
+        start = dt.datetime.fromisoformat(str(q["start"]))
+        end = dt.datetime.fromisoformat(str(q["end"]))
+        with state.db(settings, need="supervise") as conn:
+            rows = analytics.incidents_in_cell(
+                conn=conn, cell=c, res=int(q["res"]), start=start, end=end,
+                filters=q.get("filters") or None,
+            )  # fmt: skip
+    except (KeyError, TypeError, ValueError):  # not a hexagon of the map: nothing to show
+        return NO
+    items = [
+        html.Li(
+            f"{r['number']} · {r['category']} · {tx['status.' + r['status']]} · "
+            f"{r['reported_at'].astimezone(LOCAL).strftime('%m-%d %H:%M')}"
+        )  # fmt: skip
+        for r in rows
+    ]
+    return [html.H4(tx["sup.cell"].format(n=len(rows))), html.Ul(items, className="gd-history")]
+
+
+def _play(trig: Any, stopped: Any, back: Any) -> tuple[Any, Any]:
+    """Play: the window's end moves a day forward per tick until it reaches today."""
+    if trig == "sup-play":
+        if not stopped:
+            return True, NO
+        return False, (DAYS_BACK // 4 if not back else NO)  # at today: from 3 months ago
+    b = int(back or 0)
+    if b <= 0:
+        return True, 0
+    return NO, b - 1
+
+
+# ------------------------------------------------------------------------ the wiring
+
+
+def register(app: dash.Dash, settings: Settings) -> None:
     weights = kpis.parse_weights(settings.assessment_weights)
     filter_inputs = [Input(f"sup-f-{k}", "value") for k in ("category", *FILTER_VALUES)]
 
@@ -350,35 +521,10 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         Input("sup-by", "value"),
         State("lang", "data"),
     )
+    @guarded(at=0)
     def refresh_figures(back: Any, length: Any, *rest: Any) -> tuple[Any, ...]:
-        """The figures of the window: they do not follow the map (a pan changes nothing)."""
         *fvals, group, lang = rest
-        group = str(group or "district")
-        tx = i18n.t(lang)
-        try:
-            start, end = window(back, length)
-            if group not in kpis.GROUPS:
-                raise InvalidInput("Unknown grouping.")
-            with state.db(settings, need="supervise") as conn:
-                v = supervision.figures(conn=conn, start=start, end=end,
-                                        filters=filters_of(*fvals), group=group,
-                                        weights=weights)  # fmt: skip
-            names = _names(settings)
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return failure(exc), NO, NO, NO, NO
-        label = tx["sup.window"].format(
-            start=start.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
-            end=end.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
-        )
-        trend = charts.trend(v.trend, {c: tx[f"sup.k.{c}"] for c in
-                                       ("reported", "closed", "closure", "on_time")})  # fmt: skip
-        return (
-            _tiles(tx, v.now, v.before),
-            trend,
-            _group_table(tx, v.table, group, names),
-            _ranking(tx, v.assessment),
-            label,
-        )
+        return _figures(settings, weights, back, length, fvals, group, lang)
 
     @app.callback(
         Output("sup-hex", "data"),
@@ -396,33 +542,16 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         Input("map", "bounds"),
         State("lang", "data"),
     )
+    @guarded(at=2)
     def refresh_map(back: Any, length: Any, mode: Any, res: Any, *rest: Any) -> tuple[Any, ...]:
-        """The hexagons: they follow the window, the filters, the mode and the map's view."""
         *fvals, zoom, bounds, lang = rest
-        mode = mode if mode in supervision.MODES else "count"
-        tx = i18n.t(lang)
-        try:
-            start, end = window(back, length)
-            flt = filters_of(*fvals)
-            r = resolution(res, zoom)
-            box = _view(bounds) if r >= 9 else None
-            universe = _universe(settings, r) if mode == "hot" else None
-            with state.db(settings, need="supervise") as conn:
-                h = supervision.hexes(conn=conn, start=start, end=end, filters=flt, res=r,
-                                      mode=mode, bbox=box, universe=universe)  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return NO, NO, failure(exc), NO, NO, NO
-        hide = heatmap.hideout(mode, h.values)
-        query = {"res": r, "start": start.isoformat(), "end": end.isoformat(), "filters": flt,
-                 "hot": [str(c) for c in h.hot]}  # fmt: skip
-        return (
-            heatmap.hexagons(h.cells, h.values, h.name),
-            hide,
-            tx["sup.summary"].format(n=h.total, cells=h.count_cells, res=r),
-            _legend(tx, hide),
-            query,
-            {"display": "flex" if mode == "hot" else "none"},
-        )
+        return _hexes(settings, back, length, mode, res, fvals, zoom, bounds, lang)
+
+    _register_actions(app, settings, weights)
+
+
+def _register_actions(app: dash.Dash, settings: Settings, weights: Any) -> None:
+    """The hotspot task, the report export, a hexagon's cases and play."""
 
     @app.callback(
         Output("sup-hot-result", "children"),
@@ -433,34 +562,9 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    @guarded()
     def hot_task(_n: Any, query: Any, target: Any, hours: Any, lang: str) -> Any:
-        """The hotspot's hexagons become a patrol task for the grids that cover them."""
-        tx = i18n.t(lang)
-        try:
-            hot = query.get("hot") if isinstance(query, dict) else None
-            hot = hot if isinstance(hot, list) else []
-            cells = [int(c) for c in hot
-                     if isinstance(c, str) and c.isdigit() and 0 < int(c) < 2**64][:5000]
-            if not cells:
-                raise InvalidInput(tx["sup.hot.none"])
-            hrs = float(hours)
-            if not 1 <= hrs <= 720:
-                raise InvalidInput("The deadline must be 1-720 hours away.")
-            title = tx["sup.hot.title"].format(
-                day=dt.datetime.now(LOCAL).strftime("%m-%d %H:%M"), n=len(cells)
-            )
-            with state.db(settings, need="supervise") as conn:
-                task, n = tasks.from_cells(
-                    conn=conn, cells=cells, title=title, target=int(target),
-                    deadline=dt.datetime.now(dt.UTC) + dt.timedelta(hours=hrs),
-                    instructions=tx["sup.hot.instructions"],
-                )  # fmt: skip
-        except (TypeError, ValueError):
-            return failure(InvalidInput("The target and hours must be numbers."))
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return failure(exc)
-        return html.A(tx["sup.hot.made"].format(id=task, n=n), id="sup-hot-link",
-                      href=f"/tasks?task={task}&lang={lang}")  # fmt: skip
+        return _hot_task(settings, query, target, hours, lang)
 
     @app.callback(
         Output("sup-download", "data"),
@@ -472,18 +576,8 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         prevent_initial_call=True,
     )
     def export(_h: Any, _x: Any, period: Any, query: Any, lang: str) -> Any:
-        """The day / week / month report before the window's end, as a file."""
         fmt = "xlsx" if dash.ctx.triggered_id == "sup-export-xlsx" else "html"
-        try:
-            at = dt.datetime.fromisoformat(str((query or {})["end"]))
-            with state.db(settings, need="supervise") as conn:
-                body, name = report.content(conn, str(period), at, fmt, lang, weights)
-        except (KeyError, ValueError, TypeError, AttributeError):  # not a window: no file
-            return NO
-        except Exception:
-            log.exception("report export failed")
-            return NO
-        return dcc.send_bytes(body, name)
+        return _export(settings, weights, fmt, period, query, lang)
 
     @app.callback(
         Output("sup-cell", "children"),
@@ -492,30 +586,9 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    @guarded()
     def cell(feature: Any, query: Any, lang: str) -> Any:
-        tx = i18n.t(lang)
-        try:
-            c = int((feature or {})["properties"]["c"])
-            q = query if isinstance(query, dict) else {}
-            start = dt.datetime.fromisoformat(str(q["start"]))
-            end = dt.datetime.fromisoformat(str(q["end"]))
-            with state.db(settings, need="supervise") as conn:
-                rows = analytics.incidents_in_cell(
-                    conn=conn, cell=c, res=int(q["res"]), start=start, end=end,
-                    filters=q.get("filters") or None,
-                )  # fmt: skip
-        except (KeyError, TypeError, ValueError):
-            return NO
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return failure(exc)
-        items = [
-            html.Li(
-                f"{r['number']} · {r['category']} · {tx['status.' + r['status']]} · "
-                f"{r['reported_at'].astimezone(LOCAL).strftime('%m-%d %H:%M')}"
-            )  # fmt: skip
-            for r in rows
-        ]
-        return [html.H4(tx["sup.cell"].format(n=len(rows))), html.Ul(items, className="gd-history")]
+        return _cell(settings, feature, query, lang)
 
     @app.callback(
         Output("sup-clock", "disabled"),
@@ -527,12 +600,4 @@ def register(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - one ne
         prevent_initial_call=True,
     )
     def play(_n: Any, _t: Any, stopped: Any, back: Any) -> tuple[Any, Any]:
-        """Play: the window's end moves a day forward per tick until it reaches today."""
-        if dash.ctx.triggered_id == "sup-play":
-            if not stopped:
-                return True, NO
-            return False, (DAYS_BACK // 4 if not back else NO)  # at today: from 3 months ago
-        b = int(back or 0)
-        if b <= 0:
-            return True, 0
-        return NO, b - 1
+        return _play(dash.ctx.triggered_id, stopped, back)
