@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,13 +22,14 @@ from dash import Input, Output, State, dcc, html
 
 from console import i18n
 from console.pages import components
-from console.pages.actions import failure, message
+from console.pages.actions import guarded, message
 from console.server import state
 from console.settings import Settings
 from geo import places, tasks
 from geo.errors import InvalidInput
 from layers import tasks as task_layers
 
+log = logging.getLogger(__name__)
 NO = dash.no_update
 LOCAL = ZoneInfo("Asia/Shanghai")
 EMPTY = {"type": "FeatureCollection", "features": []}
@@ -70,7 +72,8 @@ def layout(
     try:
         with state.db(settings, need="supervise") as conn:
             units = places.areas(conn=conn, levels=("district", "street", "community"))
-    except Exception:  # noqa: BLE001 - the page still renders, without the unit list
+    except Exception:  # the page still renders, without the unit list (logged)
+        log.exception("could not read the admin units")
         units = []
     indent = {"district": "", "street": "· ", "community": "· · "}
     form = html.Div(
@@ -147,8 +150,104 @@ def area_of(drawn: Any) -> shapely.Geometry | None:
     return shapely.make_valid(area) if not area.is_valid else area
 
 
-def register(app: dash.Dash, settings: Settings) -> None:
+# ------------------------------------------------------------------ the callbacks' bodies
+# Plain functions: what the browser sent in, what the page shows out. Errors are raised;
+# ``guarded`` (in ``register``) shows them in the message output.
 
+
+def _create(
+    settings: Settings, title: Any, text: Any, target: Any, minutes: Any, units: Any,
+    drawn: Any, lang: str,
+) -> tuple[Any, Any]:  # fmt: skip
+    """A new task for the grids in the drawn areas or under the picked units."""
+    tx = i18n.t(lang)
+    try:
+        mins, goal = float(minutes), int(target)
+    except (TypeError, ValueError):
+        raise InvalidInput(tx["task.numbers"]) from None
+    if not 5 <= mins <= 43200:
+        raise InvalidInput(tx["task.numbers"])
+    codes = [str(u) for u in units][:500] if isinstance(units, list) else []
+    with state.db(settings, need="supervise") as conn:
+        task, n = tasks.create(
+            conn=conn, title=str(title or ""), instructions=str(text or ""),
+            target=goal, area=area_of(drawn), admin_codes=codes,
+            deadline=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=mins),
+        )  # fmt: skip
+    return message(tx["task.made"].format(id=task, n=n), ok=True), task
+
+
+def _pick(value: Any, current: Any) -> Any:
+    return NO if value == current else value
+
+
+def _drawn_area(drawn: Any, lang: str) -> Any:
+    """How many areas are drawn (a drawing that is not a polygon is refused)."""
+    tx = i18n.t(lang)
+    area = area_of(drawn)
+    if area is None:
+        return tx["task.draw_hint"]
+    return tx["task.drawn"].format(n=len(shapely.get_parts(area)))
+
+
+def _show(settings: Settings, task_id: Any, fly: bool, lang: str) -> tuple[Any, ...]:
+    """The task list, and the selected task's grids coloured by completion; ``fly``: fit
+    the map to them (not on a refresh tick)."""
+    tx = i18n.t(lang)
+    try:
+        with state.db(settings, need="supervise") as conn:
+            items = tasks.listing(conn=conn)
+            if task_id in (None, ""):
+                return _options(tx, items), None, EMPTY, tx["task.none"], [], NO
+            tid = int(task_id)
+            progress = tasks.progress(conn=conn, task_id=tid)
+            shapes = tasks.shapes(conn=conn, task_id=tid)
+    except (TypeError, ValueError):  # not a task id: nothing selected
+        return NO, NO, EMPTY, NO, [], NO
+    grids = task_layers.choropleth(progress, shapes)
+    box = task_layers.bounds(grids) if fly else None
+    viewport = {
+        "bounds": box,
+        "transition": "flyToBounds",
+        "options": {"paddingTopLeft": [460, 40], "paddingBottomRight": [40, 40], "maxZoom": 16},
+    }
+    summary, late_list = _progress(tx, tid, items, progress)
+    return _options(tx, items), tid, grids, summary, late_list, viewport if box else NO
+
+
+def _progress(
+    tx: dict[str, str], tid: int, items: list[tasks.Task], progress: list[Any]
+) -> tuple[list[Any], list[Any]]:
+    """The task's title, deadline, instructions and progress; the late grids."""
+    s = tasks.summary(progress)
+    meta = next((t for t in items if t.id == tid), None)
+    lines = [html.B(f"#{tid} {meta.title}" if meta else f"#{tid}")]
+    if meta is not None:
+        lines += [
+            html.Div(f"{tx['task.deadline']}: {meta.deadline.astimezone(LOCAL):%Y-%m-%d %H:%M}"),
+            html.Div(meta.instructions, className="gd-muted"),
+        ]
+    lines.append(
+        html.Div(
+            tx["task.progress"].format(
+                pct=100 * s["completion"], done=s["complete"], grids=s["grids"], late=s["late"]
+            ),
+            id="task-progress",
+        )  # fmt: skip
+    )
+    late = [p for p in progress if p.late][:30]
+    late_list = [
+        html.H4(tx["task.late_list"].format(n=s["late"])),
+        html.Ul([html.Li(f"{p.grid_code} · {p.done}/{p.target}") for p in late],
+                className="gd-history"),
+    ] if late else []  # fmt: skip
+    return lines, late_list
+
+
+# ------------------------------------------------------------------------ the wiring
+
+
+def register(app: dash.Dash, settings: Settings) -> None:
     @app.callback(
         Output("task-made", "children"),
         Output("task-current", "data", allow_duplicate=True),
@@ -162,51 +261,22 @@ def register(app: dash.Dash, settings: Settings) -> None:
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    def create(_n: Any, title: Any, text: Any, target: Any, minutes: Any, units: Any,
-               drawn: Any, lang: str) -> tuple[Any, Any]:  # fmt: skip
-        tx = i18n.t(lang)
-        try:
-            try:
-                mins, goal = float(minutes), int(target)
-            except (TypeError, ValueError):
-                raise InvalidInput(tx["task.numbers"]) from None
-            if not 5 <= mins <= 43200:
-                raise InvalidInput(tx["task.numbers"])
-            codes = [str(u) for u in units][:500] if isinstance(units, list) else []
-            with state.db(settings, need="supervise") as conn:
-                task, n = tasks.create(
-                    conn=conn, title=str(title or ""), instructions=str(text or ""),
-                    target=goal, area=area_of(drawn), admin_codes=codes,
-                    deadline=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=mins),
-                )  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return failure(exc), NO
-        return message(tx["task.made"].format(id=task, n=n), ok=True), task
+    @guarded(at=0)
+    def create(_n: Any, *values: Any) -> tuple[Any, Any]:
+        return _create(settings, *values)
 
-    @app.callback(
+    app.callback(
         Output("task-current", "data", allow_duplicate=True),
         Input("task-pick", "value"),
         State("task-current", "data"),
         prevent_initial_call=True,
-    )
-    def pick(value: Any, current: Any) -> Any:
-        return NO if value == current else value
-
-    @app.callback(
+    )(_pick)
+    app.callback(
         Output("task-area", "children"),
         Input("task-drawn", "data"),
         State("lang", "data"),
         prevent_initial_call=True,
-    )
-    def drawn_area(drawn: Any, lang: str) -> Any:
-        tx = i18n.t(lang)
-        try:
-            area = area_of(drawn)
-        except InvalidInput as exc:
-            return failure(exc)
-        if area is None:
-            return tx["task.draw_hint"]
-        return tx["task.drawn"].format(n=len(shapely.get_parts(area)))
+    )(guarded()(_drawn_area))
 
     @app.callback(
         Output("task-pick", "options"),
@@ -220,62 +290,6 @@ def register(app: dash.Dash, settings: Settings) -> None:
         State("lang", "data"),
         prevent_initial_call="initial_duplicate",
     )
+    @guarded(at=3, fill={2: EMPTY, 4: []})
     def show(task_id: Any, _tick: Any, lang: str) -> tuple[Any, ...]:
-        """The task list, and the selected task's grids coloured by completion."""
-        tx = i18n.t(lang)
-        try:
-            with state.db(settings, need="supervise") as conn:
-                items = tasks.listing(conn=conn)
-                if task_id in (None, ""):
-                    return _options(tx, items), None, EMPTY, tx["task.none"], [], NO
-                tid = int(task_id)
-                progress = tasks.progress(conn=conn, task_id=tid)
-                shapes = tasks.shapes(conn=conn, task_id=tid)
-        except (TypeError, ValueError):
-            return NO, NO, EMPTY, NO, [], NO
-        except Exception as exc:  # noqa: BLE001 - a safe message
-            return NO, NO, EMPTY, failure(exc), [], NO
-        s = tasks.summary(progress)
-        meta = next((t for t in items if t.id == tid), None)
-        lines = [html.B(f"#{tid} {meta.title}" if meta else f"#{tid}")]
-        if meta is not None:
-            lines += [
-                html.Div(
-                    f"{tx['task.deadline']}: {meta.deadline.astimezone(LOCAL):%Y-%m-%d %H:%M}"
-                ),
-                html.Div(meta.instructions, className="gd-muted"),
-            ]
-        lines.append(
-            html.Div(
-                tx["task.progress"].format(
-                    pct=100 * s["completion"], done=s["complete"], grids=s["grids"], late=s["late"]
-                ),
-                id="task-progress",
-            )  # fmt: skip
-        )
-        late = [p for p in progress if p.late][:30]
-        late_list = [
-            html.H4(tx["task.late_list"].format(n=s["late"])),
-            html.Ul([html.Li(f"{p.grid_code} · {p.done}/{p.target}") for p in late],
-                    className="gd-history"),
-        ] if late else []  # fmt: skip
-        grids = task_layers.choropleth(progress, shapes)
-        box = task_layers.bounds(grids) if dash.ctx.triggered_id != "task-tick" else None
-        return (
-            _options(tx, items),
-            tid,
-            grids,
-            lines,
-            late_list,
-            {
-                "bounds": box,
-                "transition": "flyToBounds",
-                "options": {
-                    "paddingTopLeft": [460, 40],
-                    "paddingBottomRight": [40, 40],
-                    "maxZoom": 16,
-                },
-            }
-            if box
-            else NO,  # fmt: skip
-        )
+        return _show(settings, task_id, dash.ctx.triggered_id != "task-tick", lang)
