@@ -10,8 +10,8 @@ import dash
 from dash import Input, Output, State, dcc, html
 
 from console import i18n
+from console.pages.actions import guarded
 from console.server import state
-from console.server.errors import user_message
 from console.settings import Settings
 from geo.access import audit
 from geo.access import users as auth
@@ -65,15 +65,12 @@ def register(app: dash.Dash, settings: Settings) -> None:
         Input("audit-actor", "value"),
         State("lang", "data"),
     )
+    @guarded(at=0)
     def show(kind: str | None, actor: str | None, lang: str) -> tuple[Any, Any]:
         tx = i18n.t(lang)
-        try:
-            with state.db(settings, need="audit") as conn:
-                entries = audit.recent(conn=conn, kind=str(kind or "all"), actor=str(actor or ""))
-                users = auth.listing(conn=conn)
-        except Exception as exc:  # noqa: BLE001 - shown as a safe message
-            msg = html.Div(user_message(exc)[1], className="gd-error")
-            return msg, dash.no_update
+        with state.db(settings, need="audit") as conn:
+            entries = audit.recent(conn=conn, kind=str(kind or "all"), actor=str(actor or ""))
+            users = auth.listing(conn=conn)
         trail = _table(
             ["time", tx["admin.actor"], tx["admin.kind"], "entity", "id", "action", "detail"],
             [[e.at, e.actor, e.kind, e.entity, e.entity_id, e.action, e.detail] for e in entries],

@@ -14,8 +14,8 @@ import dash
 from dash import Input, Output, State, dcc, html
 
 from console import i18n
+from console.pages.actions import guarded
 from console.server import state
-from console.server.errors import user_message
 from console.settings import Settings
 from geo import replay
 from geo.errors import InvalidInput
@@ -118,15 +118,12 @@ def register(app: dash.Dash, settings: Settings) -> None:
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    @guarded(at=3)
     def load(_n: Any, start: str | None, end: str | None, lang: str) -> tuple[Any, ...]:
         tx = i18n.t(lang)
-        try:
-            w = replay.window(_local(start, "start"), _local(end, "end"))
-            with state.db(settings, need="watch") as conn:
-                data = replay.load(conn=conn, w=w)
-        except Exception as exc:  # noqa: BLE001 - shown as a safe message
-            no = dash.no_update
-            return no, no, no, html.Span(user_message(exc)[1], className="gd-error")
+        w = replay.window(_local(start, "start"), _local(end, "end"))
+        with state.db(settings, need="watch") as conn:
+            data = replay.load(conn=conn, w=w)
         moving = sum(1 for u in data["units"] if len(u["t"]) > 1)
         text = tx["replay.loaded"].format(
             cases=len(data["incidents"]), units=len(data["units"]), moving=moving, step=w.step_s

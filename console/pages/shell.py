@@ -11,8 +11,8 @@ from dash import Input, Output, Patch, State, dcc, html
 
 from console import i18n
 from console.pages import admin, components, desk, planning, replay, supervision, tasks, wall
+from console.pages.actions import guarded
 from console.server import live, state
-from console.server.errors import user_message
 from console.settings import Settings
 from geo import categories, counters, gridcard, places
 from layers import legend
@@ -35,7 +35,7 @@ def _safe_counters(settings: Settings) -> tuple[counters.Counters | None, Any]:
         with state.db(settings) as conn:
             within = None if scope == "all" else scope
             return counters.counters(conn=conn), places.city_bounds(conn=conn, within=within)
-    except Exception:  # the page still renders; the banner says the data is missing
+    except Exception:  # the page still renders; the banner says the data is missing (logged)
         log.exception("could not read counters")
         return None, None
 
@@ -58,6 +58,14 @@ def shell(
         body = admin.layout(tx)
         return _frame(page, lang, tx, settings, counters, allowed, body, live_store=False)
     counters, bounds = _safe_counters(settings)
+    the_map = _map(page, tx, settings, bounds)
+    body = _body(page, tx, lang, settings, the_map, query)
+    # The live channel (console.server.live); a replay shows the past, not the present.
+    return _frame(page, lang, tx, settings, counters, allowed, body, live_store=page != "replay")
+
+
+def _map(page: str, tx: dict[str, str], settings: Settings, bounds: Any) -> dl.Map:
+    """The map of ``page``: its layers and controls, fitted to ``bounds`` (the user's area)."""
     url_for = {name: f"/api/layers/{name}.geojson" for name in LAYERS}
     # The centre is given with the bounds: dash-leaflet's viewport tracking (the map's
     # ``center`` prop, read by the desk's N key) fails without one. No zoom with bounds: a
@@ -68,12 +76,12 @@ def shell(
         map_kwargs = {"bounds": bounds, "center": [(s + n) / 2, (w + e) / 2]}
     desk_page, wall_page = page == "dispatch", page == "wall"
     if page == "replay":
-        map_children = [
+        map_children: list[Any] = [
             *replay.map_layers(url_for),
             dl.ScaleControl(position="bottomleft", imperial=False),
         ]
     elif wall_page:  # no controls on the wall: the layers themselves, always on
-        map_children: list[Any] = [
+        map_children = [
             component(spec, url_for[name], passive=True)
             for name, spec in LAYERS.items()
             if spec.checked
@@ -95,7 +103,7 @@ def shell(
             *(supervision.overlays() if page == "supervision" else []),
             *(tasks.overlays() if page == "tasks" else []),
         ]
-    the_map = dl.Map(
+    return dl.Map(
         map_children,
         id="map",
         className="gd-map",
@@ -104,6 +112,18 @@ def shell(
         attributionControl=False,
         **map_kwargs,
     )
+
+
+def _body(
+    page: str,
+    tx: dict[str, str],
+    lang: str,
+    settings: Settings,
+    the_map: Any,
+    query: dict[str, Any] | None,
+) -> list[Any]:
+    """The page around ``the_map``: the desk, the wall, a page's side panel."""
+    desk_page, wall_page = page == "dispatch", page == "wall"
     legend_box = legend.build(tx)
     synthetic = html.Div(tx["demo.synthetic"], className="gd-synthetic")
     if desk_page:
@@ -137,8 +157,7 @@ def shell(
                 className="gd-main",
             )
         ]
-    # The live channel (console.server.live); a replay shows the past, not the present.
-    return _frame(page, lang, tx, settings, counters, allowed, body, live_store=page != "replay")
+    return body
 
 
 def _frame(
@@ -181,9 +200,23 @@ def _desk_lists(settings: Settings) -> tuple[list[categories.Category], list[pla
     try:
         with state.db(settings) as conn:
             return categories.categories(conn=conn), places.areas(conn=conn)
-    except Exception:  # the page still renders; the pick lists are empty
+    except Exception:  # the page still renders; the pick lists are empty (logged)
         log.exception("could not read categories and areas")
         return [], []
+
+
+def _grid_card(settings: Settings, feature: Any, lang: str) -> tuple[Any, Any]:
+    """The clicked grid's card, and the grid outlined on the map."""
+    tx = i18n.t(lang)
+    try:
+        grid_id = int((feature or {})["properties"]["id"])
+    except (KeyError, TypeError, ValueError):
+        return tx["card.hint"], dash.no_update
+    with state.db(settings) as conn:
+        card = gridcard.grid_card(conn=conn, grid_id=grid_id)
+    hideout = Patch()
+    hideout["selected"] = grid_id
+    return components.grid_card(card, tx), hideout
 
 
 def register(app: dash.Dash, settings: Settings) -> None:
@@ -211,20 +244,9 @@ def register(app: dash.Dash, settings: Settings) -> None:
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    @guarded(at=0)
     def show_grid(feature: dict[str, Any] | None, lang: str) -> tuple[Any, Any]:
-        tx = i18n.t(lang)
-        try:
-            grid_id = int((feature or {})["properties"]["id"])
-        except (KeyError, TypeError, ValueError):
-            return tx["card.hint"], dash.no_update
-        try:
-            with state.db(settings) as conn:
-                card = gridcard.grid_card(conn=conn, grid_id=grid_id)
-        except Exception as exc:  # noqa: BLE001 - shown as a safe message
-            return html.Div(user_message(exc)[1], className="gd-error"), dash.no_update
-        hideout = Patch()
-        hideout["selected"] = grid_id
-        return components.grid_card(card, tx), hideout
+        return _grid_card(settings, feature, lang)
 
     @app.callback(
         Output("counters", "children"),
