@@ -66,6 +66,7 @@ class Queue:
 
     @property
     def total(self) -> int:
+        """Open cases passing the filters, all bands."""
         return sum(self.counts.values())
 
 

@@ -40,18 +40,22 @@ class Filled:
     needs: list[Need]
     picks: dict[str, list[Recommendation]]  # by unit type, best first
     unmet: dict[str, int]  # unit type -> how many are missing
+    planned: bool = True  # the category has a plan at this priority (it may be all sent)
 
     @property
     def unit_ids(self) -> list[int]:
+        """The units picked, need by need."""
         return [r.unit_id for n in self.needs for r in self.picks.get(n.unit_type, [])]
 
     @property
     def eta_s(self) -> float | None:
+        """The plan's ETA: its slowest unit's (None when nothing was picked)."""
         etas = [r.eta_s for rs in self.picks.values() for r in rs]
         return max(etas) if etas else None
 
     @property
     def complete(self) -> bool:
+        """Every need is met."""
         return bool(self.needs) and not self.unmet
 
 
@@ -170,10 +174,15 @@ def set_plan(
 
 
 def fill(
-    *, conn: psycopg.Connection, router: Router, units: UnitSnapshot, case: IncidentRow
+    *,
+    conn: psycopg.Connection,
+    router: Router,
+    units: UnitSnapshot,
+    case: IncidentRow,
+    sent: Mapping[str, int] | None = None,
 ) -> Filled:
-    """The units that fill the case's plan: for each need, the best available units of its
-    type by travel time.
+    """The units that fill what the case's plan still needs: for each need, less the units of
+    its type already on their way, the best available units of its type by travel time.
 
     Parameters
     ----------
@@ -185,13 +194,18 @@ def fill(
         The units as they are now.
     case : IncidentRow
         The case (its category, priority, position and grid are used).
+    sent : mapping of str to int, optional
+        Units already sent to the case and not released, by type.
 
     Returns
     -------
     Filled
         The picks by type, what is unmet, and the plan's ETA.
     """
-    needs = plan_for(conn=conn, category=case["category"], priority=case["priority"])
+    have = dict(sent or {})
+    plan = plan_for(conn=conn, category=case["category"], priority=case["priority"])
+    needs = [Need(n.unit_type, n.count - have.get(n.unit_type, 0))
+             for n in plan if n.count > have.get(n.unit_type, 0)]  # fmt: skip
     picks: dict[str, list[Recommendation]] = {}
     unmet: dict[str, int] = {}
     for need in needs:
@@ -201,4 +215,4 @@ def fill(
         picks[need.unit_type] = got
         if len(got) < need.count:
             unmet[need.unit_type] = need.count - len(got)
-    return Filled(needs, picks, unmet)
+    return Filled(needs, picks, unmet, planned=bool(plan))

@@ -258,6 +258,25 @@ def set_status(*, conn: psycopg.Connection, unit_id: int, target: str) -> str:
     return target
 
 
+def board(*, conn: psycopg.Connection) -> dict[str, dict[str, int]]:
+    """The unit status board: how many units of each type are in each status.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction: units outside its area are not seen).
+
+    Returns
+    -------
+    dict
+        Count by unit type, then by status (every status of ``UNIT_STATUSES`` present).
+    """
+    out: dict[str, dict[str, int]] = {}
+    for t, st, n in conn.execute("SELECT type, status, count(*) FROM units GROUP BY 1, 2"):
+        out.setdefault(str(t), dict.fromkeys(UNIT_STATUSES, 0))[str(st)] = int(n)
+    return out
+
+
 def return_ready(*, conn: psycopg.Connection) -> list[int]:
     """Units back from a case: a returning unit becomes available once its type's return time
     (``unit_types.return_s``) has passed since it left, unless its crew reported sooner.

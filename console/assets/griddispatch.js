@@ -70,7 +70,9 @@ window.griddispatch = (function () {
       var box = boxes[Number(k) - 1];
       if (box) { box.click(); done = true; }
     }
+    else if (k === "d" && ev.shiftKey) { done = clickFirst("#case-dispatch-plan"); }
     else if (k === "d") { done = clickFirst("#case-dispatch-checked"); }
+    else if (k === "c") { done = clickFirst(".gd-act-claim"); }
     else if (k === "e") { done = clickFirst(".gd-act-escalate"); }
     else if (k === "r") {
       var note = document.querySelector(".gd-note");
@@ -102,31 +104,136 @@ window.griddispatch = (function () {
       due.textContent = clock((Date.parse(r.due) - Date.now()) / 1000);
     }
     top.appendChild(due);
+    if (r.stage) { top.insertBefore(el("span", "gd-stage", r.stage), due); }
     var meta = el("div", "gd-qmeta");
     meta.appendChild(el("span", null, r.number));
     meta.appendChild(el("span", null, r.status));
     meta.appendChild(el("span", null, r.grid));
     if (r.esc) { meta.appendChild(el("span", "gd-esc", r.esc)); }
+    if (r.flag) { meta.appendChild(el("span", "gd-badge flag", r.flag)); }
+    if (r.claimed) { meta.appendChild(el("span", "gd-claimed", r.claimed)); }
     card.appendChild(top);
     card.appendChild(meta);
+    card.setAttribute("data-band", r.band || "");
     return card;
   }
-  function queueRender(rows) {
+  var queueBands = null, bandHeads = {};
+  function queueRender(rows, bands) {
     var box = document.getElementById("queue-list");
-    if (!box || !Array.isArray(rows) || rows === queueRows) { return; }
-    queueRows = rows;
+    if (!box || !Array.isArray(rows) || (rows === queueRows && bands === queueBands)) { return; }
+    var fresh = rows !== queueRows;
+    queueRows = rows; queueBands = bands;
+    if (fresh) { newCaseAlert(rows); }
     if (!rows.length) {
       box.replaceChildren(el("div", "gd-muted", box.getAttribute("data-empty") || ""));
       queueCards = {};
       return;
     }
-    var next = {}, nodes = rows.map(function (r) {
+    var next = {}, nodes = [], band = null;
+    rows.forEach(function (r) {
+      if (r.band !== band) {  // a heading per band, with its count
+        band = r.band;
+        var head = bandHeads[band] || el("div", "gd-qband gd-qband-" + band);
+        head.textContent = (bands && bands[band]) || band;
+        bandHeads[band] = head;
+        nodes.push(head);
+      }
       var card = queueCards[r.k] || queueCard(r);
       next[r.k] = card;
-      return card;
+      nodes.push(card);
     });
     queueCards = next;
     box.replaceChildren.apply(box, nodes);
+  }
+
+  // A new case nobody has claimed: a sound (unless muted on this desk) and a flashing title
+  // until the desk is looked at and no new case is left unseen.
+  var newSeen = null, flashing = null, baseTitle = document.title, audio = null;
+  var ALERT_TITLE = { "zh-CN": "【新警情】", "en": "[NEW CASE] " };
+  function muted() { try { return localStorage.getItem("gd-mute") === "1"; } catch (e) { return false; } }
+  function beep() {
+    if (muted()) { return; }
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      [0, 0.35].forEach(function (at) {
+        var o = audio.createOscillator(), g = audio.createGain();
+        o.frequency.value = 880; o.connect(g); g.connect(audio.destination);
+        g.gain.setValueAtTime(0.2, audio.currentTime + at);
+        g.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + at + 0.3);
+        o.start(audio.currentTime + at); o.stop(audio.currentTime + at + 0.3);
+      });
+    } catch (e) { /* no audio device: the title still flashes */ }
+  }
+  function flash(on) {
+    var box = document.getElementById("queue-list");
+    if (on && !flashing) {
+      baseTitle = document.title.replace(/^(【新警情】|\[NEW CASE\] )/, "");
+      var sw = document.getElementById("lang-switch");  // it links to the other language
+      var lang = sw && sw.getAttribute("href").indexOf("lang=en") >= 0 ? "zh-CN" : "en";
+      var odd = false;
+      flashing = setInterval(function () {
+        odd = !odd;
+        document.title = (odd ? ALERT_TITLE[lang] : "") + baseTitle;
+      }, 800);
+      document.body.classList.add("gd-alerting");
+    } else if (!on && flashing) {
+      clearInterval(flashing); flashing = null;
+      document.title = baseTitle;
+      document.body.classList.remove("gd-alerting");
+    }
+    if (box) { box.setAttribute("data-alert", on ? "1" : "0"); }
+  }
+  function newCaseAlert(rows) {
+    var ids = rows.filter(function (r) { return r.band === "new"; }).map(function (r) { return r.id; });
+    if (newSeen === null) { newSeen = new Set(ids); return; }  // the first draw is not news
+    var arrived = ids.filter(function (i) { return !newSeen.has(i); });
+    ids.forEach(function (i) { newSeen.add(i); });
+    if (arrived.length) {
+      beep(); flash(true);
+      window.griddispatchAlerts = (window.griddispatchAlerts || 0) + arrived.length;
+    }
+    if (!ids.length) { flash(false); }
+  }
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { setTimeout(function () { flash(false); }, 3000); } });
+  document.addEventListener("click", function (ev) {
+    var b = ev.target && ev.target.closest && ev.target.closest("#queue-mute");
+    if (b) {
+      try { localStorage.setItem("gd-mute", muted() ? "0" : "1"); } catch (e) { /* private mode */ }
+      b.classList.toggle("muted", muted());
+      return;
+    }
+    if (ev.target && ev.target.closest && ev.target.closest(".gd-qitem, .gd-act-claim")) { flash(false); }
+  });
+  function muteIcon() { var b = document.getElementById("queue-mute"); if (b) { b.classList.toggle("muted", muted()); } }
+  document.addEventListener("DOMContentLoaded", muteIcon);
+  setTimeout(muteIcon, 1500);
+
+  // Typed notes by case (the card gives them back when it is drawn again).
+  function keepDrafts(notes, reports, sel, drafts) {
+    if (sel === null || sel === undefined) { return window.dash_clientside.no_update; }
+    var out = Object.assign({}, drafts || {}), mine = Object.assign({}, out[String(sel)] || {});
+    if (notes && notes.length && typeof notes[0] === "string") { mine.note = notes[0]; }
+    if (reports && reports.length && typeof reports[0] === "string") { mine.report = reports[0]; }
+    out[String(sel)] = mine;
+    return out;
+  }
+  // The selected case in the address bar and in the language switch's link.
+  function caseInUrl(sel) {
+    var NU = window.dash_clientside.no_update;
+    try {
+      var url = new URL(window.location.href);
+      if (sel === null || sel === undefined) { url.searchParams.delete("case"); }
+      else { url.searchParams.set("case", String(sel)); }
+      window.history.replaceState(null, "", url.pathname + url.search);
+      var sw = document.getElementById("lang-switch");
+      if (sw) {
+        var to = new URL(sw.getAttribute("href"), window.location.href);
+        if (sel === null || sel === undefined) { to.searchParams.delete("case"); }
+        else { to.searchParams.set("case", String(sel)); }
+        sw.setAttribute("href", to.pathname + to.search);
+      }
+    } catch (e) { /* an old browser: the selection is just not in the address */ }
+    return NU;
   }
 
   // Live channel: apply the server's tick messages (layers/live.py) to the units and
@@ -259,11 +366,12 @@ window.griddispatch = (function () {
     }
     return k;
   }
-  function clockText(startIso, t) {
+  function clockText(startIso, t, tz) {
     var d = new Date(Date.parse(startIso) + t * 1000);
-    // zero-padded (2026/12/01 07:28:00), so the clock keeps its width as the days go by
+    // zero-padded (2026/12/01 07:28:00), so the clock keeps its width as the days go by;
+    // in the console's zone (GD_TZ, sent with the replay's data)
     return d.toLocaleString("zh-CN", {
-      timeZone: "Asia/Shanghai", hour12: false, year: "numeric", month: "2-digit",
+      timeZone: tz || "Asia/Shanghai", hour12: false, year: "numeric", month: "2-digit",
       day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
     });
   }
@@ -297,16 +405,16 @@ window.griddispatch = (function () {
                    properties: { id: c.id, number: c.number, priority: c.priority,
                                  status: data.steps[k], category_zh: c.category_zh,
                                  category_en: c.category_en,
-                                 reported: clockText(data.start, c.t[0] || 0) } });
+                                 reported: clockText(data.start, c.t[0] || 0, data.tz) } });
     });
     events.sort(function (a, b) { return b[0] - a[0]; });
     var lines = events.slice(0, 10).map(function (e) {
-      return clockText(data.start, e[0]).slice(-8) + "  " + e[1].number + "  " +
+      return clockText(data.start, e[0], data.tz).slice(-8) + "  " + e[1].number + "  " +
              (lang === "en" ? e[1].category_en : e[1].category_zh) + "  " + e[2];
     });
     return [{ type: "FeatureCollection", features: units },
             { type: "FeatureCollection", features: cases },
-            clockText(data.start, t), lines.join("\n")];
+            clockText(data.start, t, data.tz), lines.join("\n")];
   }
 
   // What has been drawn, per layer id: used by the browser tests and the big screen.
@@ -457,6 +565,8 @@ window.griddispatch = (function () {
     },
     tickNow: function () { tick(); return ""; },
     queueRender: queueRender,
+    keepDrafts: keepDrafts,
+    caseInUrl: caseInUrl,
     liveApply: liveApply,
     caseLive: caseLive,
     caseCaught: caseCaught,

@@ -128,7 +128,9 @@ def _body(
     synthetic = html.Div(tx["demo.synthetic"], className="gd-synthetic")
     if desk_page:
         cats, areas = _desk_lists(settings)
-        body: list[Any] = desk.layout(tx, lang, cats, areas, [the_map, legend_box, synthetic])
+        case = str((query or {}).get("case", ""))
+        body: list[Any] = desk.layout(tx, lang, cats, areas, [the_map, legend_box, synthetic],
+                                      int(case) if case.isdigit() and len(case) < 18 else None)
     elif wall_page:
         body = wall.layout(tx, settings.jurisdiction_name, the_map)
     elif page == "replay":

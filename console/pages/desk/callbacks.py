@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +33,9 @@ from console.pages.desk import render as desk
 from console.server import state
 from console.settings import Settings
 from geo import (
+    access,
     casefile,
+    caseflow,
     caselists,
     categories,
     dispatching,
@@ -41,6 +44,7 @@ from geo import (
     intake,
     photos,
     places,
+    plans,
     units,
 )
 from geo.errors import InvalidInput
@@ -331,20 +335,30 @@ def _case(app: dash.Dash, settings: Settings) -> None:
         Output("layer-routes", "data"),
         Output("desk-etas", "data"),
         Output("case-seen", "data"),
+        Output("case-plan", "children"),
+        Output("case-plan-ids", "data"),
+        Output("map", "viewport", allow_duplicate=True),
         Input("desk-sel", "data"),
         Input("desk-rev", "data"),
         Input("case-types", "value"),
         Input("case-live", "data"),
+        State("case-drafts", "data"),
         State("lang", "data"),
+        prevent_initial_call="initial_duplicate",
     )
-    def show_case(sel: Any, rev_: Any, types: Any, _live: Any, lang: str) -> tuple[Any, ...]:
-        """Selecting a case: its file, the 5 best units and their routes (recommend_p50_ms).
-        The desk's own action redraws it once (``desk-rev``); someone else's change to it
-        arrives through ``case-live`` (below)."""
+    def show_case(
+        sel: Any, rev_: Any, types: Any, _live: Any, drafts: Any, lang: str
+    ) -> tuple[Any, ...]:
+        """Selecting a case: its file, its response plan filled, the 5 best other units and
+        their routes (recommend_p50_ms); a new selection flies the map to it. The desk's own
+        action redraws it once (``desk-rev``); someone else's change to it arrives through
+        ``case-live`` (below)."""
         tx = i18n.t(lang)
         if sel is None:
-            return tx["case.hint"], None, HIDDEN, routes.EMPTY, None, None
+            return tx["case.hint"], None, HIDDEN, routes.EMPTY, None, None, None, None, NO
         wanted = tuple(t for t in (types if isinstance(types, list) else []) if t in desk.REC_TYPES)
+        draft = drafts.get(str(sel)) if isinstance(drafts, dict) else None
+        draft = {k: v for k, v in (draft or {}).items() if isinstance(v, str)}
         try:
             with state.db(settings, need="watch") as conn:
                 cf = casefile.case_file(
@@ -355,9 +369,15 @@ def _case(app: dash.Dash, settings: Settings) -> None:
                 )
                 shown = {"id": cf.incident["id"], "v": cf.incident["changed_at"].timestamp(),
                          "rev": rev_, "closed": cf.incident["status"] == "closed"}  # fmt: skip
+                inc = (cf.incident["lat"], cf.incident["lon"])
+                view = fly(*inc) if dash.ctx.triggered_id in ("desk-sel", None) else NO
+                body = desk.case_body(cf, tx, lang, draft)
                 if cf.incident["status"] in ("resolved", "closed"):
-                    return desk.case_body(cf, tx, lang), None, HIDDEN, routes.EMPTY, None, shown
+                    return body, None, HIDDEN, routes.EMPTY, None, shown, None, None, view
                 router, snapshot = state.router(settings, conn)
+                sent = Counter(a.type for a in cf.assignments if a.released_at is None)
+                filled = plans.fill(conn=conn, router=router, units=snapshot, case=cf.incident,
+                                    sent=sent)  # fmt: skip
                 res = dispatching.recommend(
                     conn=conn,
                     router=router,
@@ -367,17 +387,48 @@ def _case(app: dash.Dash, settings: Settings) -> None:
                     each_type=len(wanted) > 1,
                 )
         except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
-            return failure(exc), None, HIDDEN, routes.EMPTY, None, {"id": sel, "v": 0, "rev": rev_}
-        inc = (cf.incident["lat"], cf.incident["lon"])
-        etas = {str(r.unit_id): round(r.eta_s, 1) for r in res.recommendations}
+            seen = {"id": sel, "v": 0, "rev": rev_}
+            return failure(exc), None, HIDDEN, routes.EMPTY, None, seen, None, None, NO
+        picked = [r for rs in filled.picks.values() for r in rs]
+        shown_units = picked + [r for r in res.recommendations
+                                if r.unit_id not in set(filled.unit_ids)]  # fmt: skip
+        etas = {str(r.unit_id): round(r.eta_s, 1) for r in shown_units}
+        if view is not NO and picked:  # the plan's routes in view
+            lats = [inc[0], *(p[0] for r in picked for p in r.path[:1])]
+            lngs = [inc[1], *(p[1] for r in picked for p in r.path[:1])]
+            view = {"bounds": [[min(lats), min(lngs)], [max(lats), max(lngs)]],
+                    "transition": "flyToBounds",
+                    "options": {"maxZoom": 17, "padding": [40, 40]}}  # fmt: skip
         return (
-            desk.case_body(cf, tx, lang),
+            body,
             desk.recommendations(res, tx),
             SHOWN,
-            routes.build(res.recommendations, inc),
+            routes.build(shown_units, inc),
             etas,
             shown,
+            desk.plan_box(filled, tx),
+            filled.unit_ids,
+            view,
         )
+
+    # What the operator types into a card survives its redraws (a photo uploaded, a change
+    # by someone else): kept by case in ``case-drafts`` and given back by show_case.
+    app.clientside_callback(
+        "function(notes, reports, sel, drafts) {"
+        " return window.griddispatch.keepDrafts(notes, reports, sel, drafts); }",
+        Output("case-drafts", "data"),
+        Input({"type": "case-note", "id": ALL}, "value"),
+        Input({"type": "case-report", "id": ALL}, "value"),
+        State("desk-sel", "data"),
+        State("case-drafts", "data"),
+        prevent_initial_call=True,
+    )
+    # The selected case is in the address (?case=N): a reload or a language switch keeps it.
+    app.clientside_callback(
+        "function(sel) { return window.griddispatch.caseInUrl(sel); }",
+        Output("case-url", "title"),
+        Input("desk-sel", "data"),
+    )
 
     # A live change concerns the card only when it is about the selected case and newer than
     # the version the card shows (``case-seen``); the echo of the desk's own action is not,
@@ -392,12 +443,14 @@ def _case(app: dash.Dash, settings: Settings) -> None:
         State("desk-rev", "data"),
     )
     app.clientside_callback(
-        "function(children, rows, seen, sel, rev) { window.griddispatch.queueRender(rows);"
+        "function(children, rows, bands, seen, sel, rev) {"
+        " window.griddispatch.queueRender(rows, bands);"
         " window.griddispatch.caseCaught(seen, sel, rev);"
         " return window.griddispatch.tickNow(); }",
         Output("desk-side", "title"),
         Input("case-body", "children"),
         Input("queue-data", "data"),
+        Input("queue-bands", "data"),
         State("case-seen", "data"),
         State("desk-sel", "data"),
         State("desk-rev", "data"),
@@ -411,6 +464,11 @@ def _queue(app: dash.Dash, settings: Settings) -> None:
         Output("queue-data", "data"),
         Output("queue-count", "children"),
         Output("queue-sig", "data"),
+        Output("queue-bands", "data"),
+        Output("queue-hidden", "children"),
+        Output("queue-more", "children"),
+        Output("queue-more", "style"),
+        Output("unit-board", "children"),
         Input("desk-rev", "data"),
         Input("queue-tick", "n_intervals"),
         Input("live-cases", "data"),
@@ -418,48 +476,100 @@ def _queue(app: dash.Dash, settings: Settings) -> None:
         Input("queue-filter-priority", "value"),
         Input("queue-filter-category", "value"),
         Input("queue-filter-area", "value"),
+        Input("queue-show-overdue", "value"),
+        Input("queue-page", "data"),
         Input("desk-sel", "data"),
         State("queue-sig", "data"),
         State("lang", "data"),
     )
     def queue(
-        _r: Any,
-        _t: Any,
-        _live: Any,
-        st: Any,
-        pr: Any,
-        ca: Any,
-        area: Any,
-        sel: Any,
-        sig: Any,
-        lang: str,
-    ) -> tuple[Any, Any, Any]:
-        """The queue; unchanged rows are not sent again (the browser ticks the clocks)."""
+        _r: Any, _t: Any, _live: Any, st: Any, pr: Any, ca: Any, area: Any,
+        overdue: Any, page: Any, sel: Any, sig: Any, lang: str,
+    ) -> tuple[Any, ...]:  # fmt: skip
+        """The queue in bands (new, quick under way, other, and the overdue on demand), a page
+        at a time with how many are not shown; unchanged cards are not sent again (the
+        browser ticks the clocks). The unit status board comes along."""
         tx = i18n.t(lang)
+        pages = page if isinstance(page, int) and 0 < page <= 20 else 1
+        bands = caselists.BANDS if overdue == ["overdue"] else caselists.BANDS[:-1]
         try:
             with state.db(settings, need="watch") as conn:
-                rows = caselists.queue(
+                q = caselists.queue(
                     conn=conn,
                     statuses=strings(st),
                     priorities=strings(pr),
                     categories=strings(ca),
                     path=area if isinstance(area, str) and area else None,
-                    limit=desk.QUEUE_LIMIT,
+                    bands=bands,
+                    limit=desk.QUEUE_PAGE * pages,
                 )
+                board = desk.unit_board(units.board(conn=conn), tx)
         except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
-            return [], failure(exc), None
+            return [], failure(exc), None, NO, NO, NO, NO, NO
+        rows = q.rows
+        hidden = sum(q.counts[b] for b in bands) - len(rows)
+        more = (tx["queue.more"].format(n=min(hidden, desk.QUEUE_PAGE)),
+                {"display": "inline-block" if hidden > 0 else "none"})  # fmt: skip
+        note = tx["queue.hidden"].format(n=hidden) if hidden > 0 else ""
+        tail = (desk.queue_header(q.counts, tx), note, *more, board)
+        counts = tx["queue.counts"].format(**q.counts)
         keys = desk.queue_keys(rows, sel, lang)
         if keys == sig:
-            return NO, NO, NO
-        count = " " + tx["queue.shown"].format(n=len(rows))
+            return NO, counts, NO, *tail
         patch = desk.queue_patch(
             sig if isinstance(sig, list) else [],
             keys,
             lambda j: desk.queue_rows([rows[j]], tx, lang, sel, [keys[j]])[0],
         )
         if patch is None:
-            return desk.queue_rows(rows, tx, lang, sel, keys), count, keys
-        return patch, count, keys
+            return desk.queue_rows(rows, tx, lang, sel, keys), counts, keys, *tail
+        return patch, counts, keys, *tail
+
+    app.clientside_callback(
+        "function(n, page) { return (typeof page === 'number' ? page : 1) + 1; }",
+        Output("queue-page", "data"),
+        Input("queue-more", "n_clicks"),
+        State("queue-page", "data"),
+        prevent_initial_call=True,
+    )
+
+    # ------------------------------------------------------------------- finding a case
+    @app.callback(
+        Output("case-hits", "children"),
+        Input("case-search", "value"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    def find(value: Any, lang: str) -> Any:
+        """Any case, closed ones too, by number, reporter phone (masked unless the role may
+        see it), grid code or address."""
+        tx = i18n.t(lang)
+        q = text(value)
+        if not q:
+            return None
+        try:
+            with state.db(settings, need="watch") as conn:
+                rows = caselists.search(conn=conn, text=q)
+        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
+            return failure(exc)
+        if not state.principal().may("see_phone"):
+            rows = [{**r, "reporter_phone": access.mask_phone(r["reporter_phone"])} for r in rows]
+        return desk.case_hits(rows, tx, lang)
+
+    @app.callback(
+        Output("desk-sel", "data", allow_duplicate=True),
+        Output("case-hits", "children", allow_duplicate=True),
+        Input({"type": "case-hit", "id": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def pick_case(clicks: Any) -> tuple[Any, Any]:
+        if not clicked(clicks):
+            return NO, NO
+        try:
+            return an_id(ctx.triggered_id["id"]), None
+        except (KeyError, TypeError, InvalidInput):
+            return NO, NO
+
 
 def _actions(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - a function per callback
     """Dispatch, unit status, the case's actions (resolve, close, escalate, ...), photos."""
@@ -483,15 +593,24 @@ def _actions(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - a func
         *result,
         Input({"type": "rec-dispatch", "unit": ALL}, "n_clicks"),
         Input("case-dispatch-checked", "n_clicks"),
+        Input("case-dispatch-plan", "n_clicks"),
         State({"type": "rec-check", "unit": ALL}, "value"),
+        State("case-plan-ids", "data"),
         State("desk-sel", "data"),
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    def dispatch(_one: Any, _all: Any, checks: Any, sel: Any, lang: str) -> tuple[Any, Any]:
+    def dispatch(
+        _one: Any, _all: Any, _plan: Any, checks: Any, plan: Any, sel: Any, lang: str
+    ) -> tuple[Any, Any]:
+        """One unit, the checked ones, or the whole response plan (一键联动): all or none."""
         tx = i18n.t(lang)
         trig = ctx.triggered_id
-        if trig == "case-dispatch-checked":
+        if trig == "case-dispatch-plan":
+            picked = plan if isinstance(plan, list) else []
+            if not picked:
+                return NO, message(tx["case.plan_sent"], ok=False)
+        elif trig == "case-dispatch-checked":
             picked = [v for vals in (checks if isinstance(checks, list) else [])
                       for v in (vals if isinstance(vals, list) else [])]  # fmt: skip
             if not picked:
@@ -536,11 +655,14 @@ def _actions(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - a func
         *result,
         Input({"type": "inc-act", "act": ALL}, "n_clicks"),
         State({"type": "case-note", "id": ALL}, "value"),
+        State({"type": "case-report", "id": ALL}, "value"),
         State("desk-sel", "data"),
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    def incident_action(_n: Any, notes: Any, sel: Any, lang: str) -> tuple[Any, Any]:
+    def incident_action(
+        _n: Any, notes: Any, reports: Any, sel: Any, lang: str
+    ) -> tuple[Any, Any]:
         if not clicked(_n):
             return NO, NO
         tx = i18n.t(lang)
@@ -549,6 +671,14 @@ def _actions(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - a func
         def run(conn: Any) -> str:
             case_id = an_id(sel)
             note = text((notes or [None])[0])
+            if what in ("claim", "unclaim"):
+                fn = caseflow.claim if what == "claim" else caseflow.unclaim
+                row = fn(conn=conn, incident_id=case_id)
+                return tx[f"msg.{what}ed"].format(number=row["number"])
+            if what == "report":
+                report = text((reports or [None])[0])
+                caseflow.field_report(conn=conn, incident_id=case_id, text=report)
+                return tx["msg.reported"]
             if what == "resolve":
                 row = incidents.resolve(conn=conn, incident_id=case_id, note=note)
             elif what == "close":

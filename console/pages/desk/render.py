@@ -21,18 +21,14 @@ from geo import incidents, photos, units
 from geo.casefile import CaseFile, IntakePreview
 from geo.categories import Category
 from geo.places import Area
+from geo.plans import Filled
 from geo.routing import NearestResult
 from layers import routes
 from layers.styles import PRIORITY_COLOURS, UNIT_TYPE_COLOURS
 
-QUEUE_LIMIT = 200
-DEADLINES = ("respond_due", "arrive_due", "report_due", "close_due")
-DONE_AT = {
-    "respond_due": "dispatched_at",
-    "arrive_due": "on_scene_at",
-    "report_due": "resolved_at",
-    "close_due": "closed_at",
-}
+QUEUE_PAGE = 60  # cards per page; the header says how many more there are
+DEADLINES = tuple(due for due, _ in incidents.CLOCKS)
+DONE_AT = dict(incidents.CLOCKS)  # the step that stops each clock
 REC_TYPES = (
     "patrol_car",
     "foot_patrol",
@@ -72,6 +68,23 @@ def countdown(due: dt.datetime | None, now: dt.datetime, cls: str = "") -> html.
     )
 
 
+def who(actor: str | None) -> str | None:
+    """A person as the desk names them: ``user:op1`` is op1."""
+    return None if actor is None else actor.split(":", 1)[-1]
+
+
+def age(seconds: float, tx: dict[str, str]) -> str:
+    """How long ago, as a person says it: "刚刚", "3 分钟前", "2 小时前", "4 天前"."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return tx["age.now"]
+    if s < 3600:
+        return tx["age.min"].format(n=s // 60)
+    if s < 86400:
+        return tx["age.hour"].format(n=s // 3600)
+    return tx["age.day"].format(n=s // 86400)
+
+
 def local(t: dt.datetime | None, fmt: str = "%m-%d %H:%M") -> str:
     """Time in the jurisdiction's zone (China Standard Time, UTC+8)."""
     return "–" if t is None else t.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime(fmt)
@@ -92,14 +105,24 @@ def layout(
     cats: Sequence[Category],
     areas: Sequence[Area],
     map_view: Any,
+    selected: int | None = None,
 ) -> list[Any]:
-    """The desk's children below the top bar (``map_view`` is the shared map)."""
+    """The desk's children below the top bar (``map_view`` is the shared map; ``selected``:
+    the case named by ``?case=N``)."""
     queue = html.Div(
         [
             html.Div(
-                [html.B(tx["queue.title"]), html.Span(id="queue-count", className="gd-muted")],
+                [
+                    html.B(tx["queue.title"]),
+                    html.Button("♪", id="queue-mute", title=tx["queue.mute"],
+                                className="gd-btn small gd-mute"),  # fmt: skip
+                ],
                 className="gd-row-between",
             ),
+            html.Div(id="queue-count", className="gd-muted gd-qcounts"),
+            dcc.Input(id="case-search", type="search", placeholder=tx["search.case"],
+                      debounce=True, maxLength=100, className="gd-search"),  # fmt: skip
+            html.Div(id="case-hits"),
             dcc.Dropdown(
                 id="queue-filter-status",
                 options=_options(tx, "status", incidents.STATUSES[:-1]),
@@ -126,10 +149,20 @@ def layout(
                 ],
                 placeholder=tx["filter.area"],
             ),
+            dcc.Checklist(id="queue-show-overdue", options=[{"label": tx["queue.show_overdue"],
+                          "value": "overdue"}], value=[], className="gd-chips"),  # fmt: skip
             # Drawn by griddispatch.js from queue-data (no Dash children: see queue_rows).
             html.Div(
                 id="queue-list", className="gd-queue-list", **{"data-empty": tx["queue.empty"]}
             ),
+            html.Div(
+                [html.Span(id="queue-hidden", className="gd-muted"),
+                 html.Button(id="queue-more", className="gd-btn small", n_clicks=0,
+                             style={"display": "none"})],  # fmt: skip
+                className="gd-row-between",
+            ),
+            html.Details([html.Summary(tx["board.title"]), html.Div(id="unit-board")],
+                         open=True, className="gd-board-box"),  # fmt: skip
         ],
         className="gd-queue",
         id="queue-panel",
@@ -219,7 +252,11 @@ def layout(
             html.Div(tx["case.hint"], id="case-body"),
             html.Div(
                 [
-                    html.Div(tx["case.recommend"], className="gd-section"),
+                    html.Div(tx["case.plan"], className="gd-section"),
+                    html.Div(id="case-plan"),
+                    html.Button(tx["case.plan_send"], id="case-dispatch-plan",
+                                className="gd-btn primary gd-plan-send"),  # fmt: skip
+                    html.Div(tx["case.others"], className="gd-section"),
                     dcc.Checklist(
                         id="case-types",
                         options=_options(tx, "unit_type", REC_TYPES),
@@ -265,11 +302,12 @@ def layout(
             html.Button(id="key-new"),
             html.Button(id="key-clear"),
             html.Div(id="grid-card"),  # the shell's grid card callback writes here
+            html.Div(id="case-url"),  # the clientside ?case=N writer's (unused) output
         ],
         style={"display": "none"},
     )
     stores = [
-        dcc.Store(id="desk-sel"),
+        dcc.Store(id="desk-sel", data=selected),
         dcc.Store(id="desk-pick"),
         dcc.Store(id="desk-rev", data=0),
         dcc.Store(id="desk-etas"),
@@ -278,6 +316,10 @@ def layout(
         dcc.Store(id="place-hits-data"),
         dcc.Store(id="queue-sig"),
         dcc.Store(id="queue-data"),
+        dcc.Store(id="queue-page", data=1),  # pages of QUEUE_PAGE cards shown
+        dcc.Store(id="queue-bands"),  # band titles with their counts
+        dcc.Store(id="case-plan-ids"),  # the plan's units as the card shows them
+        dcc.Store(id="case-drafts", data={}),  # typed notes by case, kept across redraws
         dcc.Interval(id="queue-tick", interval=5_000),
     ]
     return [
@@ -311,7 +353,8 @@ def overlays() -> list[Any]:
 
 
 # ------------------------------------------------------------------------------- queue
-QUEUE_FIELDS = ("id", "status", "priority", "due", "overdue", "escalation_level", "grid_code")
+QUEUE_FIELDS = ("id", "status", "priority", "due", "overdue", "escalation_level", "grid_code",
+                "band", "stage", "claimed_by", "flagged_at")  # fmt: skip
 
 
 def queue_keys(rows: Sequence[dict[str, Any]], selected: Any, lang: str) -> list[str]:
@@ -373,8 +416,47 @@ def queue_rows(
                 "status": tx[f"status.{r['status']}"],
                 "grid": r["grid_code"] or "",
                 "esc": "↑ " + tx[f"level.{level}"] if level != "grid" else None,
+                "band": r["band"],
+                "stage": tx[f"stage.{r['stage']}"],
+                "claimed": tx["queue.claimed"].format(who=who(r["claimed_by"]))
+                if r.get("claimed_by") else None,
+                "flag": tx["queue.flag"] if r.get("flagged_at") else None,
             }
         )
+    return out
+
+
+def queue_header(counts: dict[str, int], tx: dict[str, str]) -> dict[str, str]:
+    """The band titles with their counts, for the cards' band headings (griddispatch.js)."""
+    return {b: f"{tx['queue.band.' + b]} ({n})" for b, n in counts.items()}
+
+
+def unit_board(board: dict[str, dict[str, int]], tx: dict[str, str]) -> html.Table:
+    """Units by type (rows) and status (columns): available, dispatched, en route, on scene,
+    returning, off duty."""
+    head = html.Tr([html.Th("")] + [html.Th(tx[f"unit_status.{st}"]) for st in units.UNIT_STATUSES])
+    rows = [
+        html.Tr([html.Td(tx[f"unit_type.{t}"])]
+                + [html.Td(str(board[t][st]) if board[t][st] else "·",
+                           className=f"gd-board-{st}") for st in units.UNIT_STATUSES])
+        for t in REC_TYPES if t in board
+    ]  # fmt: skip
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="gd-board", id="board")
+
+
+def case_hits(rows: Sequence[dict[str, Any]], tx: dict[str, str], lang: str) -> list[Any]:
+    """Cases found by the search; a click selects one (``case-hit`` buttons)."""
+    if not rows:
+        return [html.Div(tx["search.no_case"], className="gd-muted")]
+    out: list[Any] = []
+    for r in rows:
+        status = tx[f"status.{r['status']}"]
+        label = r.get("category_en" if lang == "en" else "category_zh") or r["category"]
+        phone = f" · {r['reporter_phone']}" if r.get("reporter_phone") else ""
+        out.append(html.Button(
+            f"{r['number']} · {label} · {status} · {r['grid_code'] or ''}{phone}",
+            id={"type": "case-hit", "id": r["id"]}, className="gd-hit", n_clicks=0,
+        ))  # fmt: skip
     return out
 
 
@@ -420,7 +502,9 @@ def intake_parts(
 
 
 # ---------------------------------------------------------------------------------- case
-def case_body(cf: CaseFile, tx: dict[str, str], lang: str) -> html.Div:
+def case_body(
+    cf: CaseFile, tx: dict[str, str], lang: str, drafts: dict[str, str] | None = None
+) -> html.Div:
     """The selected case: facts, deadlines, units sent with their status buttons, actions."""
     i = cf.incident
     now = cf.now
@@ -440,9 +524,14 @@ def case_body(cf: CaseFile, tx: dict[str, str], lang: str) -> html.Div:
         facts.append((tx["case.linked"], str(cf.linked_reports)))
     if i["mediation_failures"]:
         facts.append((tx["case.mediation"], str(i["mediation_failures"])))
-    if i["resolution_note"]:
+    facts.insert(3, (tx["case.claimed_by"], who(i["claimed_by"]) or tx["case.unclaimed"]))
+    if i["field_report"]:
+        facts.append((tx["case.field_report"],
+                      f"{local(i['field_report_at'], '%H:%M')} {i['field_report']}"))  # fmt: skip
+    if i["resolution_note"] and i["resolution_note"] != i["field_report"]:
         facts.append((tx["case.note"], i["resolution_note"]))
     sla = []
+    working = (incidents.current_deadline(dict(i)) or (None,))[0]
     for name in DEADLINES:
         due = i.get(name)
         if due is None:
@@ -458,7 +547,9 @@ def case_body(cf: CaseFile, tx: dict[str, str], lang: str) -> html.Div:
         )
         sla.append(
             html.Tr(
-                [html.Td(tx[f"sla.{name}"]), html.Td(local(due, "%m-%d %H:%M")), html.Td(value)]
+                [html.Td(tx[f"sla.{name}"]), html.Td(local(due, "%m-%d %H:%M")), html.Td(value)],
+                className="gd-sla-now" if name == working else None,
+                **{"data-clock": name.removesuffix("_due")},
             )
         )
     title = html.Div(
@@ -467,6 +558,8 @@ def case_body(cf: CaseFile, tx: dict[str, str], lang: str) -> html.Div:
             html.B(cf.category_en if lang == "en" else cf.category_zh),
             html.Span(" " + tx[f"class.{i['class']}"], className="gd-muted"),
             html.Span(tx["case.overdue"], className="gd-badge late") if cf.overdue else None,
+            html.Span(tx["case.flagged"].format(reason=tx[f"stage.{i['flag_reason']}"]),
+                      className="gd-badge flag") if i["flagged_at"] else None,  # fmt: skip
         ],
         className="gd-case-title",
     )
@@ -482,7 +575,7 @@ def case_body(cf: CaseFile, tx: dict[str, str], lang: str) -> html.Div:
             html.Table(html.Tbody(sla), className="gd-sla"),
             html.Div(tx["case.assigned"], className="gd-section"),
             assigned(cf.assignments, tx),
-            actions(cf, tx),
+            actions(cf, tx, drafts or {}),
             photos_strip(cf.photo_ids, tx),
             history(cf.events, tx),
         ],
@@ -536,9 +629,12 @@ def assigned(rows: Sequence[units.Assignment], tx: dict[str, str]) -> html.Div:
     return html.Div(items, id="case-assigned")
 
 
-def actions(cf: CaseFile, tx: dict[str, str]) -> html.Div:
-    """Case actions fitting its status (pattern ids ``{"type": "inc-act", "act": ...}``)."""
+def actions(cf: CaseFile, tx: dict[str, str], drafts: dict[str, str]) -> html.Div:
+    """Case actions fitting its status (pattern ids ``{"type": "inc-act", "act": ...}``).
+    Text fields show what was typed (``drafts``), so a redraw (a photo uploaded, someone
+    else's change) never loses it."""
     status = cf.incident["status"]
+    report_text = drafts.get("report", cf.incident["field_report"] or "")
 
     def button(act: str, label: str, cls: str = "") -> html.Button:
         return html.Button(
@@ -549,10 +645,22 @@ def actions(cf: CaseFile, tx: dict[str, str]) -> html.Div:
         )
 
     children: list[Any] = []
+    if status == "reported" and cf.incident["claimed_by"] is None:
+        children.append(button("claim", tx["act.claim"], "primary"))
+    elif status == "reported":
+        children.append(button("unclaim", tx["act.unclaim"]))
+    if status in ("on_scene", "resolved"):
+        children += [
+            dcc.Textarea(id={"type": "case-report", "id": 0}, value=report_text,
+                         placeholder=tx["case.report_hint"], maxLength=4000,
+                         className="gd-textarea gd-report"),  # fmt: skip
+            button("report", tx["act.report"], "small"),
+        ]
     if status == "on_scene":
         children += [
             dcc.Textarea(
                 id={"type": "case-note", "id": 0},
+                value=drafts.get("note", ""),
                 placeholder=tx["case.note"],
                 maxLength=4000,
                 className="gd-textarea gd-note",
@@ -647,7 +755,7 @@ def recommendations(res: NearestResult, tx: dict[str, str]) -> list[Any]:
                                 f"{tx['case.eta']} {clock(r.eta_s)} · "
                                 f"{r.network_m / 1000:.1f} km ({r.straight_m / 1000:.1f} km) · "
                                 f"{tx['unit_status.' + r.status]} · "
-                                f"{tx['case.age']} {clock(r.position_age_s)}",
+                                f"{tx['case.age']} {age(r.position_age_s, tx)}",
                                 className="gd-muted",
                             ),
                         ],
@@ -666,4 +774,38 @@ def recommendations(res: NearestResult, tx: dict[str, str]) -> list[Any]:
         )
     if res.reason:
         rows.append(html.Div(res.reason, className="gd-muted"))
+    return rows
+
+
+def plan_box(filled: Filled, tx: dict[str, str]) -> list[Any]:
+    """The case's response plan filled: per need its units (ETA, own grid worker), what is
+    missing, and the plan's ETA (its slowest unit)."""
+    if not filled.needs:
+        done = tx["case.plan_sent"] if filled.planned else tx["case.plan_none"]
+        return [html.Div(done, className="gd-muted")]
+    rows: list[Any] = []
+    for need in filled.needs:
+        picks = filled.picks.get(need.unit_type, [])
+        name = tx[f"unit_type.{need.unit_type}"]
+        units_ = [
+            html.Span(
+                [html.B(r.call_sign), f" {clock(r.eta_s)}",
+                 html.Span(tx["case.own_worker"], className="gd-badge") if r.own_grid_worker
+                 else None],
+                className="gd-plan-unit", **{"data-unit": str(r.unit_id)},
+            )
+            for r in picks
+        ]  # fmt: skip
+        missing = filled.unmet.get(need.unit_type)
+        if missing:
+            units_.append(html.Span(tx["case.plan_unmet"].format(n=missing, type=name),
+                                    className="gd-badge late"))  # fmt: skip
+        rows.append(html.Div(
+            [html.Span(f"{name} ×{need.count}", className="gd-plan-need"), *units_],
+            className="gd-plan-row" + (" unmet" if missing else ""),
+            **{"data-type": need.unit_type},
+        ))  # fmt: skip
+    if filled.eta_s is not None:
+        rows.append(html.Div(tx["case.plan_eta"].format(eta=clock(filled.eta_s)),
+                             className="gd-plan-eta"))  # fmt: skip
     return rows
