@@ -66,7 +66,13 @@ class Queue:
 
     @property
     def total(self) -> int:
-        """Open cases passing the filters, all bands."""
+        """Open cases passing the filters, all bands.
+
+        Returns
+        -------
+        int
+            The sum of ``counts``.
+        """
         return sum(self.counts.values())
 
 

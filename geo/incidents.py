@@ -144,7 +144,8 @@ def current_deadline(row: dict[str, Any]) -> tuple[str, dt.datetime] | None:
     status = row["status"]
     order: Sequence[str]
     if status == "reported":
-        order = ("close_due",) if row.get("claimed_at") else ("respond_due", "close_due")
+        claimed = row.get("claimed_at") is not None  # claiming stops the respond clock
+        order = ("arrive_due", "close_due") if claimed else ("respond_due", "close_due")
     elif status in ("dispatched", "accepted"):
         order = ("arrive_due", "close_due")
     elif status == "on_scene":

@@ -44,18 +44,36 @@ class Filled:
 
     @property
     def unit_ids(self) -> list[int]:
-        """The units picked, need by need."""
+        """The units picked, need by need.
+
+        Returns
+        -------
+        list of int
+            Unit ids, the needs' order.
+        """
         return [r.unit_id for n in self.needs for r in self.picks.get(n.unit_type, [])]
 
     @property
     def eta_s(self) -> float | None:
-        """The plan's ETA: its slowest unit's (None when nothing was picked)."""
+        """The plan's ETA: its slowest unit's (None when nothing was picked).
+
+        Returns
+        -------
+        float or None
+            Seconds.
+        """
         etas = [r.eta_s for rs in self.picks.values() for r in rs]
         return max(etas) if etas else None
 
     @property
     def complete(self) -> bool:
-        """Every need is met."""
+        """Every need is met.
+
+        Returns
+        -------
+        bool
+            True when nothing is missing.
+        """
         return bool(self.needs) and not self.unmet
 
 

@@ -53,12 +53,19 @@ def test_forbidden_moves(a: str, b: str) -> None:
 
 
 def test_quick_response_clock() -> None:
-    due = deadlines(QUICK, T0)
+    """The seed's three clocks: respond 1 min and arrive 5 min after the report, report back
+    10 min after the arrival (no report-back clock before anyone is there)."""
+    assert deadlines(QUICK, T0)["report_due"] is None
+    arrived = T0 + dt.timedelta(minutes=4)
+    due = deadlines(QUICK, T0, arrived)
     assert due["respond_due"] == T0 + dt.timedelta(minutes=1)
     assert due["arrive_due"] == T0 + dt.timedelta(minutes=5)
-    assert due["report_due"] == T0 + dt.timedelta(minutes=10)
+    assert due["report_due"] == arrived + dt.timedelta(minutes=10)
     row = {**due, "status": "reported"}
     assert current_deadline(row) == ("respond_due", due["respond_due"])
+    # claiming stops the respond clock: a claimed case works against its arrival
+    claimed = {**row, "claimed_at": T0 + dt.timedelta(seconds=30)}
+    assert current_deadline(claimed) == ("arrive_due", due["arrive_due"])
     assert current_deadline({**row, "status": "dispatched"}) == ("arrive_due", due["arrive_due"])
     assert current_deadline({**row, "status": "on_scene"}) == ("report_due", due["report_due"])
     assert current_deadline({**row, "status": "resolved"}) == ("close_due", due["close_due"])
