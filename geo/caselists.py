@@ -24,9 +24,10 @@ def _check_filters(
 ) -> None:
     for values, allowed in ((statuses, STATUSES), (priorities, PRIORITIES)):
         if values and not set(values) <= set(allowed):
-            raise InvalidInput("Unknown status or priority in the filter.")
+            raise InvalidInput("Unknown status or priority in the filter.", code="queue.filter")
     if categories and (len(categories) > 100 or not all(isinstance(c, str) for c in categories)):
-        raise InvalidInput("Too many or malformed categories in the filter.")
+        raise InvalidInput("Too many or malformed categories in the filter.",
+                           code="queue.categories")  # fmt: skip
 
 
 BANDS = ("new", "active", "other", "overdue")

@@ -43,7 +43,7 @@ def remembered(
         The key was used before with a different request.
     """
     if not 1 <= len(key) <= 200:
-        raise InvalidInput("An Idempotency-Key is 1-200 characters.")
+        raise InvalidInput("An Idempotency-Key is 1-200 characters.", code="retry.key")
     claimed = conn.execute(
         "INSERT INTO idempotency_keys (token_id, key, request_sha256) "
         "VALUES (%(t)s, %(k)s, %(h)s) ON CONFLICT DO NOTHING RETURNING 1",
@@ -58,7 +58,8 @@ def remembered(
     ).fetchone()
     assert row is not None
     if row[0] != request_sha256:
-        raise Conflict("This Idempotency-Key was used before for a different request.")
+        raise Conflict("This Idempotency-Key was used before for a different request.",
+                       code="retry.reused")  # fmt: skip
     return int(row[1])
 
 

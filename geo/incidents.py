@@ -334,7 +334,8 @@ def policy_for(conn: psycopg.Connection, category: str, priority: str) -> Policy
         {"p": priority, "c": category},
     ).fetchone()
     if row is None:
-        raise NotFound(f"No SLA policy for priority {priority}.")
+        raise NotFound(f"No SLA policy for priority {priority}.", code="sla.none",
+                       priority=str(priority)[:40])  # fmt: skip
     return Policy(*row)
 
 
@@ -609,7 +610,8 @@ def feedback(*, conn: psycopg.Connection, incident_id: int, satisfaction: int) -
         The case is not closed.
     """
     if not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
-        raise InvalidInput("Satisfaction must be a whole number from 1 to 5.")
+        raise InvalidInput("Satisfaction must be a whole number from 1 to 5.",
+                           code="incident.satisfaction")  # fmt: skip
     row = get(conn=conn, incident_id=incident_id, lock=True)
     if row["status"] != "closed":
         raise Conflict("Feedback is taken on closed cases only.", code="incident.feedback_open")
@@ -709,9 +711,11 @@ def link_report(
         The case is closed.
     """
     if source not in SOURCES:
-        raise InvalidInput(f"Unknown source {source!r}.")
+        raise InvalidInput(f"Unknown source {source!r}.", code="unknown_value",
+                           value=str(source)[:40])  # fmt: skip
     if len(description) > 4000 or len(reporter_name or "") > 100 or len(reporter_phone or "") > 40:
-        raise InvalidInput("Description, reporter name or phone is too long.")
+        raise InvalidInput("Description, reporter name or phone is too long.",
+                           code="intake.too_long")  # fmt: skip
     row = get(conn=conn, incident_id=incident_id, lock=True)
     if row["status"] == "closed":
         raise Conflict(f"Incident {row['number']} is closed: open a new case instead.",

@@ -597,4 +597,25 @@ ERROR_PAIRS: dict[str, tuple[str, str]] = {
     "err.db.initdb": ("数据库初始化（initdb）失败。", "initdb failed."),
     "err.db.start": ("PostgreSQL 未能启动。", "PostgreSQL did not start."),
     "err.db.not_ready": ("PostgreSQL 未能按时就绪。", "PostgreSQL did not become ready in time."),
+    "err.sla.none": (
+        "没有适用于等级 {priority} 的时限规则。",
+        "No SLA policy for priority {priority}.",
+    ),
+    "err.incident.satisfaction": (
+        "满意度须为 1 至 5 的整数。",
+        "Satisfaction must be a whole number from 1 to 5.",
+    ),
+    "err.queue.filter": ("筛选中的状态或等级无效。", "Unknown status or priority in the filter."),
+    "err.queue.categories": (
+        "筛选中的类别过多或格式有误。",
+        "Too many or malformed categories in the filter.",
+    ),
+    "err.retry.key": (
+        "Idempotency-Key 须为 1 至 200 个字符。",
+        "An Idempotency-Key is 1-200 characters.",
+    ),
+    "err.retry.reused": (
+        "此 Idempotency-Key 已用于另一个请求。",
+        "This Idempotency-Key was used before for a different request.",
+    ),
 }
