@@ -29,7 +29,7 @@ import time
 import psycopg
 
 from console import settings as settings_mod
-from console.pages import report
+from console.pages import clock, report
 from console.server import state
 from console.settings import Settings
 from geo import places
@@ -205,7 +205,8 @@ def token_command(settings: Settings, args: list[str], area: str | None = None) 
                 tokens.revoke(conn=conn, name=args[1])
             elif args == ["list"]:
                 for name, scopes, created, revoked in tokens.listing(conn=conn):
-                    print(f"{name}\t{' '.join(scopes)}\t{created}\t{revoked or 'live'}")
+                    print(f"{name}\t{' '.join(scopes)}\t{clock.iso(created)}\t"
+                          f"{clock.iso(revoked) if revoked else 'live'}")  # fmt: skip
             else:
                 print(
                     f"usage: token create NAME [--area CODE] SCOPE... | revoke NAME | list; "
@@ -308,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    clock.use(settings.tz)
     if args.command in _WITHOUT_SETUP:
         return int(_WITHOUT_SETUP[args.command](settings, args))
     try:

@@ -17,7 +17,7 @@ class OpenIncident:
     category_en: str
     priority: str
     status: str
-    reported: str
+    reported: str  # MM-DD HH:MM in the zone asked for
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class GridCard:
     recent_open: list[OpenIncident] = field(default_factory=list)
 
 
-def grid_card(*, conn: psycopg.Connection, grid_id: int) -> GridCard:
+def grid_card(*, conn: psycopg.Connection, grid_id: int, tz: str = "Asia/Shanghai") -> GridCard:
     """What the operator sees after clicking a grid.
 
     Parameters
@@ -50,6 +50,8 @@ def grid_card(*, conn: psycopg.Connection, grid_id: int) -> GridCard:
         An open connection (the caller's transaction).
     grid_id : int
         Id of the grid.
+    tz : str
+        Time zone (IANA name) the open incidents' report times are shown in.
 
     Returns
     -------
@@ -89,11 +91,11 @@ def grid_card(*, conn: psycopg.Connection, grid_id: int) -> GridCard:
             """
             SELECT i.number, c.name_zh AS category_zh, c.name_en AS category_en, i.priority,
                    i.status,
-                   to_char(i.reported_at AT TIME ZONE 'Asia/Shanghai', 'MM-DD HH24:MI') AS reported
+                   to_char(i.reported_at AT TIME ZONE %(tz)s, 'MM-DD HH24:MI') AS reported
             FROM incidents i JOIN categories c ON c.code = i.category
             WHERE i.grid_id = %(id)s AND i.status <> 'closed'
             ORDER BY i.reported_at DESC LIMIT 5
             """,
-            {"id": grid_id},
+            {"id": grid_id, "tz": tz},
         ).fetchall()
     return GridCard(**row, recent_open=recent)

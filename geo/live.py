@@ -85,6 +85,7 @@ def incidents_changed(
     conn: psycopg.Connection,
     since: dt.datetime | None,
     ids: Sequence[int] = (),
+    tz: str = "Asia/Shanghai",
 ) -> list[dict[str, Any]]:
     """Incident features (as on the map) changed at or after ``since - OVERLAP`` or named in
     ``ids``; closed ones are included so the reader can take them off the map.
@@ -98,6 +99,8 @@ def incidents_changed(
         The reader's watermark (from :func:`clock`); None reads every open incident.
     ids : sequence of int
         Incidents to include whatever their change time (ignored when ``since`` is None).
+    tz : str
+        Time zone (IANA name) of the shown report time (``reported``).
 
     Returns
     -------
@@ -113,7 +116,7 @@ def incidents_changed(
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
             INCIDENT_FEATURES + where + sql.SQL(" ORDER BY i.id"),
-            {"s": since - OVERLAP if since else None, "ids": list(ids)},
+            {"s": since - OVERLAP if since else None, "ids": list(ids), "tz": tz},
         ).fetchall()
     for r in rows:
         r["geometry"] = json.loads(r["geometry"])
@@ -123,7 +126,7 @@ def incidents_changed(
 @dataclass(frozen=True)
 class Event:
     id: int
-    time: str  # HH:MM:SS, Asia/Shanghai
+    time: str  # HH:MM:SS in the zone asked for
     number: str
     category_zh: str
     category_en: str
@@ -132,7 +135,9 @@ class Event:
     status: str | None
 
 
-def latest_events(*, conn: psycopg.Connection, limit: int = 20) -> list[Event]:
+def latest_events(
+    *, conn: psycopg.Connection, limit: int = 20, tz: str = "Asia/Shanghai"
+) -> list[Event]:
     """The newest case events (the big screen's ticker), newest first.
 
     Parameters
@@ -141,26 +146,28 @@ def latest_events(*, conn: psycopg.Connection, limit: int = 20) -> list[Event]:
         An open connection (the caller's transaction).
     limit : int
         At most this many events.
+    tz : str
+        Time zone (IANA name) the event times are shown in.
 
     Returns
     -------
     list of Event
-        Event id, time (HH:MM:SS, Asia/Shanghai), case number, category names, priority,
+        Event id, time (HH:MM:SS in ``tz``), case number, category names, priority,
         action, and the status it led to (None when the status did not change).
     """
     rows = conn.execute(
-        "SELECT e.id, to_char(e.at AT TIME ZONE 'Asia/Shanghai', 'HH24:MI:SS'), i.number, "
+        "SELECT e.id, to_char(e.at AT TIME ZONE %(tz)s, 'HH24:MI:SS'), i.number, "
         "c.name_zh, c.name_en, i.priority, e.action, e.after->>'status' "
         "FROM incident_events e JOIN incidents i ON i.id = e.incident_id "
         "JOIN categories c ON c.code = i.category ORDER BY e.id DESC LIMIT %(n)s",
-        {"n": limit},
+        {"n": limit, "tz": tz},
     ).fetchall()
     return [Event(*r) for r in rows]
 
 
 @dataclass(frozen=True)
 class Today:
-    reported: int  # cases reported today (Asia/Shanghai day)
+    reported: int  # cases reported today (the day in the zone asked for)
     closed: int  # cases closed today
     closure_rate: float | None  # of today's reports, the share closed
     overdue: int  # open cases past a deadline, now
@@ -168,30 +175,33 @@ class Today:
     units_available: dict[str, int]  # by unit type
 
 
-def today(*, conn: psycopg.Connection) -> Today:
+def today(*, conn: psycopg.Connection, tz: str = "Asia/Shanghai") -> Today:
     """The big screen's counters.
 
     Parameters
     ----------
     conn : psycopg.Connection
         An open connection (the caller's transaction).
+    tz : str
+        Time zone (IANA name) whose midnight starts "today".
 
     Returns
     -------
     Today
-        Cases reported and closed today (Asia/Shanghai day), the share of today's reports
+        Cases reported and closed today (since midnight in ``tz``), the share of today's reports
         closed, open and overdue cases now, and available units by type.
     """
     row = conn.execute(
         sql.SQL(
-            "WITH d AS (SELECT date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai') "
-            " AT TIME ZONE 'Asia/Shanghai' AS start) "
+            "WITH d AS (SELECT date_trunc('day', now() AT TIME ZONE %(tz)s) "
+            " AT TIME ZONE %(tz)s AS start) "
             "SELECT count(*) FILTER (WHERE reported_at >= d.start), "
             " count(*) FILTER (WHERE closed_at >= d.start), "
             " count(*) FILTER (WHERE reported_at >= d.start AND status = 'closed'), "
             " count(*) FILTER (WHERE status <> 'closed' AND {overdue}), "
             " count(*) FILTER (WHERE status <> 'closed') FROM incidents, d"
-        ).format(overdue=OVERDUE_SQL)
+        ).format(overdue=OVERDUE_SQL),
+        {"tz": tz},
     ).fetchone()
     assert row is not None
     units: dict[str, int] = dict(

@@ -16,12 +16,13 @@ from geo.incidents import OVERDUE_SQL
 Feature = dict[str, Any]
 
 
-# The incidents layer's feature columns (the live push reads the same, closed ones included).
+# The incidents layer's feature columns (the live push reads the same, closed ones included);
+# ``reported`` is the report time as shown, in the zone bound as ``%(tz)s``.
 INCIDENT_FEATURES = sql.SQL(
     """
     SELECT i.id, i.number, i.category, c.name_zh AS category_zh, c.name_en AS category_en,
            i.priority, i.status, i.grid_code, i.escalation_level,
-           to_char(i.reported_at AT TIME ZONE 'Asia/Shanghai', 'MM-DD HH24:MI') AS reported,
+           to_char(i.reported_at AT TIME ZONE %(tz)s, 'MM-DD HH24:MI') AS reported,
            {overdue} AS overdue, extract(epoch FROM i.changed_at)::float8 AS v,
            ST_AsGeoJSON(i.geom, 6) AS geometry
     FROM incidents i JOIN categories c ON c.code = i.category"""
@@ -67,7 +68,9 @@ _LAYER_SQL["incidents"] = INCIDENT_FEATURES + sql.SQL(" WHERE i.status <> 'close
 LAYER_NAMES = tuple(_LAYER_SQL)
 
 
-def layer_rows(*, conn: psycopg.Connection, name: str) -> list[dict[str, Any]]:
+def layer_rows(
+    *, conn: psycopg.Connection, name: str, tz: str = "Asia/Shanghai"
+) -> list[dict[str, Any]]:
     """Rows of one map layer; ``geometry`` is a GeoJSON geometry (dict).
 
     Parameters
@@ -76,6 +79,8 @@ def layer_rows(*, conn: psycopg.Connection, name: str) -> list[dict[str, Any]]:
         An open connection (the caller's transaction).
     name : str
         Layer name, one of ``LAYER_NAMES``.
+    tz : str
+        Time zone (IANA name) of the times shown in popups (the incidents' ``reported``).
 
     Returns
     -------
@@ -94,7 +99,7 @@ def layer_rows(*, conn: psycopg.Connection, name: str) -> list[dict[str, Any]]:
             f"No map layer named {name!r}.", code="maplayer.not_found", name=str(name)[:40]
         )
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(sql).fetchall()
+        rows = cur.execute(sql, {"tz": tz} if name == "incidents" else None).fetchall()
     for r in rows:
         r["geometry"] = json.loads(r["geometry"])
     return rows

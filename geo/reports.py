@@ -1,7 +1,8 @@
 """Daily review, weekly analysis, monthly assessment (日点评 / 周研判 / 月考核): the figures.
 
-A report covers the last whole day, ISO week or calendar month (Asia/Shanghai) before ``at``
-and compares it with the one before. Rendering (HTML, CSV, XLSX) is ``layers.report``'s job.
+A report covers the last whole day, ISO week or calendar month (in the time zone ``tz``,
+Asia/Shanghai unless told) before ``at`` and compares it with the one before. Rendering (HTML,
+CSV, XLSX) is ``layers.report``'s job.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from psycopg import sql
 from geo import analytics, kpis
 from geo.errors import InvalidInput
 
-LOCAL = ZoneInfo("Asia/Shanghai")
+LOCAL = ZoneInfo("Asia/Shanghai")  # the default zone of the periods
 PERIODS = ("day", "week", "month")
 
 
-def period_window(period: str, at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+def period_window(
+    period: str, at: dt.datetime, tz: str = "Asia/Shanghai"
+) -> tuple[dt.datetime, dt.datetime]:
     """The last whole day / ISO week / month before ``at``, as timezone-aware local times.
 
     Parameters
@@ -29,12 +32,14 @@ def period_window(period: str, at: dt.datetime) -> tuple[dt.datetime, dt.datetim
     period : str
         One of ``PERIODS``: "day", "week" (Monday to Monday) or "month" (calendar month).
     at : datetime
-        The time of the report (timezone-aware); the periods run in Asia/Shanghai time.
+        The time of the report (timezone-aware).
+    tz : str
+        Time zone (IANA name) the days, weeks and months run in.
 
     Returns
     -------
     tuple of datetime
-        ``(start, end)`` of the period [start, end), aware in Asia/Shanghai.
+        ``(start, end)`` of the period [start, end), aware in ``tz``.
 
     Raises
     ------
@@ -49,8 +54,9 @@ def period_window(period: str, at: dt.datetime) -> tuple[dt.datetime, dt.datetim
         )
     if at.tzinfo is None:
         raise InvalidInput("The report time needs a time zone.", code="report.zone")
-    local = at.astimezone(LOCAL)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    zone = ZoneInfo(tz)
+    local = at.astimezone(zone)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
     if period == "day":
         end = midnight
         start = end - dt.timedelta(days=1)
@@ -60,7 +66,9 @@ def period_window(period: str, at: dt.datetime) -> tuple[dt.datetime, dt.datetim
     else:
         end = midnight.replace(day=1)
         start = (end - dt.timedelta(days=1)).replace(day=1)
-    return start, end
+    # wall-clock midnights, placed in the zone afterwards: a daylight-saving change between
+    # them does not shift the boundary off midnight
+    return start.replace(tzinfo=zone), end.replace(tzinfo=zone)
 
 
 @dataclass(frozen=True)
@@ -72,10 +80,11 @@ class ReportData:
     previous: kpis.Kpis
     districts: pd.DataFrame  # one row per district: name and its KPIs
     categories: pd.DataFrame  # category, name, count, previous count
-    overdue: pd.DataFrame  # the oldest open overdue cases
+    overdue: pd.DataFrame  # the oldest open overdue cases (reported_at in ``tz``)
     hexbins: analytics.Hexbins  # resolution 8
     workers: pd.DataFrame  # the assessment (考核) of grid workers, best first
     platforms: pd.DataFrame  # and of platforms
+    tz: str = "Asia/Shanghai"  # the zone of the period and of the times shown
 
 
 def _row(name: str, k: kpis.Kpis) -> dict[str, object]:
@@ -99,6 +108,7 @@ def gather(
     period: str,
     at: dt.datetime,
     weights: dict[str, float] = kpis.WEIGHTS,
+    tz: str = "Asia/Shanghai",
 ) -> ReportData:
     """Everything a report of ``period`` before ``at`` shows.
 
@@ -112,6 +122,8 @@ def gather(
         The time of the report (timezone-aware); the period is the last whole one before it.
     weights : dict of str to float
         The assessment weights (:func:`geo.kpis.parse_weights`).
+    tz : str
+        Time zone (IANA name) the period runs in and its times are given in.
 
     Returns
     -------
@@ -125,7 +137,7 @@ def gather(
     InvalidInput
         An unknown period, or ``at`` without a time zone.
     """
-    start, end = period_window(period, at)
+    start, end = period_window(period, at, tz)
     before = (
         start - (end - start)
         if period != "month"
@@ -157,8 +169,10 @@ def gather(
         ).fetchall(),
         columns=["number", "category", "priority", "status", "grid_code", "reported_at"],
     )
+    overdue["reported_at"] = pd.to_datetime(overdue["reported_at"], utc=True).dt.tz_convert(tz)
     h = analytics.hexbins(conn=conn, res=8, start=start, end=end)
     return ReportData(
         period, start, end, total, previous, districts, categories, overdue, h,
         kpis.assessment(f, "worker", end, weights), kpis.assessment(f, "platform", end, weights),
+        tz,
     )  # fmt: skip

@@ -55,6 +55,7 @@ def figures(
     filters: Mapping[str, Sequence[str]],
     group: str,
     weights: Mapping[str, float],
+    tz: str = "Asia/Shanghai",
 ) -> Figures:
     """The figures of the cases reported in [start, end) that pass ``filters``.
 
@@ -70,6 +71,8 @@ def figures(
         The table's grouping (``kpis.GROUPS``).
     weights : mapping
         The assessment's weights (``kpis.parse_weights``).
+    tz : str
+        Time zone (IANA name) of the trend's hours and days.
 
     Returns
     -------
@@ -88,7 +91,7 @@ def figures(
         before=kpis.compute(both[~now_part], start),
         table=kpis.table(f, kpis.group_key(f, group), end),
         assessment=kpis.assessment(f, "worker", end, dict(weights)),
-        trend=kpis.trend(f, end, freq),
+        trend=kpis.trend(f, end, freq, tz),
     )
 
 

@@ -10,12 +10,13 @@ import html
 import io
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import folium
 import pandas as pd
 from branca.element import Figure
 
-from geo.reports import LOCAL, ReportData
+from geo.reports import ReportData
 from layers.heatmap import COUNT_RAMP, hexagons
 
 VENDOR = Path(__file__).resolve().parent / "vendor" / "leaflet-1.9.4"
@@ -67,6 +68,12 @@ def map_html(data: ReportData) -> str:
     return root.render()
 
 
+def _times(col: pd.Series, tz: str, fmt: str | None) -> pd.Series:
+    """Times in zone ``tz`` as text: ``fmt`` for reading, or ISO 8601 with the offset."""
+    t = pd.to_datetime(col, utc=True).dt.tz_convert(tz)
+    return t.dt.strftime(fmt) if fmt else t.map(lambda v: v.isoformat(timespec="seconds"))
+
+
 def _pct(v: Any) -> str:
     return "—" if v is None or pd.isna(v) else f"{v:.1f}%"
 
@@ -109,8 +116,9 @@ def to_html(data: ReportData, lang: str = "zh-CN") -> str:
     """The whole report as one HTML document that needs nothing from the network."""
     en = lang == "en"
     title = TITLES[data.period][1 if en else 0]
-    span = (f"{data.start.astimezone(LOCAL):%Y-%m-%d} – "
-            f"{(data.end.astimezone(LOCAL)):%Y-%m-%d %H:%M}")  # fmt: skip
+    zone = ZoneInfo(data.tz)
+    span = (f"{data.start.astimezone(zone):%Y-%m-%d} – "
+            f"{(data.end.astimezone(zone)):%Y-%m-%d %H:%M}")  # fmt: skip
     t, p = data.total, data.previous
 
     def delta(a: float | None, b: float | None, unit: str = "") -> str:
@@ -148,7 +156,8 @@ def to_html(data: ReportData, lang: str = "zh-CN") -> str:
             if en else "响应达标", "overdue": "Overdue" if en else "超期",
             "satisfaction": "Satisfaction" if en else "满意度"}  # fmt: skip
     districts = _table(data.districts, cols) if len(data.districts) else ""
-    overdue = _table(data.overdue.assign(reported_at=data.overdue["reported_at"].astype(str)),
+    shown = _times(data.overdue["reported_at"], data.tz, "%Y-%m-%d %H:%M")
+    overdue = _table(data.overdue.assign(reported_at=shown),
                      {c: c for c in data.overdue.columns}) if len(data.overdue) else ""  # fmt: skip
     bars = _bars(data.categories, "name_en" if en else "name_zh")
     the_map = map_html(data)
@@ -191,14 +200,14 @@ def to_html(data: ReportData, lang: str = "zh-CN") -> str:
 
 
 def to_xlsx(data: ReportData) -> bytes:
-    """The report's tables, one sheet each."""
+    """The report's tables, one sheet each (times as ISO 8601 text with their offset)."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         data.districts.to_excel(xl, sheet_name="districts", index=False)
         data.categories.to_excel(xl, sheet_name="categories", index=False)
         data.workers.to_excel(xl, sheet_name="workers", index=False)
         data.platforms.to_excel(xl, sheet_name="platforms", index=False)
-        over = data.overdue.assign(reported_at=data.overdue["reported_at"].astype(str))
+        over = data.overdue.assign(reported_at=_times(data.overdue["reported_at"], data.tz, None))
         over.to_excel(xl, sheet_name="overdue", index=False)
     return buf.getvalue()
 

@@ -37,7 +37,7 @@ def router(settings: Settings) -> APIRouter:
                 and time.monotonic() - hit[0] < _CACHE_S
             ):
                 return hit[2]
-            rows = maplayers.layer_rows(conn=conn, name=name)
+            rows = maplayers.layer_rows(conn=conn, name=name, tz=settings.tz)
         body = json.dumps(
             feature_collection(rows), ensure_ascii=False, separators=(",", ":"), default=str
         ).encode()
@@ -55,7 +55,7 @@ def router(settings: Settings) -> APIRouter:
     @r.get("/grids/{grid_id}", summary="The card of one grid")
     def grid(grid_id: int = Path(ge=1, le=2**31 - 1)) -> dict[str, Any]:
         with state.db(settings) as conn:
-            return asdict(gridcard.grid_card(conn=conn, grid_id=grid_id))
+            return asdict(gridcard.grid_card(conn=conn, grid_id=grid_id, tz=settings.tz))
 
     @r.get("/counters", summary="Live counters of the top bar")
     def counters() -> dict[str, int]:

@@ -10,6 +10,7 @@ import dash
 from dash import Input, Output, State, dcc, html
 
 from console import i18n
+from console.pages import clock
 from console.pages.actions import guarded
 from console.server import state
 from console.settings import Settings
@@ -69,7 +70,8 @@ def register(app: dash.Dash, settings: Settings) -> None:
     def show(kind: str | None, actor: str | None, lang: str) -> tuple[Any, Any]:
         tx = i18n.t(lang)
         with state.db(settings, need="audit") as conn:
-            entries = audit.recent(conn=conn, kind=str(kind or "all"), actor=str(actor or ""))
+            entries = audit.recent(conn=conn, kind=str(kind or "all"), actor=str(actor or ""),
+                                   tz=settings.tz)  # fmt: skip
             users = auth.listing(conn=conn)
         trail = _table(
             ["time", tx["admin.actor"], tx["admin.kind"], "entity", "id", "action", "detail"],
@@ -80,7 +82,8 @@ def register(app: dash.Dash, settings: Settings) -> None:
             ["user", "name", "role", "admin unit", "TOTP", "disabled", "locked until"],
             [
                 [u["username"], u["display_name"], u["role"], u["admin_code"],
-                 "yes" if u["totp"] else "", "yes" if u["disabled"] else "", u["locked_until"]]
+                 "yes" if u["totp"] else "", "yes" if u["disabled"] else "",
+                 clock.show(u["locked_until"]) if u["locked_until"] else ""]
                 for u in users
             ],
             "user-rows",

@@ -8,12 +8,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dash
 from dash import Input, Output, State, dcc, html
 
 from console import i18n
+from console.pages import clock
 from console.pages.actions import guarded
 from console.server import state
 from console.settings import Settings
@@ -21,7 +21,6 @@ from geo import replay
 from geo.errors import InvalidInput
 from layers.registry import LAYERS, component
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 SPEEDS = (10, 60, 300)
 
 
@@ -41,7 +40,7 @@ def map_layers(url_for: dict[str, str]) -> list[Any]:
 
 
 def layout(tx: dict[str, str], the_map: Any) -> list[Any]:
-    now = dt.datetime.now(LOCAL).replace(second=0, microsecond=0)
+    now = clock.now().replace(second=0, microsecond=0)
     fmt = "%Y-%m-%dT%H:%M"
     panel = html.Div(
         [
@@ -101,7 +100,7 @@ def layout(tx: dict[str, str], the_map: Any) -> list[Any]:
 
 def _local(text: str | None, what: str) -> dt.datetime:
     try:
-        return dt.datetime.fromisoformat(str(text)).replace(tzinfo=LOCAL)
+        return clock.local(str(text))
     except ValueError:
         raise InvalidInput(f"The {what} time is not a date and time.") from None
 
@@ -124,6 +123,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
         w = replay.window(_local(start, "start"), _local(end, "end"))
         with state.db(settings, need="watch") as conn:
             data = replay.load(conn=conn, w=w)
+        data["tz"] = settings.tz  # the browser shows the slider's clock in GD_TZ
         moving = sum(1 for u in data["units"] if len(u["t"]) > 1)
         text = tx["replay.loaded"].format(
             cases=len(data["incidents"]), units=len(data["units"]), moving=moving, step=w.step_s

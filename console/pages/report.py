@@ -12,6 +12,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from console.pages import clock
 from console.server import state
 from console.settings import Settings
 from geo import kpis, reports
@@ -29,19 +30,21 @@ def content(
     fmt: str,
     lang: str,
     weights: dict[str, float] = kpis.WEIGHTS,
+    tz: str = "Asia/Shanghai",
 ) -> tuple[bytes, str]:
     """The report of ``period`` before ``at`` as ``fmt`` (html, xlsx or csv): its bytes and
-    a file name such as ``griddispatch-week-2026-11-16.html``."""
+    a file name such as ``griddispatch-week-2026-11-16.html``. The periods run in ``tz``
+    (GD_TZ), and its times are shown in it."""
     if fmt not in FORMATS:
         raise ValueError("the output must end in .html, .xlsx or .csv")
-    data = reports.gather(conn=conn, period=period, at=at, weights=weights)
+    data = reports.gather(conn=conn, period=period, at=at, weights=weights, tz=tz)
     if fmt == "html":
         body = render.to_html(data, lang).encode()
     elif fmt == "xlsx":
         body = render.to_xlsx(data)
     else:
         body = render.to_csv(data).encode()
-    day = data.start.astimezone(reports.LOCAL).date().isoformat()
+    day = data.start.date().isoformat()  # the period's first day, in tz
     return body, f"griddispatch-{period}-{day}.{fmt}"
 
 
@@ -52,9 +55,10 @@ def build(
     out: Path,
     lang: str,
     weights: dict[str, float] = kpis.WEIGHTS,
+    tz: str = "Asia/Shanghai",
 ) -> Path:
     """Write the report of ``period`` before ``at`` to ``out``; returns ``out``."""
-    body, _ = content(conn, period, at, out.suffix.lower().lstrip("."), lang, weights)
+    body, _ = content(conn, period, at, out.suffix.lower().lstrip("."), lang, weights, tz)
     out.write_bytes(body)
     return out
 
@@ -63,21 +67,18 @@ def arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``python -m console report``."""
     p.add_argument("--period", choices=reports.PERIODS, required=True)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--at", help="report 'now' (ISO date/time, local time if no zone)")
+    p.add_argument("--at", help="report 'now' (ISO date/time, in GD_TZ if no zone)")
     p.add_argument("--lang", choices=("zh-CN", "en"), default=None)
 
 
 def command(st: Settings, a: argparse.Namespace) -> int:
     """``python -m console report``: write the report, print its path."""
-    at = dt.datetime.now(dt.UTC)
-    if a.at:
-        at = dt.datetime.fromisoformat(a.at)
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=reports.LOCAL)
+    clock.use(st.tz)
+    at = clock.local(a.at) if a.at else dt.datetime.now(dt.UTC)
     try:
         with connect(state.conninfo(st)) as conn:
             weights = kpis.parse_weights(st.assessment_weights)
-            out = build(conn, a.period, at, a.out, a.lang or st.lang, weights)
+            out = build(conn, a.period, at, a.out, a.lang or st.lang, weights, st.tz)
     except DatabaseUnavailable as exc:
         print(f"report: {exc.user_message} ({exc.detail})", file=sys.stderr)
         return 1

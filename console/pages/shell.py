@@ -215,7 +215,7 @@ def _grid_card(settings: Settings, feature: Any, lang: str) -> tuple[Any, Any]:
     except (KeyError, TypeError, ValueError):
         return tx["card.hint"], dash.no_update
     with state.db(settings) as conn:
-        card = gridcard.grid_card(conn=conn, grid_id=grid_id)
+        card = gridcard.grid_card(conn=conn, grid_id=grid_id, tz=settings.tz)
     hideout = Patch()
     hideout["selected"] = grid_id
     return components.grid_card(card, tx), hideout

@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 import threading
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dash
 import dash_leaflet as dl
@@ -20,7 +19,7 @@ from cachetools import TTLCache
 from dash import Input, Output, State, dcc, html
 
 from console import i18n
-from console.pages import components, report
+from console.pages import clock, components, report
 from console.pages.actions import guarded
 from console.server import state
 from console.settings import Settings
@@ -30,7 +29,6 @@ from layers import charts, heatmap
 
 log = logging.getLogger(__name__)
 NO = dash.no_update
-LOCAL = ZoneInfo("Asia/Shanghai")
 LENGTHS = (1, 7, 30, 90)
 DAYS_BACK = 365
 FILTER_VALUES = {
@@ -376,11 +374,10 @@ def _figures(
         raise InvalidInput("Unknown grouping.")
     with state.db(settings, need="supervise") as conn:
         v = supervision.figures(conn=conn, start=start, end=end, filters=filters_of(*fvals),
-                                group=group, weights=weights)  # fmt: skip
+                                group=group, weights=weights, tz=settings.tz)  # fmt: skip
     names = _names(settings)
     label = tx["sup.window"].format(
-        start=start.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
-        end=end.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M"),
+        start=clock.show(start), end=clock.show(end)
     )
     trend = charts.trend(v.trend, {c: tx[f"sup.k.{c}"] for c in
                                    ("reported", "closed", "closure", "on_time")})  # fmt: skip
@@ -435,7 +432,7 @@ def _hot_task(settings: Settings, query: Any, target: Any, hours: Any, lang: str
         if not 1 <= hrs <= 720:
             raise InvalidInput("The deadline must be 1-720 hours away.")
         title = tx["sup.hot.title"].format(
-            day=dt.datetime.now(LOCAL).strftime("%m-%d %H:%M"), n=len(cells)
+            day=clock.show(clock.now(), "%m-%d %H:%M"), n=len(cells)
         )
         with state.db(settings, need="supervise") as conn:
             task, n = tasks.from_cells(
@@ -456,7 +453,7 @@ def _export(
     try:
         at = dt.datetime.fromisoformat(str((query or {})["end"]))
         with state.db(settings, need="supervise") as conn:
-            body, name = report.content(conn, str(period), at, fmt, lang, weights)
+            body, name = report.content(conn, str(period), at, fmt, lang, weights, settings.tz)
     except (KeyError, ValueError, TypeError, AttributeError):  # not a window: no file
         return NO
     except Exception:  # a download has no message to show it in: no file, logged
@@ -483,7 +480,7 @@ def _cell(settings: Settings, feature: Any, query: Any, lang: str) -> Any:
     items = [
         html.Li(
             f"{r['number']} · {r['category']} · {tx['status.' + r['status']]} · "
-            f"{r['reported_at'].astimezone(LOCAL).strftime('%m-%d %H:%M')}"
+            f"{clock.show(r['reported_at'], '%m-%d %H:%M')}"
         )  # fmt: skip
         for r in rows
     ]

@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dash
 import dash_leaflet as dl
@@ -21,7 +20,7 @@ import shapely
 from dash import Input, Output, State, dcc, html
 
 from console import i18n
-from console.pages import components
+from console.pages import clock, components
 from console.pages.actions import guarded, message
 from console.server import state
 from console.settings import Settings
@@ -31,7 +30,6 @@ from layers import tasks as task_layers
 
 log = logging.getLogger(__name__)
 NO = dash.no_update
-LOCAL = ZoneInfo("Asia/Shanghai")
 EMPTY = {"type": "FeatureCollection", "features": []}
 _DRAW = {"polyline": False, "polygon": True, "rectangle": True, "circle": False,
          "marker": False, "circlemarker": False}  # fmt: skip
@@ -130,7 +128,7 @@ def _legend(tx: dict[str, str]) -> list[Any]:
 def _options(tx: dict[str, str], items: list[tasks.Task]) -> list[dict[str, Any]]:
     return [
         {"label": f"#{t.id} {tx['task.kind.' + t.kind]} · {t.title} · "
-                  f"{100 * t.completion:.0f}% · {t.deadline.astimezone(LOCAL):%m-%d %H:%M}",
+                  f"{100 * t.completion:.0f}% · {clock.show(t.deadline, '%m-%d %H:%M')}",
          "value": t.id}
         for t in items
     ]  # fmt: skip
@@ -224,7 +222,7 @@ def _progress(
     lines = [html.B(f"#{tid} {meta.title}" if meta else f"#{tid}")]
     if meta is not None:
         lines += [
-            html.Div(f"{tx['task.deadline']}: {meta.deadline.astimezone(LOCAL):%Y-%m-%d %H:%M}"),
+            html.Div(f"{tx['task.deadline']}: {clock.show(meta.deadline)}"),
             html.Div(meta.instructions, className="gd-muted"),
         ]
     lines.append(

@@ -97,6 +97,6 @@ def register(app: dash.Dash, settings: Settings) -> None:
     def refresh(_n: Any, _live: Any, lang: str) -> tuple[Any, Any]:
         tx = i18n.t(lang)
         with state.db(settings, need="view") as conn:
-            t = live.today(conn=conn)
-            events = live.latest_events(conn=conn, limit=TICKER)
+            t = live.today(conn=conn, tz=settings.tz)
+            events = live.latest_events(conn=conn, limit=TICKER, tz=settings.tz)
         return kpis(t, tx), ticker(events, tx, lang)

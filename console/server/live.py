@@ -165,6 +165,7 @@ class Hub:
                 conn=conn,
                 since=None if full_incidents else self._mark,
                 ids=ids,
+                tz=self.settings.tz,
             )
         units = dict(self.units)
         moved, status, added = [], [], []

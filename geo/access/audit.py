@@ -40,7 +40,12 @@ class Entry:
 
 
 def recent(
-    *, conn: psycopg.Connection, kind: str = "all", actor: str = "", limit: int = 200
+    *,
+    conn: psycopg.Connection,
+    kind: str = "all",
+    actor: str = "",
+    limit: int = 200,
+    tz: str = "Asia/Shanghai",
 ) -> list[Entry]:
     """The latest ``limit`` entries of ``kind`` whose actor or object id contains ``actor``
     (so a user's sign-ins, written by the sign-in form, show with what they did).
@@ -55,12 +60,14 @@ def recent(
         Case-insensitive part of the actor or entity id (at most 100 characters); '' for all.
     limit : int
         Most entries returned (1-1000).
+    tz : str
+        Time zone (IANA name) the times are given in.
 
     Returns
     -------
     list of Entry
-        Newest first: time (text), actor, kind, entity, entity id, action and detail (JSON,
-        at most 300 characters).
+        Newest first: time (text, YYYY-MM-DD HH:MM:SS in ``tz``), actor, kind, entity,
+        entity id, action and detail (JSON, at most 300 characters).
 
     Raises
     ------
@@ -88,10 +95,10 @@ def recent(
     pattern = "%" + actor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = conn.execute(
         sql.SQL(
-            "SELECT to_char(at, 'YYYY-MM-DD HH24:MI:SS'), actor, kind, entity, entity_id, "
-            "action, detail FROM ({union}) u ORDER BY at DESC LIMIT %(n)s"
+            "SELECT to_char(at AT TIME ZONE %(tz)s, 'YYYY-MM-DD HH24:MI:SS'), actor, kind, "
+            "entity, entity_id, action, detail FROM ({union}) u ORDER BY at DESC LIMIT %(n)s"
         ).format(union=union),
-        {"a": pattern, "n": limit},
+        {"a": pattern, "n": limit, "tz": tz},
     ).fetchall()
     return [
         Entry(

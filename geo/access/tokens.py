@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -192,7 +193,9 @@ def revoke(*, conn: psycopg.Connection, name: str) -> None:
         raise NotFound(f"No live token named {name!r}.", code="token.not_found", name=name[:40])
 
 
-def listing(*, conn: psycopg.Connection) -> list[tuple[str, list[str], str, str | None]]:
+def listing(
+    *, conn: psycopg.Connection
+) -> list[tuple[str, list[str], dt.datetime, dt.datetime | None]]:
     """(name, scopes, created, revoked) of every token.
 
     Parameters
@@ -203,10 +206,10 @@ def listing(*, conn: psycopg.Connection) -> list[tuple[str, list[str], str, str 
     Returns
     -------
     list of tuple
-        ``(name, scopes, created_at, revoked_at)`` by name; the times as text, ``revoked_at``
-        None for a live token.
+        ``(name, scopes, created_at, revoked_at)`` by name; the times timezone-aware,
+        ``revoked_at`` None for a live token.
     """
     rows = conn.execute(
-        "SELECT name, scopes, created_at::text, revoked_at::text FROM api_tokens ORDER BY name"
+        "SELECT name, scopes, created_at, revoked_at FROM api_tokens ORDER BY name"
     ).fetchall()
     return [(r[0], list(r[1]), r[2], r[3]) for r in rows]

@@ -21,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dash
 import dash_leaflet as dl
@@ -29,6 +28,7 @@ import shapely
 from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from console import i18n
+from console.pages import clock
 from console.pages.actions import clicked, guarded, message
 from console.pages.planning import coverage as planning_coverage
 from console.server import state
@@ -40,7 +40,6 @@ from layers import planning as plan_layers
 log = logging.getLogger(__name__)
 NO = dash.no_update
 MAX_UPLOAD = 20 * 1024 * 1024
-LOCAL = ZoneInfo("Asia/Shanghai")
 _DRAW_OFF = {"polyline": False, "polygon": False, "rectangle": False, "circle": False,
              "marker": False, "circlemarker": False}  # fmt: skip
 
@@ -482,7 +481,7 @@ def _history(settings: Settings, sel: Any, lang: str) -> Any:
                    if community else [])  # fmt: skip
     items = []
     for v in versions:
-        when = v.valid_from.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+        when = clock.show(v.valid_from)
         current = v.valid_to is None
         items.append(
             html.Li(
@@ -507,7 +506,7 @@ def _history(settings: Settings, sel: Any, lang: str) -> Any:
 def _community_changes(tx: dict[str, str], changes: list[Any]) -> list[Any]:
     items = [
         html.Li(
-            f"#{c.id} {c.at.astimezone(LOCAL).strftime('%Y-%m-%d %H:%M')} · {c.author} · "
+            f"#{c.id} {clock.show(c.at)} · {c.author} · "
             f"{tx['plan.kind.' + c.kind]} · {', '.join(x[-6:] for x in c.codes[:6])}"
             f"{' …' if len(c.codes) > 6 else ''} · {c.reason}",
             className="gd-version",
