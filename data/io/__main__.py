@@ -4,7 +4,7 @@
     python -m data.io import platforms platforms.csv --db ... [--gcj02]
     python -m data.io import roads city.osm.pbf --db ... [--replace]
     python -m data.io export grids grids.shp --db ...
-    python -m data.io export incidents incidents.csv --db ... [--since 2026-11-01]
+    python -m data.io export incidents incidents.csv --db ... [--since 2026-11-01] [--tz UTC]
 
 Exit status: 0 done, 2 refused (every problem is printed), 1 database unavailable.
 """
@@ -18,6 +18,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from data import io as dio
 from geo.db import connect
@@ -56,8 +57,19 @@ def _mapping(items: Sequence[str]) -> dict[str, str]:
 
 
 def _time(text: str) -> dt.datetime:
-    t = dt.datetime.fromisoformat(text)
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    """An ISO time; without an offset it is taken in ``--tz`` (see :func:`_zone`)."""
+    return dt.datetime.fromisoformat(text)
+
+
+def _aware(t: dt.datetime | None, zone: ZoneInfo) -> dt.datetime | None:
+    return t if t is None or t.tzinfo else t.replace(tzinfo=zone)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(f"--tz {name!r} is not a known time zone") from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -82,6 +94,12 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", dest="fmt", help="geojson, gpkg, shp or csv (default: suffix)")
     exp.add_argument("--since", type=_time, help="incidents reported at or after (ISO time)")
     exp.add_argument("--until", type=_time, help="incidents reported before (ISO time)")
+    exp.add_argument(
+        "--tz",
+        default="Asia/Shanghai",
+        help="time zone of the times written (with their offset) and of --since/--until "
+        "given without one (default Asia/Shanghai)",
+    )
     return p
 
 
@@ -114,9 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
                 print(f"{result.file}: {result.rows} rows imported as {args.entity} ({counts})")
             else:
+                zone = _zone(args.tz)
                 kw: dict[str, Any] = {"fmt": args.fmt}
+                if args.entity != "admin-units":
+                    kw["tz"] = zone.key
                 if args.entity == "incidents":
-                    kw |= {"since": args.since, "until": args.until}
+                    kw |= {"since": _aware(args.since, zone), "until": _aware(args.until, zone)}
                 elif args.since or args.until:
                     raise argparse.ArgumentTypeError("--since/--until are for incidents only")
                 n = EXPORTERS[args.entity](args.file, conn=conn, **kw)

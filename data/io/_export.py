@@ -1,8 +1,10 @@
 """Export grids, admin units and incidents to GeoJSON, GeoPackage, Shapefile or CSV.
 
-The format comes from the file suffix (or ``fmt``). Shapefile field names are shortened with
-:data:`~data.io._read.SHP_NAMES` (the importers read them back), dates are written as ISO
-text and strings are cut at 254 bytes there. CSV (incidents only) has ``lon``/``lat``
+The format comes from the file suffix (or ``fmt``). Times are written in the time zone ``tz``
+(Asia/Shanghai unless told) with their offset, as ISO 8601 text in CSV and Shapefile
+(2026-11-22T10:00:00+08:00); GeoPackage stores them in UTC, as its standard asks. Shapefile
+field names are shortened with :data:`~data.io._read.SHP_NAMES` (the importers read them
+back) and strings are cut at 254 bytes there. CSV (incidents only) has ``lon``/``lat``
 columns in WGS-84 and a UTF-8 byte-order mark so that spreadsheet programs read Chinese.
 """
 
@@ -81,6 +83,25 @@ def _frame(conn: psycopg.Connection, query: str, params: dict[str, Any]) -> gpd.
     return gpd.GeoDataFrame(frame, geometry=list(geoms), crs=4326)
 
 
+def _zoned(frame: gpd.GeoDataFrame, tz: str) -> gpd.GeoDataFrame:
+    """The time columns (timezone-aware, from the database) moved to zone ``tz``."""
+    out = frame.copy()
+    for c in out.columns:
+        s = out[c]
+        if c == "geometry" or not (
+            isinstance(s.dtype, pd.DatetimeTZDtype)
+            or (s.dtype == object and s.map(lambda v: isinstance(v, dt.datetime)).any())
+        ):
+            continue
+        out[c] = pd.to_datetime(s, utc=True).dt.tz_convert(tz)
+    return out
+
+
+def _iso(s: pd.Series) -> pd.Series:
+    """ISO 8601 text with the offset (2026-11-22T10:00:00+08:00); None for no time."""
+    return s.map(lambda v: None if pd.isna(v) else v.isoformat(timespec="seconds"))
+
+
 def _remove(path: Path, fmt: str) -> None:
     if fmt == "shp":
         for ext in _SHP_SIDECARS:
@@ -95,11 +116,8 @@ def _shapefile_ready(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if c == "geometry":
             continue
         s = out[c]
-        if (
-            pd.api.types.is_datetime64_any_dtype(s)
-            or s.map(lambda v: isinstance(v, dt.datetime)).any()
-        ):
-            out[c] = s.map(lambda v: v.isoformat() if isinstance(v, dt.datetime) else None)
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            out[c] = _iso(s)
         elif s.dtype == object:
             long = s.map(lambda v: isinstance(v, str) and len(v.encode("utf-8")) > 254)
             if long.any():
@@ -116,15 +134,22 @@ def _shapefile_ready(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def write_frame(frame: gpd.GeoDataFrame, path: Path, fmt: str, layer: str) -> int:
-    """Write ``frame`` (replacing an existing file); returns the number of features."""
+def write_frame(
+    frame: gpd.GeoDataFrame, path: Path, fmt: str, layer: str, tz: str = "Asia/Shanghai"
+) -> int:
+    """Write ``frame`` (replacing an existing file), its times in zone ``tz``; returns the
+    number of features."""
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove(path, fmt)
+    frame = _zoned(frame, tz)
     if fmt == "csv":
         out = pd.DataFrame(frame.drop(columns="geometry"))
+        for c in out.columns:
+            if isinstance(out[c].dtype, pd.DatetimeTZDtype):
+                out[c] = _iso(out[c])
         out.insert(len(out.columns), "lon", shapely.get_x(frame.geometry.to_numpy()))
         out.insert(len(out.columns), "lat", shapely.get_y(frame.geometry.to_numpy()))
-        out.to_csv(path, index=False, encoding="utf-8-sig", date_format="%Y-%m-%dT%H:%M:%S%z")
+        out.to_csv(path, index=False, encoding="utf-8-sig")
         return len(out)
     kwargs: dict[str, Any] = {}
     if fmt == "shp":
@@ -136,14 +161,19 @@ def write_frame(frame: gpd.GeoDataFrame, path: Path, fmt: str, layer: str) -> in
 
 
 def export_grids(
-    path: str | PathLike[str], *, conn: psycopg.Connection, fmt: str | None = None
+    path: str | PathLike[str],
+    *,
+    conn: psycopg.Connection,
+    fmt: str | None = None,
+    tz: str = "Asia/Shanghai",
 ) -> int:
-    """Write the current grids; returns the number written. CSV is refused (polygons)."""
+    """Write the current grids (times in zone ``tz``); returns the number written. CSV is
+    refused (polygons)."""
     path = Path(path)
     fmt = format_of(path, fmt)
     if fmt == "csv":
         raise UnsupportedFormat("grids are polygons: export them as .geojson, .gpkg or .shp")
-    return write_frame(_frame(conn, _GRIDS_SQL, {}), path, fmt, "grids")
+    return write_frame(_frame(conn, _GRIDS_SQL, {}), path, fmt, "grids", tz)
 
 
 def export_admin_units(
@@ -164,11 +194,13 @@ def export_incidents(
     fmt: str | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    tz: str = "Asia/Shanghai",
 ) -> int:
     """Write incidents reported in ``[since, until)`` (all when None) as points, or
-    CSV with lon/lat; reporter names and phones are left out. Returns the number written."""
+    CSV with lon/lat, times in zone ``tz``; reporter names and phones are left out. Returns
+    the number written."""
     path = Path(path)
     fmt = format_of(path, fmt)
     frame = _frame(conn, _INCIDENTS_SQL, {"since": since, "until": until})
     frame["satisfaction"] = frame["satisfaction"].astype("Int64")
-    return write_frame(frame, path, fmt, "incidents")
+    return write_frame(frame, path, fmt, "incidents", tz)
