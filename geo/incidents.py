@@ -624,7 +624,8 @@ def feedback(*, conn: psycopg.Connection, incident_id: int, satisfaction: int) -
     if satisfaction <= 2:
         conn.execute(
             "UPDATE incidents SET status = 'reported', reopened = reopened + 1, "
-            "closed_at = NULL, resolved_at = NULL WHERE id = %(id)s",
+            "closed_at = NULL, resolved_at = NULL, claimed_by = NULL, claimed_at = NULL "
+            "WHERE id = %(id)s",  # reopened: nobody holds it now
             {"id": incident_id},
         )
         event(conn, incident_id, "reopen", {"status": "closed"}, {"status": "reported"})

@@ -389,12 +389,6 @@ def test_a_case_reopened_by_the_operator_is_nobody_s(conn: psycopg.Connection) -
         assert caseflow.claim(conn=c, incident_id=case["id"])["claimed_by"] == "operator:second"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="geo/incidents.py feedback() reopens a case (satisfaction 1-2) with its own UPDATE "
-    "that keeps claimed_by/claimed_at, unlike transition(closed -> reported): the reopened "
-    "case stays held by the first operator, never shows as new and never escalates",
-)
 def test_a_case_reopened_by_resident_feedback_is_nobody_s(conn: psycopg.Connection) -> None:
     case = _closed_case(conn)
     with transaction(conn, "resident") as c:
@@ -522,12 +516,6 @@ def _other_street_fire_case(conn: psycopg.Connection) -> tuple[dict, int, str]:
     return case, engine, street
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="geo/db/sql/013_operator_loop.sql release_units_of_settled_case() runs with the "
-    "caller's row-level security: a street operator resolving a case releases the dispatch of "
-    "a unit from another street but cannot update the unit, which stays busy with no dispatch",
-)
 def test_a_street_operator_resolving_frees_a_unit_from_another_street(
     conn: psycopg.Connection,
 ) -> None:
@@ -546,12 +534,6 @@ def test_a_street_operator_resolving_frees_a_unit_from_another_street(
     assert statuses(conn, [engine]) == {engine: "returning"}  # ... the engine was not
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="geo/db/sql/013_operator_loop.sql refuse_dispatch_to_settled_case() reads the "
-    "incident without locking it: a dispatch inserted while another transaction closes the "
-    "case is neither refused nor released (both commit)",
-)
 def test_a_dispatch_racing_the_close_cannot_stay_open(
     committed: tuple[psycopg.Connection, list[int]], db_conninfo: str
 ) -> None:

@@ -165,8 +165,11 @@ CREATE INDEX incidents_unclaimed ON incidents (reported_at) WHERE claimed_at IS 
     AND status = 'reported';
 
 -- No unit is ever busy on a resolved or closed case. Resolving or closing a case releases its
--- open dispatches and sends their units home (returning), however the status was changed.
-CREATE FUNCTION release_units_of_settled_case() RETURNS trigger LANGUAGE plpgsql AS $$
+-- open dispatches and sends their units home (returning), however the status was changed and
+-- whoever changed it: the function runs as its owner, so a street operator's resolve also
+-- frees a unit from another street that row-level security hides from that operator.
+CREATE FUNCTION release_units_of_settled_case() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     d record;
 BEGIN
@@ -189,11 +192,17 @@ CREATE TRIGGER incidents_release_units AFTER UPDATE OF status ON incidents
     EXECUTE FUNCTION release_units_of_settled_case();
 
 -- And no dispatch is ever opened on one.
+-- The case's row is read FOR SHARE: a close running at the same moment either waits for this
+-- dispatch (and then releases it) or has committed first (and this dispatch is refused).
 CREATE FUNCTION refuse_dispatch_to_settled_case() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    st text;
 BEGIN
-    IF NEW.released_at IS NULL AND EXISTS (
-        SELECT 1 FROM incidents WHERE id = NEW.incident_id AND status IN ('resolved', 'closed'))
-    THEN
+    IF NEW.released_at IS NOT NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT status INTO st FROM incidents WHERE id = NEW.incident_id FOR SHARE;
+    IF st IN ('resolved', 'closed') THEN
         RAISE EXCEPTION 'incident % is settled: no unit may be sent to it', NEW.incident_id
             USING ERRCODE = 'check_violation';
     END IF;
