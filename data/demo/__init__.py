@@ -19,6 +19,7 @@ from pyproj import Transformer
 from data.demo import _names
 from data.demo._activity import dispatches_for, incidents_for, units_for
 from data.demo._geometry import SIZES, SPACING_M, CityShape, SizeSpec, build_shape
+from data.demo._present import units_now
 
 __all__ = ["SIZES", "DemoCity", "generate"]
 
@@ -68,11 +69,13 @@ class DemoCity:
 
 
 def generate(size: str = "city", seed: int = 20261122, now: dt.datetime | None = None) -> DemoCity:
-    """Generate the demo city. ``now`` (UTC) anchors the year of history and unit positions."""
+    """Generate the demo city. ``now`` (default: the current time) is the demo's present: the
+    year of history ends there, the live shift (the cases open, the units busy) is timed
+    back from it and the units' positions are minutes old at it."""
     if size not in SIZES:
         raise ValueError(f"unknown demo size {size!r}; expected one of {sorted(SIZES)}")
     if now is None:
-        now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+        now = dt.datetime.now(dt.UTC)
     spec = SIZES[size]
     rng = np.random.default_rng(seed)
     shape = build_shape(spec, rng)
@@ -81,6 +84,7 @@ def generate(size: str = "city", seed: int = 20261122, now: dt.datetime | None =
     units = units_for(shape, grids, platforms, stations, spec, rng, now)
     incidents, events = incidents_for(shape, grids, spec, rng, now)
     dispatches = dispatches_for(incidents, units, platform_grids)
+    units = units_now(units, incidents, dispatches, rng, now)
 
     # Everything to WGS-84.
     admin["geom"] = _multi(_wgs(admin["geom"].to_numpy()))

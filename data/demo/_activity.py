@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import numpy as np
 import pandas as pd
@@ -11,6 +10,13 @@ import shapely
 
 from data.demo import _names
 from data.demo._geometry import CityShape, SizeSpec
+from data.demo._present import (
+    FIELD_REPORTS,
+    OPERATOR,
+    RESOLUTION_NOTES,
+    events_for,
+    live_shift,
+)
 
 # code: (weight, class, P(red), P(yellow), quick response?)
 CATEGORY_MIX: dict[str, tuple[float, str, float, float, bool]] = {
@@ -207,10 +213,9 @@ def units_for(
         ["available", "off_duty"],
         n,
         p=[0.95, 0.05],
-    )  # busy statuses come from real dispatches (geo.units), never without one
+    )  # busy statuses come from the live shift's dispatches (data.demo._present.units_now)
     status = np.where((units["type"] == "grid_worker") & (rng.random(n) < 0.15), "off_duty", status)
-    age = rng.exponential(40, n)
-    age = np.where(rng.random(n) < 0.03, rng.uniform(700, 3600, n), age)  # a few stale positions
+    age = np.clip(rng.exponential(40, n), 2, 240)  # trackers report every few minutes at most
     nowts = pd.Timestamp(now)
     units["status"] = status
     units["status_time"] = nowts - pd.to_timedelta(rng.uniform(60, 7200, n), unit="s")
@@ -229,7 +234,10 @@ def incidents_for(
     rng: np.random.Generator,
     now: dt.datetime,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A year of incidents with the lifecycle timestamps, SLA deadlines and audit events."""
+    """A year of incidents with the lifecycle timestamps, SLA deadlines and audit events.
+
+    The year is history, every case in it closed; the present is a live shift with cases
+    at every step (:func:`data.demo._present.live_shift`)."""
     n = spec.incidents
     geoms = grids["geom"].to_numpy()
     # When: 365 days, weekly and seasonal rhythm, hourly profile.
@@ -290,33 +298,39 @@ def incidents_for(
         return med * rng.lognormal(0, sigma, n)
 
     t_disp = ln(35, 600, 0.5)
+    t_claim = t_disp * rng.uniform(0.35, 0.9, n)  # an operator claims (签收) before dispatching
     t_acc = t_disp + ln(20, 300, 0.6)
     t_scene = t_acc + ln(230, 2400, 0.45)
     slow_resolve = np.where(priority == "blue", 5 * 3600, 30 * 3600)
     t_res = t_scene + np.where(quick, 1200, slow_resolve) * rng.lognormal(0, 0.6, n)
     t_close = t_res + 2 * 3600 * rng.lognormal(0, 0.7, n)
-    never = rng.random(n) < 0.003  # 挂单: some cases stay open
-    t_close[never] = np.inf
-    t_fb = t_close + 86400 * rng.uniform(0.2, 2, n)
+    # The on-scene report (现场反馈): quick cases report back about 10 minutes after arrival
+    # (some late); slow ones early 60% of the time, else with the resolution.
+    early = quick | (rng.random(n) < 0.6)
+    t_rep = t_scene + np.where(quick, 600 * rng.uniform(0.15, 1.15, n), rng.uniform(120, 1500, n))
+    t_rep = np.where(early, np.minimum(t_rep, t_res), t_res)
+    fb_after = 86400 * rng.uniform(0.2, 2, n)
     has_fb = rng.random(n) < 0.7
     nowts = pd.Timestamp(now)
     age = (nowts - reported).total_seconds().to_numpy()
+    # The year is history: a case that would still be open now ran faster and is closed
+    # (what is open now is the live shift, data.demo._present).
+    squeeze = np.minimum(1.0, age * rng.uniform(0.6, 0.97, n) / t_close)
+    t_claim, t_disp, t_acc, t_scene, t_rep, t_res, t_close = (
+        t * squeeze for t in (t_claim, t_disp, t_acc, t_scene, t_rep, t_res, t_close)
+    )
+    t_fb = np.where(has_fb, t_close + fb_after, np.inf)
+
+    rep = pd.Series(reported)
 
     def at(t: np.ndarray) -> pd.Series:
-        s = pd.Series(reported) + pd.to_timedelta(np.where(np.isfinite(t), t, 0), unit="s")
+        s = rep + pd.to_timedelta(np.where(np.isfinite(t), t, 0), unit="s")
         return s.where((t <= age) & np.isfinite(t))
 
-    steps = ["dispatched", "accepted", "on_scene", "resolved", "closed"]
-    times = [t_disp, t_acc, t_scene, t_res, t_close]
-    stamps = {s: at(t) for s, t in zip(steps, times, strict=True)}
-    status = np.full(n, "reported", dtype=object)
-    for s in steps:
-        status[stamps[s].notna().to_numpy()] = s
-    feedback = at(np.where(has_fb, t_fb, np.inf))
+    feedback = at(t_fb)
     satisfaction = np.where(
         feedback.notna(), rng.choice([1, 2, 3, 4, 5], n, p=[0.02, 0.03, 0.08, 0.27, 0.60]), 0
     )
-    rep = pd.Series(reported)
     close_h = np.where(priority == "yellow", 72, 24)
     grid_code = grids["code"].to_numpy()[grid_idx]
     names = grids["name"].to_numpy()[grid_idx]
@@ -324,10 +338,10 @@ def incidents_for(
     with_reporter = np.isin(source, ["hotline_12345", "transfer_110", "walk_in", "wechat_group"])
     rep_names = np.array(_names.person_names(rng, n), dtype=object)
     rep_phone = np.array(_names.phones(rng, n), dtype=object)
-    incidents = pd.DataFrame(
+    resolution = rng.choice(RESOLUTION_NOTES, n)
+    on_scene = at(t_scene)
+    history = pd.DataFrame(
         {
-            "id": np.arange(1, n + 1),
-            "number": [f"SJ{d:%Y%m%d}{i + 1:07d}" for i, d in enumerate(reported)],
             "reported_at": rep,
             "source": source,
             "category": cat,
@@ -339,46 +353,28 @@ def incidents_for(
             "geom": shapely.points(xy),
             "grid_code": grid_code,
             "path": grids["path"].to_numpy()[grid_idx],
-            "status": status,
-            "dispatched_at": stamps["dispatched"],
-            "accepted_at": stamps["accepted"],
-            "on_scene_at": stamps["on_scene"],
-            "resolved_at": stamps["resolved"],
-            "closed_at": stamps["closed"],
+            "status": "closed",
+            "claimed_by": OPERATOR,
+            "claimed_at": at(t_claim),
+            "dispatched_at": at(t_disp),
+            "accepted_at": at(t_acc),
+            "on_scene_at": on_scene,
+            "field_report": np.where(early, rng.choice(FIELD_REPORTS, n), resolution),
+            "field_report_at": at(t_rep),
+            "resolved_at": at(t_res),
+            "resolution_note": resolution,
+            "closed_at": at(t_close),
             "feedback_at": feedback,
             "satisfaction": pd.array(np.where(satisfaction > 0, satisfaction, None), dtype="Int16"),
             "respond_due": rep + pd.to_timedelta(np.where(quick, 60, 1800), unit="s"),
             "arrive_due": (rep + pd.Timedelta(minutes=5)).where(quick),
-            "report_due": (rep + pd.Timedelta(minutes=10)).where(quick),
+            "report_due": (on_scene + pd.Timedelta(minutes=10)).where(quick),
             "close_due": rep + pd.to_timedelta(close_h, unit="h"),
+            "quick": quick,
         }
     )
-    # Audit events: one per lifecycle step that has happened.
-    ev_frames = [
-        pd.DataFrame(
-            {
-                "incident_id": incidents["id"],
-                "at": rep,
-                "action": "create",
-                "after": '{"status": "reported"}',
-            }
-        )
-    ]
-    for s in steps:
-        has = stamps[s].notna()
-        ev_frames.append(
-            pd.DataFrame(
-                {
-                    "incident_id": incidents["id"][has],
-                    "at": stamps[s][has],
-                    "action": "status",
-                    "after": json.dumps({"status": s}),
-                }
-            )
-        )
-    events = pd.concat(ev_frames, ignore_index=True).sort_values(["at", "incident_id"])
-    events["actor"] = "demo"
-    return incidents, events
+    incidents = live_shift(history, rng, now, spec.incidents / 100_000)
+    return incidents, events_for(incidents)
 
 
 # Who is sent for what: the agency by category, else platform police for red cases and the
@@ -394,13 +390,13 @@ AGENCY_FOR = {
 def dispatches_for(
     incidents: pd.DataFrame, units: pd.DataFrame, platform_grids: pd.DataFrame
 ) -> pd.DataFrame:
-    """The dispatch history of the settled cases (dispatched and resolved): one unit each,
-    released as completed when the case was resolved. A unit is never on two cases at once,
-    as in live operations: a case goes to its agency's crews (or, red, to its platform's
-    police; else to its grid's worker), and when all of those are busy to the grid's worker
-    or the platform's police; if every one is busy it gets none. Open cases get none, so no
-    unit is left busy by history."""
-    inc = incidents[incidents["dispatched_at"].notna() & incidents["resolved_at"].notna()]
+    """One unit for every case that was dispatched, from its dispatch until its resolution
+    (then released as completed); a case still open keeps its unit (an open dispatch, never an
+    off-duty unit). A unit is never on two cases at once, as in live operations: a case goes
+    to its agency's crews (or, red, to its platform's police; else to its grid's worker), and
+    when all of those are busy to the grid's worker or the platform's police; if every one is
+    busy it gets none."""
+    inc = incidents[incidents["dispatched_at"].notna()]
     agency = inc["category"].map(AGENCY_FOR)
     agency = agency.where(agency.notna(), np.where(inc["priority"] == "red", "police", "grid"))
     plat = platform_grids.drop_duplicates("grid_code").set_index("grid_code")["platform_id"]
@@ -409,9 +405,16 @@ def dispatches_for(
               units[units["agency"] == "police"].groupby("platform_id")["id"]}  # fmt: skip
     crews = {a: ids.to_numpy() for a, ids in
              units[~units["agency"].isin(["grid", "police"])].groupby("agency")["id"]}  # fmt: skip
+    on_duty = np.zeros(int(units["id"].max()) + 1, dtype=bool)
+    on_duty[units.loc[units["status"] != "off_duty", "id"].to_numpy()] = True
     none = np.zeros(0, dtype=np.int64)
     starts = inc["dispatched_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-    ends = inc["resolved_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    live = inc["resolved_at"].isna().to_numpy()
+    ends = np.where(
+        live,
+        np.iinfo(np.int64).max,
+        inc["resolved_at"].to_numpy(dtype="datetime64[ns]").astype(np.int64),
+    )
     case_ids, grids = inc["id"].to_numpy(), inc["grid_code"].to_numpy()
     kinds, platforms = agency.to_numpy(), inc["grid_code"].map(plat).to_numpy()
     free_at = np.full(int(units["id"].max()) + 1, np.iinfo(np.int64).min)
@@ -423,17 +426,18 @@ def dispatches_for(
         if len(first):
             first = np.roll(first, -int(case_ids[i] % len(first)))
         for u in (*first, *own, *cops):
-            if free_at[u] <= starts[i]:
+            if free_at[u] <= starts[i] and (on_duty[u] or not live[i]):
                 free_at[u], unit[i] = ends[i], u
                 break
     has = unit >= 0
+    released = inc["resolved_at"].to_numpy()[has]
     return pd.DataFrame(
         {
             "incident_id": case_ids[has],
             "unit_id": unit[has],
             "dispatched_at": inc["dispatched_at"].to_numpy()[has],
             "dispatched_by": "demo",
-            "released_at": inc["resolved_at"].to_numpy()[has],
-            "release_reason": "completed",
+            "released_at": released,
+            "release_reason": np.where(live[has], None, "completed"),
         }
     )

@@ -97,11 +97,11 @@ def test_kpis_from_the_database_agree_with_sql(conn: psycopg.Connection) -> None
     # overdue is the open cases past a deadline (挂单), never a closed one
     assert not f.loc[f["status"] == "closed", "overdue"].any()
     assert k.overdue == int(f.loc[f["status"] != "closed", "overdue"].sum())
-    # every settled demo case has the unit that was sent, and its agency (cases other tests
-    # opened since, at today's date, may have units too)
-    settled = f["resolved_at"].notna()
+    # every demo case units were sent to has the first of them, and its agency; one not sent
+    # yet has none (cases other tests opened since, at today's date, may have units too)
+    sent = f["status"] != "reported"
     demo = f["reported_at"] <= TEST_NOW
-    assert f.loc[settled, "unit"].notna().all() and f.loc[~settled & demo, "unit"].isna().all()
+    assert f.loc[sent & demo, "unit"].notna().all() and f.loc[~sent & demo, "unit"].isna().all()
     from tests._race import double_assignments
 
     assert double_assignments(conn) == 0  # the history never has a unit on two cases at once

@@ -211,9 +211,9 @@ def _city(conninfo: str) -> City:
             "SELECT ST_X(p), ST_Y(p), code FROM (SELECT code, ST_PointOnSurface(geom) p FROM grids"
             " WHERE valid_to IS NULL ORDER BY id LIMIT 1 OFFSET 3) g").fetchone()  # type: ignore[misc]  # fmt: skip
         category = c.execute("SELECT code FROM categories ORDER BY code LIMIT 1").fetchone()[0]  # type: ignore[index]
-        case = c.execute(
+        case = c.execute(  # one nobody holds: a claimed case is its operator's alone
             "SELECT id FROM incidents WHERE status IN ('reported', 'dispatched', 'accepted', "
-            "'on_scene') ORDER BY id DESC LIMIT 1").fetchone()[0]  # type: ignore[index]
+            "'on_scene') AND claimed_at IS NULL ORDER BY id DESC LIMIT 1").fetchone()[0]  # type: ignore[index]
         units = [r[0] for r in c.execute(
             "SELECT id FROM units WHERE status = 'available' AND geom IS NOT NULL "
             "ORDER BY id LIMIT 3")]  # fmt: skip
