@@ -12,8 +12,10 @@ PYTEST_ARGS ?=
 
 .PHONY: run test bench faults load lint sysdeps browserdeps venv demo clean
 
+# The city simulator runs beside the console (started once it answers, stopped with it);
+# SIMULATE=0 serves the console alone.
 run: sysdeps venv
-	$(BIN)/python -m console run $(if $(SIMULATE),--simulate)
+	$(BIN)/python -m console run $(if $(filter 0,$(SIMULATE)),,--simulate)
 
 test: sysdeps browserdeps venv lint
 	$(BIN)/python -m pytest -m "not bench" $(PYTEST_ARGS)

@@ -4,6 +4,7 @@ Commands
 --------
 run             start the embedded PostGIS (unless DATABASE_URL), migrate, load the demo city
                 when the database is empty, serve on GD_HOST:GD_PORT; Ctrl-C stops both.
+                --simulate: the city simulator too, once the console answers (make run).
 init-db         the same set-up without serving.
 stop-db         stop the embedded cluster.
 demo            load a fresh demo city: demo [--size tiny|city|province] [--replace].
@@ -24,7 +25,9 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 
 import psycopg
 
@@ -186,13 +189,60 @@ def serve(settings: Settings) -> None:
     )
 
 
+def _console_url(settings: Settings) -> str:
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    return f"http://{host}:{settings.port}"
+
+
 def simulator(settings: Settings) -> subprocess.Popen[bytes]:
-    """``python -m data.simulate`` on this console, with an automatic operator."""
-    url = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}"
+    """``python -m data.simulate`` on this console at the city's own case rate, with an
+    automatic operator; in a session of its own, so that only the console stops it."""
     return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
-        [sys.executable, "-m", "data.simulate", "--dispatch", "--scale", "5"]
-        + ["--url", f"{url}:{settings.port}", "--db", state.conninfo(settings)]
+        [sys.executable, "-m", "data.simulate", "--dispatch", "--scale", "1"]
+        + ["--url", _console_url(settings), "--db", state.conninfo(settings)],
+        start_new_session=True,
     )
+
+
+class Simulation:
+    """The simulator beside the console: started once the console answers ``/healthz``,
+    stopped with it (it prints its SLA report as it goes)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._start_when_up, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _start_when_up(self) -> None:
+        url = _console_url(self.settings) + "/healthz"
+        while not self._stop.wait(0.5):
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+            except OSError:  # not up yet (an error status is an OSError too)
+                continue
+            with self._lock:
+                if not self._stop.is_set():
+                    print("console up: starting the city simulator (SIMULATE=0: without)",
+                          flush=True)  # fmt: skip
+                    self.proc = simulator(self.settings)
+            return
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop.set()
+            proc = self.proc
+        if proc is None:
+            return
+        proc.terminate()  # it stops its run, prints its SLA report and revokes its token
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def token_command(settings: Settings, args: list[str], area: str | None = None) -> int:
@@ -263,15 +313,16 @@ def _stop_db(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    sim = simulator(settings) if args.simulate else None
+    sim = Simulation(settings) if args.simulate else None
+    if sim is not None:
+        sim.start()
     try:
         serve(settings)
     except KeyboardInterrupt:
         pass
     finally:
         if sim is not None:
-            sim.terminate()  # it prints its SLA report
-            sim.wait(timeout=60)
+            sim.stop()
         if settings.embedded:
             state.cluster(settings).stop()
             print("embedded PostgreSQL stopped", flush=True)

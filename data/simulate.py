@@ -11,6 +11,8 @@ prints the SLA compliance of the cases it opened.
 
 It reads the world (roads, units, past cases) from the database and acts only through the
 HTTP API, with a token it creates for itself (scopes incidents:read/write, units:read/write).
+Units already on a case when it starts (the demo city's live shift) carry on: those en route
+drive there, those on scene finish and resolve, those dispatched set off at the first tick.
 """
 
 from __future__ import annotations
@@ -254,6 +256,27 @@ class Simulator:
         rest = [u for u in found if u["type"] not in ("patrol_car", "foot_patrol")]
         for u in (patrol + rest)[: self.args.units]:
             self.add(u)
+        self.adopt(time.monotonic())
+
+    def adopt(self, now: float) -> None:
+        """Units already en route or on scene (with their case) carry on from where they
+        are: on to the case, or on scene for a while and then resolve it."""
+        for status in ("en_route", "on_scene"):
+            page = self.api.call("GET", f"/api/v1/units?status={status}&limit=10000")
+            for u in (page or {}).get("items", []):
+                if u["incident_id"] is None or u["lon"] is None or u["id"] in self.movers:
+                    continue
+                m = self.add(u)
+                m.incident_id = u["incident_id"]
+                if status == "on_scene":
+                    m.task, m.home = "on_scene", None  # where it came from is not known
+                    m.until = now + self.world.rng.uniform(*self.args.scene) / self.args.warp
+                    continue
+                case = self.api.call("GET", f"/api/v1/incidents/{u['incident_id']}")
+                if case is None:
+                    continue
+                m.task = "to_case"
+                self.world.route(m, (case["lat"], case["lon"]), now)
 
     def add(self, u: dict[str, Any]) -> Mover:
         mode = self.world.config.unit_mode.get(u["type"], "car")
@@ -406,10 +429,10 @@ def sla_report(rows: list[dict[str, Any]], tally: Tally, now: dt.datetime) -> st
         f"cases opened {len(rows)}, dispatched {tally.dispatched}, resolved {tally.resolved}, "
         f"closed {tally.closed}, positions sent {tally.positions}"
     ]
-    for label, due, done in (
-        ("respond (accepted)", "respond_due", "accepted_at"),
+    for label, due, done in (  # the clocks of geo.incidents.OVERDUE_SQL
+        ("respond (claimed)", "respond_due", "claimed_at"),
         ("arrive (on scene)", "arrive_due", "on_scene_at"),
-        ("report back (resolved)", "report_due", "resolved_at"),
+        ("report back", "report_due", "field_report_at"),
         ("close", "close_due", "closed_at"),
     ):
         met = judged = 0
@@ -468,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         token = tokens.create(conn=conn, name=name, scopes=SCOPES)
         conn.commit()
     sim = Simulator(Api(args.url, token), world, args)
+    signal.signal(signal.SIGTERM, lambda *_: setattr(sim, "stop", True))  # then report, revoke
     sim.load_units()
     per_h = args.rate or sum(world.per_hour) / 24 * args.scale
     print(
@@ -475,7 +499,6 @@ def main(argv: list[str] | None = None) -> int:
         f"{', responders on' if args.respond else ''}{', operator on' if args.dispatch else ''};"
         " Ctrl-C stops"
     )
-    signal.signal(signal.SIGTERM, lambda *_: setattr(sim, "stop", True))
     try:
         sim.run()
     except KeyboardInterrupt:

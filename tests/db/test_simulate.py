@@ -28,14 +28,14 @@ def test_sla_report_counts_only_clocks_that_ran_out() -> None:
     now = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
     t = lambda minutes: (now + dt.timedelta(minutes=minutes)).isoformat()  # noqa: E731 - a one-line helper
     rows = [
-        {"respond_due": t(-5), "accepted_at": t(-6)},  # met
-        {"respond_due": t(-5), "accepted_at": t(-4)},  # late
-        {"respond_due": t(-5), "accepted_at": None},  # ran out
-        {"respond_due": t(5), "accepted_at": None},  # still running: not judged
+        {"respond_due": t(-5), "claimed_at": t(-6)},  # met
+        {"respond_due": t(-5), "claimed_at": t(-4)},  # late
+        {"respond_due": t(-5), "claimed_at": None},  # ran out
+        {"respond_due": t(5), "claimed_at": None},  # still running: not judged
         {"respond_due": None},  # no such clock
     ]
     text = simulate.sla_report(rows, simulate.Tally(), now)
-    assert "respond (accepted)          1 / 3    on time  33%" in text
+    assert "respond (claimed)           1 / 3    on time  33%" in text
 
 
 def test_the_demo_runs_by_itself(console_url: str, db_conninfo: str) -> None:
