@@ -77,7 +77,7 @@ def check_holder(conn: psycopg.Connection, case: IncidentRow) -> None:
     me = conn.execute("SELECT app_actor()").fetchone()
     if me is None or holder not in (me[0], "migration"):
         raise Conflict(f"{holder} has claimed incident {case['number']}.", code="claim.taken",
-                       who=holder, number=case["number"])  # fmt: skip
+                       who=holder.split(":", 1)[-1], number=case["number"])  # fmt: skip
 
 
 def unclaim(*, conn: psycopg.Connection, incident_id: int) -> IncidentRow:

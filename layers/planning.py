@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,10 +38,13 @@ def proposal(p: Proposal, before: dict[str, Any], names: dict[str, str]) -> dict
     return {"type": "FeatureCollection", "features": out}
 
 
-def problems(found: Sequence[Problem]) -> dict[str, Any]:
-    """Where each problem is (points for crossings, areas for overlaps, gaps, slivers)."""
+def problems(
+    found: Sequence[Problem], text: Callable[[Problem], str] | None = None
+) -> dict[str, Any]:
+    """Where each problem is (points for crossings, areas for overlaps, gaps, slivers), with
+    its message (``text`` gives it in the user's language)."""
     out = [
-        _feature(x.where, {"kind": x.kind, "message": x.message})
+        _feature(x.where, {"kind": x.kind, "message": text(x) if text else x.message})
         for x in found
         if x.where is not None and not x.where.is_empty
     ]

@@ -280,6 +280,15 @@ _PAIRS: dict[str, tuple[str, str]] = {
     ),
     "admin.audit": ("审计记录", "Audit trail"),
     "admin.users": ("用户", "Users"),
+    "admin.plans": ("处置预案", "Response plans"),
+    "admin.plans_hint": (
+        "每个类别与等级所需的力量类型和数量（0 或空 = 不需要）。修改即保存并记入审计。",
+        "Unit types and counts each category and priority needs (0 or empty: none). An edit "
+        "is saved at once and audited.",
+    ),
+    "admin.plans_saved": ("已保存 {n} 条预案。", "{n} plan(s) saved."),
+    "admin.category": ("类别", "Category"),
+    "admin.priority": ("等级", "Priority"),
     "admin.actor": ("操作人", "Actor"),
     "admin.kind": ("类别", "Kind"),
     "admin.kind.all": ("全部", "All"),
@@ -586,3 +595,13 @@ def error_text(exc: Any, lang: object) -> str:
         return text.format(**params)
     except (KeyError, IndexError, ValueError):
         return str(exc.user_message)
+
+
+def problem_text(problem: Any, lang: object) -> str:
+    """Why a grid edit is refused (``geo.boundaries.Problem``), in ``lang``: the text of its
+    kind with its parameters, or its English message when there is none."""
+    text = t(lang).get(f"err.problem.{problem.kind}")
+    try:
+        return str(problem.message) if text is None else text.format(**problem.params)
+    except (KeyError, IndexError, ValueError):
+        return str(problem.message)

@@ -1,21 +1,25 @@
-"""The admin page: the audit trail (changes, case events, sign-ins and views of sensitive
-records, newest first, filtered by kind and actor) and the list of users. Admins only: the
-page checks the role, and row-level security lets only admins read the audit tables."""
+"""The admin page: the response plans (预案: unit types and counts by category and priority,
+edited in place, every change audited), the audit trail (changes, case events, sign-ins and
+views of sensitive records, newest first, filtered by kind and actor) and the list of users.
+Admins only: the page checks the role, and row-level security lets only admins read the audit
+tables."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import dash
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dash_table, dcc, html
 
 from console import i18n
 from console.pages import clock
-from console.pages.actions import guarded
+from console.pages.actions import guarded, message
 from console.server import state
 from console.settings import Settings
+from geo import categories, plans
 from geo.access import audit
 from geo.access import users as auth
+from geo.errors import InvalidInput
 
 
 def layout(tx: dict[str, str]) -> list[Any]:
@@ -38,6 +42,18 @@ def layout(tx: dict[str, str]) -> list[Any]:
                     className="gd-audit-filters",
                 ),
                 html.Div(id="audit-table", className="gd-audit"),
+                html.H2(tx["admin.plans"]),
+                html.Div(tx["admin.plans_hint"], className="gd-muted"),
+                html.Div(id="plans-msg", className="gd-msg", role="status"),
+                dash_table.DataTable(
+                    id="plans-table",
+                    columns=[{"name": tx["admin.category"], "id": "name", "editable": False},
+                             {"name": tx["admin.priority"], "id": "level", "editable": False}]
+                    + [{"name": tx[f"unit_type.{t}"], "id": t, "type": "numeric"}
+                       for t in plans.UNIT_TYPES],
+                    editable=True, page_size=30, sort_action="native", filter_action="native",
+                    style_cell={"fontSize": "12px", "padding": "2px 6px"},
+                ),
                 html.H2(tx["admin.users"]),
                 html.Div(id="users-table", className="gd-audit"),
             ],
@@ -89,3 +105,70 @@ def register(app: dash.Dash, settings: Settings) -> None:
             "user-rows",
         )  # fmt: skip
         return trail, people
+
+
+def plan_rows(conn: Any, tx: dict[str, str], lang: str) -> list[dict[str, Any]]:
+    """One row per category and priority, the counts by unit type (empty: none)."""
+    table = plans.plans(conn=conn)
+    out = []
+    for c in categories.categories(conn=conn):
+        for p in ("red", "yellow", "blue"):
+            counts = {n.unit_type: n.count for n in table.get((c.code, p), [])}
+            out.append({"id": f"{c.code}|{p}", "name": c.name_en if lang == "en" else c.name_zh,
+                        "level": tx[f"priority.{p}"], **counts})  # fmt: skip
+    return out
+
+
+def changed_plans(rows: Any, before: Any) -> dict[tuple[str, str], dict[str, int]]:
+    """The plans an edit changed: (category, priority) -> counts by unit type."""
+    was = {r.get("id"): r for r in (before if isinstance(before, list) else [])
+           if isinstance(r, dict)}  # fmt: skip
+    out = {}
+    for r in rows if isinstance(rows, list) else []:
+        if not isinstance(r, dict) or r == was.get(r.get("id")):
+            continue
+        category, _, priority = str(r.get("id", "")).partition("|")
+        out[(category, priority)] = {t: _count(r.get(t)) for t in plans.UNIT_TYPES}
+    return out
+
+
+def _count(value: Any) -> int:
+    if value in (None, ""):
+        return 0
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise InvalidInput("A plan asks for 0 to 10 units of a type.", code="plan.count") from None
+
+
+def register_plans(app: dash.Dash, settings: Settings) -> None:
+    """The response-plan table: shown, and each edit saved (audited by the table's trigger)."""
+
+    @app.callback(
+        Output("plans-table", "data"),
+        Input("plans-msg", "children"),  # after every save, or refusal: as the database has it
+        State("lang", "data"),
+    )
+    def show_plans(_msg: Any, lang: str) -> Any:
+        with state.db(settings, need="audit") as conn:
+            return plan_rows(conn, i18n.t(lang), lang)
+
+    @app.callback(
+        Output("plans-msg", "children"),
+        Input("plans-table", "data_timestamp"),
+        State("plans-table", "data"),
+        State("plans-table", "data_previous"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(at=0)
+    def save_plans(_ts: Any, rows: Any, before: Any, lang: str) -> Any:
+        """All edited plans in one transaction: all saved, or none."""
+        tx = i18n.t(lang)
+        edits = changed_plans(rows, before)
+        if not edits:
+            return dash.no_update
+        with state.db(settings, need="audit") as conn:
+            for (category, priority), counts in edits.items():
+                plans.set_plan(conn=conn, category=category, priority=priority, needs=counts)
+        return message(tx["admin.plans_saved"].format(n=len(edits)))

@@ -238,6 +238,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     supervision.register(app, settings)
     tasks.register(app, settings)
     admin.register(app, settings)
+    admin.register_plans(app, settings)
 
     @app.callback(
         Output("grid-card", "children"),

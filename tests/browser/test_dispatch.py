@@ -197,7 +197,9 @@ def test_whole_closed_loop(page, console_url: str, db_conninfo: str) -> None:  #
             "ORDER BY id",
             (first_unit,),
         ).fetchall()
-        assert [s for (s,) in unit_steps][-3:] == ["dispatched", "en_route", "on_scene"]
+        # resolving the case sent the unit home (released, returning)
+        assert [s for (s,) in unit_steps][-4:] == ["dispatched", "en_route", "on_scene",
+                                                   "returning"]  # fmt: skip
 
 
 def test_someone_elses_change_redraws_the_card(page, console_url: str, db_conninfo: str) -> None:  # type: ignore[no-untyped-def]

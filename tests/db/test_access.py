@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import psycopg
 import pytest
@@ -197,18 +198,30 @@ def test_a_street_token_sees_and_acts_only_in_its_street(
     assert app_client.get(f"/api/v1/incidents/{theirs}", headers=whole_city).status_code == 200
 
 
-def _callback(client: TestClient, output: str, inputs: list[dict], state_: list[dict]) -> dict:  # type: ignore[type-arg]
-    body = {
-        "output": output,
-        "outputs": [
-            {"id": o.split(".")[0], "property": o.split(".")[1]}
-            for o in output.strip(".").split("...")
-            if o
-        ],
-        "inputs": inputs,
-        "state": state_,
-        "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"],
+def _request(client: TestClient, trigger: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The body the browser posts for the desk callback fired by ``trigger`` (as the app
+    declares it in /_dash-dependencies), with ``values`` by component id (pattern-matched
+    ids: the list of their entries; anything else None)."""
+    deps = json.loads(client.get("/_dash-dependencies").text)
+    cb = next(d for d in deps if any(i["id"] == trigger for i in d["inputs"]))
+
+    def one(dep: dict[str, Any]) -> Any:
+        if dep["id"].startswith("{"):  # a pattern (ALL): its entries, given as a list
+            return values.get(dep["id"], [])
+        return {"id": dep["id"], "property": dep["property"], "value": values.get(dep["id"])}
+
+    outs = [o.rsplit(".", 1) for o in cb["output"].strip(".").split("...")]
+    prop = next(d["property"] for d in cb["inputs"] if d["id"] == trigger)
+    return {
+        "output": cb["output"],
+        "outputs": [{"id": i, "property": p.split("@")[0]} for i, p in outs],
+        "inputs": [one(d) for d in cb["inputs"]],
+        "state": [one(d) for d in cb["state"]],
+        "changedPropIds": [f"{trigger}.{prop}"],
     }
+
+
+def _answer(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
     r = client.post("/_dash-update-component", json=body)
     return {"status": r.status_code, "text": r.text}
 
@@ -218,29 +231,24 @@ def test_forged_callbacks_outside_the_jurisdiction_get_nothing(
 ) -> None:
     theirs = _an_incident(db_conninfo, "430202002", ("resolved", "closed"))
     with psycopg.connect(db_conninfo) as c:
+        claim = c.execute("SELECT claimed_by, claimed_at FROM incidents WHERE id = %(i)s",
+                          {"i": theirs}).fetchone()  # fmt: skip
+        c.execute("UPDATE incidents SET claimed_by = NULL, claimed_at = NULL WHERE id = %(i)s",
+                  {"i": theirs})  # nobody holds it: the street's own operator may send units
         number, phone = c.execute(
             "SELECT number, coalesce(reporter_phone, '') FROM incidents WHERE id = %(i)s",
             {"i": theirs},
         ).fetchone()
     signed_in(app_client, db_conninfo, "op.street.a", "operator", "430202001")
-    out = (
-        "..case-body.children...case-recs.children...case-rec-box.style..."
-        "layer-routes.data...desk-etas.data...case-seen.data.."
-    )
-    inputs = [
-        {"id": "desk-sel", "property": "data", "value": theirs},
-        {"id": "desk-rev", "property": "data", "value": None},
-        {"id": "case-types", "property": "value", "value": []},
-        {"id": "case-live", "property": "data", "value": None},
-    ]
-    states = [{"id": "lang", "property": "data", "value": "en"}]
-    r = _callback(app_client, out, inputs, states)
+    values = {"desk-sel": theirs, "case-types": [], "lang": "en"}
+    show = _request(app_client, "case-types", values)
+    r = _answer(app_client, show)
     assert r["status"] == 200
     assert number not in r["text"] and (not phone or phone not in r["text"])
     assert "not exist" in r["text"]  # the same answer as for a case that does not exist
     # a planner has no business on the desk: the same request is refused by role
     signed_in(app_client, db_conninfo, "planner.city", "planner")
-    r = _callback(app_client, out, inputs, states)
+    r = _answer(app_client, show)
     assert r["status"] == 200 and "may not" in r["text"] and number not in r["text"]
     # dispatching by a forged request: a planner may not; a street's operator may not send
     # a unit to another street's case (nor see that case)
@@ -254,26 +262,12 @@ def test_forged_callbacks_outside_the_jurisdiction_get_nothing(
             "SELECT status, dispatched_at, updated_at FROM incidents WHERE id = %(i)s",
             {"i": theirs},
         ).fetchone()
-    deps = json.loads(app_client.get("/_dash-dependencies").text)
-    cb = next(d for d in deps if any(i["id"] == "case-dispatch-checked" for i in d["inputs"]))
-    outs = [o.rsplit(".", 1) for o in cb["output"].strip(".").split("...")]
-    body = {
-        "output": cb["output"],
-        "outputs": [{"id": i, "property": p} for i, p in outs],
-        "inputs": [[], {"id": "case-dispatch-checked", "property": "n_clicks", "value": 1}],
-        "state": [
-            [
-                {
-                    "id": {"type": "rec-check", "unit": str(unit)},
-                    "property": "value",
-                    "value": [unit],
-                }
-            ],
-            {"id": "desk-sel", "property": "data", "value": theirs},
-            {"id": "lang", "property": "data", "value": "en"},
-        ],
-        "changedPropIds": ["case-dispatch-checked.n_clicks"],
-    }
+    check = '{"type":"rec-check","unit":["ALL"]}'
+    body = _request(app_client, "case-dispatch-checked", {
+        "case-dispatch-checked": 1, "desk-sel": theirs, "lang": "en",
+        check: [{"id": {"type": "rec-check", "unit": str(unit)}, "property": "value",
+                 "value": [unit]}],
+    })  # fmt: skip
     for who, role, where, answer in (
         ("planner.city", "planner", None, "may not"),
         ("op.street.a", "operator", "430202001", "not exist"),
@@ -296,9 +290,9 @@ def test_forged_callbacks_outside_the_jurisdiction_get_nothing(
         # put the demo history back as it was (other tests read it)
         c.execute("DELETE FROM dispatches WHERE id > %(m)s", {"m": before[1]})
         c.execute(
-            "UPDATE incidents SET status = %(s)s, dispatched_at = %(d)s, updated_at = %(u)s "
-            "WHERE id = %(i)s",
-            {"s": was[0], "d": was[1], "u": was[2], "i": theirs},
+            "UPDATE incidents SET status = %(s)s, dispatched_at = %(d)s, updated_at = %(u)s, "
+            "claimed_by = %(cb)s, claimed_at = %(ca)s WHERE id = %(i)s",
+            {"s": was[0], "d": was[1], "u": was[2], "i": theirs, "cb": claim[0], "ca": claim[1]},
         )
         c.execute("UPDATE units SET status = 'available' WHERE id = %(u)s", {"u": unit})
     assert sent == (unit, "user:op.street.b"), r.text

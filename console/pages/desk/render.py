@@ -17,6 +17,7 @@ from typing import Any
 import dash_leaflet as dl
 from dash import Patch, dcc, html
 
+from console.pages import clock as zone_clock
 from geo import incidents, photos, units
 from geo.casefile import CaseFile, IntakePreview
 from geo.categories import Category
@@ -86,8 +87,8 @@ def age(seconds: float, tx: dict[str, str]) -> str:
 
 
 def local(t: dt.datetime | None, fmt: str = "%m-%d %H:%M") -> str:
-    """Time in the jurisdiction's zone (China Standard Time, UTC+8)."""
-    return "–" if t is None else t.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime(fmt)
+    """Time in the display zone (``GD_TZ``)."""
+    return zone_clock.show(t, fmt)
 
 
 def _options(tx: dict[str, str], prefix: str, values: Sequence[str]) -> list[dict[str, str]]:

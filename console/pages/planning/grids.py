@@ -241,10 +241,12 @@ def _from_features(fc: Any) -> list[dict[str, Any]]:
 
 
 def _problem_list(p: planning.Preview, tx: dict[str, str]) -> Any:
-    """Every problem of a preview, or the all-clear."""
+    """Every problem of a preview, in the page's language, or the all-clear."""
     if not p.problems:
         return message(tx["plan.checks_ok"])
-    return html.Ul([html.Li(x.message) for x in p.problems], className="gd-problems")
+    lang = i18n.current()
+    return html.Ul([html.Li(i18n.problem_text(x, lang)) for x in p.problems],
+                   className="gd-problems")  # fmt: skip
 
 
 def _impact_table(p: planning.Preview, tx: dict[str, str]) -> Any:
@@ -391,7 +393,7 @@ def _preview(
     pending = {"edit": planning.edit_to_json(edit), "base": p.base}
     return (
         plan_layers.proposal(p.proposal, p.before, p.names),
-        plan_layers.problems(p.problems),
+        plan_layers.problems(p.problems, lambda x: i18n.problem_text(x, i18n.current())),
         _problem_list(p, tx),
         _impact_table(p, tx),
         pending,
@@ -431,7 +433,7 @@ def _upload(
     pending = {"import": _as_features(rows), "base": p.base}
     return (
         plan_layers.proposal(shown.proposal, p.before, p.names),
-        plan_layers.problems(p.problems),
+        plan_layers.problems(p.problems, lambda x: i18n.problem_text(x, i18n.current())),
         _problem_list(p, tx),
         _impact_table(shown, tx),
         pending,
