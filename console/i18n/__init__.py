@@ -288,6 +288,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     ),
     "admin.plans_saved": ("已保存 {n} 条预案。", "{n} plan(s) saved."),
     "admin.category": ("类别", "Category"),
+    "admin.filter": ("筛选…", "Filter…"),
     "admin.priority": ("等级", "Priority"),
     "admin.actor": ("操作人", "Actor"),
     "admin.kind": ("类别", "Kind"),

@@ -52,6 +52,7 @@ def layout(tx: dict[str, str]) -> list[Any]:
                     + [{"name": tx[f"unit_type.{t}"], "id": t, "type": "numeric"}
                        for t in plans.UNIT_TYPES],
                     editable=True, page_size=30, sort_action="native", filter_action="native",
+                    filter_options={"placeholder_text": tx["admin.filter"]},
                     style_cell={"fontSize": "12px", "padding": "2px 6px"},
                 ),
                 html.H2(tx["admin.users"]),

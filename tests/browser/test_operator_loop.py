@@ -245,9 +245,12 @@ def test_an_admin_edits_a_response_plan(browser, shift_url: str, shift_db: str) 
     try:
         page.goto(f"{shift_url}/admin")
         table = page.locator("#plans-table")
-        table.locator("input.dash-filter").first.wait_for(timeout=30_000)
-        table.locator("th input.dash-filter").first.fill("医疗急救")  # medical emergency
+        box = table.locator("th.dash-filter[data-dash-column=name] input[type=text]")
+        box.wait_for(timeout=30_000)
+        box.fill("医疗急救")  # medical emergency
         page.keyboard.press("Enter")
+        table.locator("td[data-dash-column=name]", has_text="医疗急救").first.wait_for()
+        assert table.locator("td[data-dash-column=name]").count() == 3  # red, yellow, blue
         cell = table.locator("td[data-dash-column=patrol_car]").first  # red comes first
         cell.wait_for(timeout=15_000)
         cell.click()
