@@ -370,8 +370,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "select a case to see the recommended units.",
     ),
     "keys.help": (
-        "快捷键：N 新建 · 1–5 勾选推荐 · D 派警 · E 上报升级 · R 处置 · Esc 取消",
-        "Keys: N new · 1–5 pick · D dispatch · E escalate · R resolve · Esc clear",
+        "快捷键：N 新建 · C 签收 · Shift+D 一键联动 · 1–5 勾选推荐 · D 派警 · E 上报升级 · "
+        "R 处置 · Esc 取消",
+        "Keys: N new · C claim · Shift+D send the plan · 1–5 pick · D dispatch · E escalate · "
+        "R resolve · Esc clear",
     ),
     "queue.title": ("事件队列", "Incident queue"),
     "queue.band.new": ("待签收", "New, not claimed"),
