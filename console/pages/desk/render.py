@@ -109,8 +109,44 @@ def layout(
     selected: int | None = None,
 ) -> list[Any]:
     """The desk's children below the top bar (``map_view`` is the shared map; ``selected``:
-    the case named by ``?case=N``)."""
-    queue = html.Div(
+    the case named by ``?case=N``): left the queue, centre the map, right the place search,
+    the message strip and the intake form or the selected case."""
+    side = html.Div(
+        [
+            dcc.Input(
+                id="place-search",
+                type="text",
+                placeholder=tx["search.placeholder"],
+                debounce=True,
+                maxLength=100,
+                className="gd-search",
+            ),
+            html.Div(id="place-hits"),
+            html.Div(id="desk-msg", className="gd-msg", role="status"),
+            _intake_form(tx, lang, cats),
+            _case_panel(tx),
+            html.Div(tx["keys.help"], className="gd-muted gd-keys"),
+        ],
+        className="gd-desk-side",
+        id="desk-side",
+    )
+    return [
+        *_stores(selected),
+        _hidden(),
+        html.Div(
+            [_queue_panel(tx, lang, cats, areas), html.Div(map_view, className="gd-desk-map"),
+             side],
+            className="gd-desk",
+        ),  # fmt: skip
+    ]
+
+
+def _queue_panel(
+    tx: dict[str, str], lang: str, cats: Sequence[Category], areas: Sequence[Area]
+) -> html.Div:
+    """The queue: its counts, case search, filters, the cards (drawn by griddispatch.js) and
+    the unit status board."""
+    return html.Div(
         [
             html.Div(
                 [
@@ -124,34 +160,7 @@ def layout(
             dcc.Input(id="case-search", type="search", placeholder=tx["search.case"],
                       debounce=True, maxLength=100, className="gd-search"),  # fmt: skip
             html.Div(id="case-hits"),
-            dcc.Dropdown(
-                id="queue-filter-status",
-                options=_options(tx, "status", incidents.STATUSES[:-1]),
-                multi=True,
-                placeholder=tx["filter.status"],
-            ),
-            dcc.Dropdown(
-                id="queue-filter-priority",
-                options=_options(tx, "priority", incidents.PRIORITIES),
-                multi=True,
-                placeholder=tx["filter.priority"],
-            ),
-            dcc.Dropdown(
-                id="queue-filter-category",
-                options=category_options(cats, lang),
-                multi=True,
-                placeholder=tx["filter.category"],
-            ),
-            dcc.Dropdown(
-                id="queue-filter-area",
-                options=[
-                    {"label": ("· " if a.level == "street" else "") + a.name, "value": a.path}
-                    for a in areas
-                ],
-                placeholder=tx["filter.area"],
-            ),
-            dcc.Checklist(id="queue-show-overdue", options=[{"label": tx["queue.show_overdue"],
-                          "value": "overdue"}], value=[], className="gd-chips"),  # fmt: skip
+            *_queue_filters(tx, lang, cats, areas),
             # Drawn by griddispatch.js from queue-data (no Dash children: see queue_rows).
             html.Div(
                 id="queue-list", className="gd-queue-list", **{"data-empty": tx["queue.empty"]}
@@ -168,7 +177,46 @@ def layout(
         className="gd-queue",
         id="queue-panel",
     )
-    intake = html.Div(
+
+
+def _queue_filters(
+    tx: dict[str, str], lang: str, cats: Sequence[Category], areas: Sequence[Area]
+) -> list[Any]:
+    return [
+        dcc.Dropdown(
+            id="queue-filter-status",
+            options=_options(tx, "status", incidents.STATUSES[:-1]),
+            multi=True,
+            placeholder=tx["filter.status"],
+        ),
+        dcc.Dropdown(
+            id="queue-filter-priority",
+            options=_options(tx, "priority", incidents.PRIORITIES),
+            multi=True,
+            placeholder=tx["filter.priority"],
+        ),
+        dcc.Dropdown(
+            id="queue-filter-category",
+            options=category_options(cats, lang),
+            multi=True,
+            placeholder=tx["filter.category"],
+        ),
+        dcc.Dropdown(
+            id="queue-filter-area",
+            options=[
+                {"label": ("· " if a.level == "street" else "") + a.name, "value": a.path}
+                for a in areas
+            ],
+            placeholder=tx["filter.area"],
+        ),
+        dcc.Checklist(id="queue-show-overdue", options=[{"label": tx["queue.show_overdue"],
+                      "value": "overdue"}], value=[], className="gd-chips"),  # fmt: skip
+    ]
+
+
+def _intake_form(tx: dict[str, str], lang: str, cats: Sequence[Category]) -> html.Div:
+    """The intake form, shown while a point is picked (the grid choice only near a boundary)."""
+    return html.Div(
         [
             html.H3(tx["intake.title"]),
             html.Div(id="intake-where", className="gd-muted"),
@@ -180,46 +228,7 @@ def layout(
                 id="intake-grid-box",
                 style={"display": "none"},
             ),
-            _field(
-                tx["intake.category"],
-                dcc.Dropdown(
-                    id="intake-category", options=category_options(cats, lang), clearable=False
-                ),
-            ),
-            _field(
-                tx["intake.class"],
-                dcc.RadioItems(
-                    id="intake-class",
-                    options=_options(tx, "class", incidents.CLASSES),
-                    inline=True,
-                ),
-            ),
-            _field(
-                tx["intake.priority"],
-                dcc.RadioItems(
-                    id="intake-priority",
-                    options=[
-                        {
-                            "label": html.Span(
-                                tx[f"priority.{p}"], className=f"gd-prio gd-prio-{p}"
-                            ),
-                            "value": p,
-                        }
-                        for p in incidents.PRIORITIES
-                    ],
-                    value="blue",
-                    inline=True,
-                ),
-            ),
-            _field(
-                tx["intake.source"],
-                dcc.Dropdown(
-                    id="intake-source",
-                    options=_options(tx, "source", incidents.SOURCES),
-                    value="hotline_12345",
-                    clearable=False,
-                ),
-            ),
+            *_intake_fields(tx, lang, cats),
             html.Div(
                 [
                     dcc.Input(id="intake-name", placeholder=tx["intake.reporter"], maxLength=100),
@@ -248,7 +257,48 @@ def layout(
         className="gd-panel",
         style={"display": "none"},
     )
-    case = html.Div(
+
+
+def _intake_fields(tx: dict[str, str], lang: str, cats: Sequence[Category]) -> list[Any]:
+    """Category, class, priority and source."""
+    priorities = [
+        {"label": html.Span(tx[f"priority.{p}"], className=f"gd-prio gd-prio-{p}"), "value": p}
+        for p in incidents.PRIORITIES
+    ]
+    return [
+        _field(
+            tx["intake.category"],
+            dcc.Dropdown(
+                id="intake-category", options=category_options(cats, lang), clearable=False
+            ),
+        ),
+        _field(
+            tx["intake.class"],
+            dcc.RadioItems(
+                id="intake-class",
+                options=_options(tx, "class", incidents.CLASSES),
+                inline=True,
+            ),
+        ),
+        _field(
+            tx["intake.priority"],
+            dcc.RadioItems(id="intake-priority", options=priorities, value="blue", inline=True),
+        ),
+        _field(
+            tx["intake.source"],
+            dcc.Dropdown(
+                id="intake-source",
+                options=_options(tx, "source", incidents.SOURCES),
+                value="hotline_12345",
+                clearable=False,
+            ),
+        ),
+    ]
+
+
+def _case_panel(tx: dict[str, str]) -> html.Div:
+    """The selected case: its card (``case-body``), its response plan and the other units."""
+    return html.Div(
         [
             html.Div(tx["case.hint"], id="case-body"),
             html.Div(
@@ -279,26 +329,11 @@ def layout(
         id="case",
         className="gd-panel",
     )
-    side = html.Div(
-        [
-            dcc.Input(
-                id="place-search",
-                type="text",
-                placeholder=tx["search.placeholder"],
-                debounce=True,
-                maxLength=100,
-                className="gd-search",
-            ),
-            html.Div(id="place-hits"),
-            html.Div(id="desk-msg", className="gd-msg", role="status"),
-            intake,
-            case,
-            html.Div(tx["keys.help"], className="gd-muted gd-keys"),
-        ],
-        className="gd-desk-side",
-        id="desk-side",
-    )
-    hidden = html.Div(
+
+
+def _hidden() -> html.Div:
+    """Controls the keys click (N, Esc) and outputs nobody sees."""
+    return html.Div(
         [
             html.Button(id="key-new"),
             html.Button(id="key-clear"),
@@ -307,7 +342,11 @@ def layout(
         ],
         style={"display": "none"},
     )
-    stores = [
+
+
+def _stores(selected: int | None) -> list[Any]:
+    """The desk's state in the browser."""
+    return [
         dcc.Store(id="desk-sel", data=selected),
         dcc.Store(id="desk-pick"),
         dcc.Store(id="desk-rev", data=0),
@@ -322,11 +361,6 @@ def layout(
         dcc.Store(id="case-plan-ids"),  # the plan's units as the card shows them
         dcc.Store(id="case-drafts", data={}),  # typed notes by case, kept across redraws
         dcc.Interval(id="queue-tick", interval=5_000),
-    ]
-    return [
-        *stores,
-        hidden,
-        html.Div([queue, html.Div(map_view, className="gd-desk-map"), side], className="gd-desk"),
     ]
 
 
