@@ -16,19 +16,19 @@ from collections.abc import Callable
 from typing import Any
 
 import dash
-from dash import ALL, Input, Output, State, ctx, html
+from dash import ALL, Input, Output, State, ctx
 
 from console import i18n
 from console.pages.actions import (
     an_id,
     clicked,
     failure,
-    latlng,
     message,
     rev,
     strings,
     text,
 )
+from console.pages.desk import intake
 from console.pages.desk import render as desk
 from console.server import state
 from console.settings import Settings
@@ -37,13 +37,10 @@ from geo import (
     casefile,
     caseflow,
     caselists,
-    categories,
     dispatching,
     escalation,
     incidents,
-    intake,
     photos,
-    places,
     plans,
     units,
 )
@@ -57,257 +54,11 @@ HIDDEN, SHOWN = {"display": "none"}, {"display": "block"}
 
 def register(app: dash.Dash, settings: Settings) -> None:
     """The desk's callbacks: the intake form, the selected case, the queue, the actions."""
-    _intake(app, settings)
+    intake.register(app, settings)
     _case(app, settings)
     _queue(app, settings)
     _actions(app, settings)
 
-
-def _intake(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - a function per callback
-    """Picking a point (map click, N, place search), the intake preview, create and link."""
-    # ------------------------------------------------------------------ picking a point
-    @app.callback(
-        Output("desk-pick", "data"),
-        Input("map", "clickData"),
-        Input("key-new", "n_clicks"),
-        Input("intake-cancel", "n_clicks"),
-        Input("key-clear", "n_clicks"),
-        State("map", "center"),
-        State("desk-pick", "data"),
-        prevent_initial_call=True,
-    )
-    def pick(click: Any, _n: Any, _c: Any, _e: Any, centre: Any, current: Any) -> Any:
-        trig = ctx.triggered_id
-        if trig in ("intake-cancel", "key-clear"):
-            return None
-        if trig == "key-new":  # N: at the last picked point, else the map centre
-            if current:
-                return NO
-            at = latlng(centre)
-        else:
-            at = latlng(click.get("latlng") if isinstance(click, dict) else None)
-        return None if at is None else {"lat": at[0], "lng": at[1]}
-
-    @app.callback(
-        Output("place-hits", "children"),
-        Output("place-hits-data", "data"),
-        Output("desk-pick", "data", allow_duplicate=True),
-        Output("map", "viewport"),
-        Input("place-search", "value"),
-        State("lang", "data"),
-        prevent_initial_call=True,
-    )
-    def search(text: Any, lang: str) -> tuple[Any, Any, Any, Any]:
-        tx = i18n.t(lang)
-        if not isinstance(text, str) or not text.strip():
-            return None, None, NO, NO
-        try:
-            with state.db(settings, need="watch") as conn:
-                hits = places.locate(conn=conn, text=text, limit=8)
-        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
-            return failure(exc), None, NO, NO
-        if not hits:
-            return message(tx["search.none"].format(q=text.strip()), ok=False), None, NO, NO
-        data = [{"lat": h.lat, "lng": h.lon, "label": h.label} for h in hits]
-        if len(hits) == 1:
-            return (
-                None,
-                data,
-                {"lat": hits[0].lat, "lng": hits[0].lon},
-                fly(hits[0].lat, hits[0].lon),
-            )
-        buttons = [
-            html.Button(h.label, id={"type": "place-hit", "i": n}, className="gd-hit", n_clicks=0)
-            for n, h in enumerate(hits)
-        ]
-        return buttons, data, NO, NO
-
-    @app.callback(
-        Output("desk-pick", "data", allow_duplicate=True),
-        Output("map", "viewport", allow_duplicate=True),
-        Output("place-hits", "children", allow_duplicate=True),
-        Input({"type": "place-hit", "i": ALL}, "n_clicks"),
-        State("place-hits-data", "data"),
-        prevent_initial_call=True,
-    )
-    def pick_hit(_clicks: Any, data: Any) -> tuple[Any, Any, Any]:
-        if not clicked(_clicks):
-            return NO, NO, NO
-        try:
-            hit = data[int(ctx.triggered_id["i"])]
-            lat, lng = float(hit["lat"]), float(hit["lng"])
-        except (KeyError, IndexError, TypeError, ValueError, OverflowError):
-            return NO, NO, NO
-        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            return NO, NO, NO
-        return {"lat": lat, "lng": lng}, fly(lat, lng), None
-
-    # ------------------------------------------------------------------------ intake form
-    @app.callback(
-        Output("intake", "style"),
-        Output("case", "style"),
-        Output("intake-where", "children"),
-        Output("intake-grid", "options"),
-        Output("intake-grid", "value"),
-        Output("intake-grid-box", "style"),
-        Output("intake-dups", "children"),
-        Output("layer-pick", "data"),
-        Input("desk-pick", "data"),
-        Input("intake-category", "value"),
-        State("lang", "data"),
-        prevent_initial_call=True,
-    )
-    def preview(p: Any, category: Any, lang: str) -> tuple[Any, ...]:
-        tx = i18n.t(lang)
-        at = latlng(p)
-        if at is None:
-            return HIDDEN, SHOWN, None, [], None, HIDDEN, None, routes.EMPTY
-        try:
-            with state.db(settings, need="watch") as conn:
-                pv = casefile.intake_preview(
-                    conn=conn,
-                    lon=at[1],
-                    lat=at[0],
-                    category=category if isinstance(category, str) else None,
-                    boundary_m=settings.boundary_m,
-                    duplicate_m=settings.duplicate_m,
-                    duplicate_s=settings.duplicate_min * 60,
-                )
-        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
-            return SHOWN, HIDDEN, failure(exc), [], None, HIDDEN, None, routes.pick(*at)
-        where, options, value, choose, dups = desk.intake_parts(pv, tx, now())
-        return (
-            SHOWN,
-            HIDDEN,
-            where,
-            options,
-            value,
-            SHOWN if choose else HIDDEN,
-            dups,
-            routes.pick(*at),
-        )
-
-    @app.callback(
-        Output("intake-class", "value"),
-        Input("intake-category", "value"),
-        prevent_initial_call=True,
-    )
-    def default_class(category: Any) -> Any:
-        with state.db(settings, need="watch") as conn:
-            klass = categories.default_class(conn=conn, category=str(category))
-        return klass or NO
-
-    intake_state = [
-        State("desk-pick", "data"),
-        State("intake-grid", "value"),
-        State("intake-category", "value"),
-        State("intake-class", "value"),
-        State("intake-priority", "value"),
-        State("intake-source", "value"),
-        State("intake-name", "value"),
-        State("intake-phone", "value"),
-        State("intake-desc", "value"),
-        State("lang", "data"),
-    ]
-    after_intake = [
-        Output("desk-sel", "data", allow_duplicate=True),
-        Output("desk-pick", "data", allow_duplicate=True),
-        Output("desk-rev", "data", allow_duplicate=True),
-        Output("desk-msg", "children", allow_duplicate=True),
-        Output("intake-name", "value"),
-        Output("intake-phone", "value"),
-        Output("intake-desc", "value"),
-    ]
-
-    @app.callback(
-        *after_intake, Input("intake-create", "n_clicks"), *intake_state, prevent_initial_call=True
-    )
-    def create(
-        _n: Any,
-        p: Any,
-        grid: Any,
-        category: Any,
-        klass: Any,
-        priority: Any,
-        source: Any,
-        name: Any,
-        phone: Any,
-        desc: Any,
-        lang: str,
-    ) -> tuple[Any, ...]:
-        tx = i18n.t(lang)
-        at = latlng(p)
-        if at is None:
-            return NO, NO, NO, message(tx["intake.need_point"], ok=False), NO, NO, NO
-        if not isinstance(category, str) or not category:
-            return NO, NO, NO, message(tx["intake.need_category"], ok=False), NO, NO, NO
-        try:
-            with state.db(settings, need="dispatch") as conn:
-                row, _ = intake.open_case(
-                    conn=conn,
-                    report=intake.Report(
-                        lon=at[1],
-                        lat=at[0],
-                        category=category,
-                        priority=str(priority),
-                        source=str(source),
-                        klass=klass if isinstance(klass, str) else None,
-                        description=text(desc),
-                        reporter_name=text(name) or None,
-                        reporter_phone=text(phone) or None,
-                        grid_code=grid if isinstance(grid, str) else None,
-                    ),
-                    boundary_m=settings.boundary_m,
-                )
-        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
-            return NO, NO, NO, failure(exc), NO, NO, NO
-        msg = tx["msg.created"].format(number=row["number"], grid=row["grid_code"])
-        return row["id"], None, rev(), message(msg), "", "", ""
-
-    @app.callback(
-        *after_intake,
-        Input({"type": "dup-link", "id": ALL}, "n_clicks"),
-        *intake_state,
-        prevent_initial_call=True,
-    )
-    def link(
-        _n: Any,
-        _p: Any,
-        _g: Any,
-        _c: Any,
-        _k: Any,
-        _pr: Any,
-        source: Any,
-        name: Any,
-        phone: Any,
-        desc: Any,
-        lang: str,
-    ) -> tuple[Any, ...]:
-        if not clicked(_n):
-            return (NO,) * 7
-        tx = i18n.t(lang)
-        try:
-            case_id = an_id(ctx.triggered_id["id"])
-            with state.db(settings, need="dispatch") as conn:
-                row = incidents.link_report(
-                    conn=conn,
-                    incident_id=case_id,
-                    source=str(source),
-                    description=text(desc),
-                    reporter_name=text(name) or None,
-                    reporter_phone=text(phone) or None,
-                )
-        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
-            return NO, NO, NO, failure(exc), NO, NO, NO
-        return (
-            row["id"],
-            None,
-            rev(),
-            message(tx["msg.linked"].format(number=row["number"])),
-            "",
-            "",
-            "",
-        )
 
 def _case(app: dash.Dash, settings: Settings) -> None:
     """The selected case: its card, units and routes, redrawn once per change."""
