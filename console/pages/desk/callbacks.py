@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -28,24 +27,21 @@ from console.pages.actions import (
     strings,
     text,
 )
-from console.pages.desk import intake
+from console.pages.desk import case, intake
 from console.pages.desk import render as desk
 from console.server import state
 from console.settings import Settings
 from geo import (
     access,
-    casefile,
     caseflow,
     caselists,
     dispatching,
     escalation,
     incidents,
     photos,
-    plans,
     units,
 )
 from geo.errors import InvalidInput
-from layers import routes
 
 log = logging.getLogger(__name__)
 NO = dash.no_update
@@ -55,157 +51,9 @@ HIDDEN, SHOWN = {"display": "none"}, {"display": "block"}
 def register(app: dash.Dash, settings: Settings) -> None:
     """The desk's callbacks: the intake form, the selected case, the queue, the actions."""
     intake.register(app, settings)
-    _case(app, settings)
+    case.register(app, settings)
     _queue(app, settings)
     _actions(app, settings)
-
-
-def _case(app: dash.Dash, settings: Settings) -> None:
-    """The selected case: its card, units and routes, redrawn once per change."""
-    # ------------------------------------------------------------------ selecting a case
-    @app.callback(
-        Output("desk-sel", "data"),
-        Output("desk-pick", "data", allow_duplicate=True),
-        Input("layer-incidents", "clickData"),
-        Input("key-clear", "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def select(feature: Any, _esc: Any) -> tuple[Any, Any]:
-        """A case clicked on the map (a queue card sets ``desk-sel`` in the browser)."""
-        if ctx.triggered_id == "key-clear":
-            return None, NO
-        try:
-            return an_id((feature or {})["properties"]["id"]), None
-        except (KeyError, TypeError, InvalidInput):
-            return NO, NO
-
-    @app.callback(
-        Output("case-body", "children"),
-        Output("case-recs", "children"),
-        Output("case-rec-box", "style"),
-        Output("layer-routes", "data"),
-        Output("desk-etas", "data"),
-        Output("case-seen", "data"),
-        Output("case-plan", "children"),
-        Output("case-plan-ids", "data"),
-        Output("map", "viewport", allow_duplicate=True),
-        Input("desk-sel", "data"),
-        Input("desk-rev", "data"),
-        Input("case-types", "value"),
-        Input("case-live", "data"),
-        State("case-drafts", "data"),
-        State("lang", "data"),
-        prevent_initial_call="initial_duplicate",
-    )
-    def show_case(
-        sel: Any, rev_: Any, types: Any, _live: Any, drafts: Any, lang: str
-    ) -> tuple[Any, ...]:
-        """Selecting a case: its file, its response plan filled, the 5 best other units and
-        their routes (recommend_p50_ms); a new selection flies the map to it. The desk's own
-        action redraws it once (``desk-rev``); someone else's change to it arrives through
-        ``case-live`` (below)."""
-        tx = i18n.t(lang)
-        if sel is None:
-            return tx["case.hint"], None, HIDDEN, routes.EMPTY, None, None, None, None, NO
-        wanted = tuple(t for t in (types if isinstance(types, list) else []) if t in desk.REC_TYPES)
-        draft = drafts.get(str(sel)) if isinstance(drafts, dict) else None
-        draft = {k: v for k, v in (draft or {}).items() if isinstance(v, str)}
-        try:
-            with state.db(settings, need="watch") as conn:
-                cf = casefile.case_file(
-                    conn=conn,
-                    incident_id=an_id(sel),
-                    see_phone=state.principal().may("see_phone"),
-                    viewed=dash.ctx.triggered_id == "desk-sel",
-                )
-                shown = {"id": cf.incident["id"], "v": cf.incident["changed_at"].timestamp(),
-                         "rev": rev_, "closed": cf.incident["status"] == "closed"}  # fmt: skip
-                inc = (cf.incident["lat"], cf.incident["lon"])
-                view = fly(*inc) if dash.ctx.triggered_id in ("desk-sel", None) else NO
-                body = desk.case_body(cf, tx, lang, draft)
-                if cf.incident["status"] in ("resolved", "closed"):
-                    return body, None, HIDDEN, routes.EMPTY, None, shown, None, None, view
-                router, snapshot = state.router(settings, conn)
-                sent = Counter(a.type for a in cf.assignments if a.released_at is None)
-                filled = plans.fill(conn=conn, router=router, units=snapshot, case=cf.incident,
-                                    sent=sent)  # fmt: skip
-                res = dispatching.recommend(
-                    conn=conn,
-                    router=router,
-                    units=snapshot,
-                    case=cf.incident,
-                    types=wanted or None,
-                    each_type=len(wanted) > 1,
-                )
-        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
-            seen = {"id": sel, "v": 0, "rev": rev_}
-            return failure(exc), None, HIDDEN, routes.EMPTY, None, seen, None, None, NO
-        picked = [r for rs in filled.picks.values() for r in rs]
-        shown_units = picked + [r for r in res.recommendations
-                                if r.unit_id not in set(filled.unit_ids)]  # fmt: skip
-        etas = {str(r.unit_id): round(r.eta_s, 1) for r in shown_units}
-        if view is not NO and picked:  # the plan's routes in view
-            lats = [inc[0], *(p[0] for r in picked for p in r.path[:1])]
-            lngs = [inc[1], *(p[1] for r in picked for p in r.path[:1])]
-            view = {"bounds": [[min(lats), min(lngs)], [max(lats), max(lngs)]],
-                    "transition": "flyToBounds",
-                    "options": {"maxZoom": 17, "padding": [40, 40]}}  # fmt: skip
-        return (
-            body,
-            desk.recommendations(res, tx),
-            SHOWN,
-            routes.build(shown_units, inc),
-            etas,
-            shown,
-            desk.plan_box(filled, tx),
-            filled.unit_ids,
-            view,
-        )
-
-    # What the operator types into a card survives its redraws (a photo uploaded, a change
-    # by someone else): kept by case in ``case-drafts`` and given back by show_case.
-    app.clientside_callback(
-        "function(notes, reports, sel, drafts) {"
-        " return window.griddispatch.keepDrafts(notes, reports, sel, drafts); }",
-        Output("case-drafts", "data"),
-        Input({"type": "case-note", "id": ALL}, "value"),
-        Input({"type": "case-report", "id": ALL}, "value"),
-        State("desk-sel", "data"),
-        State("case-drafts", "data"),
-        prevent_initial_call=True,
-    )
-    # The selected case is in the address (?case=N): a reload or a language switch keeps it.
-    app.clientside_callback(
-        "function(sel) { return window.griddispatch.caseInUrl(sel); }",
-        Output("case-url", "title"),
-        Input("desk-sel", "data"),
-    )
-
-    # A live change concerns the card only when it is about the selected case and newer than
-    # the version the card shows (``case-seen``); the echo of the desk's own action is not,
-    # so it costs no request. Decided in the browser (``griddispatch.caseLive``).
-    app.clientside_callback(
-        "function(live, seen, sel, rev) {"
-        " return window.griddispatch.caseLive(live, seen, sel, rev); }",
-        Output("case-live", "data"),
-        Input("live-cases", "data"),
-        State("case-seen", "data"),
-        State("desk-sel", "data"),
-        State("desk-rev", "data"),
-    )
-    app.clientside_callback(
-        "function(children, rows, bands, seen, sel, rev) {"
-        " window.griddispatch.queueRender(rows, bands);"
-        " window.griddispatch.caseCaught(seen, sel, rev);"
-        " return window.griddispatch.tickNow(); }",
-        Output("desk-side", "title"),
-        Input("case-body", "children"),
-        Input("queue-data", "data"),
-        Input("queue-bands", "data"),
-        State("case-seen", "data"),
-        State("desk-sel", "data"),
-        State("desk-rev", "data"),
-    )
 
 
 def _queue(app: dash.Dash, settings: Settings) -> None:
