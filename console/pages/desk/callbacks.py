@@ -24,17 +24,13 @@ from console.pages.actions import (
     failure,
     message,
     rev,
-    strings,
     text,
 )
-from console.pages.desk import case, intake
-from console.pages.desk import render as desk
+from console.pages.desk import case, intake, queue
 from console.server import state
 from console.settings import Settings
 from geo import (
-    access,
     caseflow,
-    caselists,
     dispatching,
     escalation,
     incidents,
@@ -52,122 +48,8 @@ def register(app: dash.Dash, settings: Settings) -> None:
     """The desk's callbacks: the intake form, the selected case, the queue, the actions."""
     intake.register(app, settings)
     case.register(app, settings)
-    _queue(app, settings)
+    queue.register(app, settings)
     _actions(app, settings)
-
-
-def _queue(app: dash.Dash, settings: Settings) -> None:
-    """The queue of open cases, patched card by card."""
-    # ------------------------------------------------------------------------ the queue
-    @app.callback(
-        Output("queue-data", "data"),
-        Output("queue-count", "children"),
-        Output("queue-sig", "data"),
-        Output("queue-bands", "data"),
-        Output("queue-hidden", "children"),
-        Output("queue-more", "children"),
-        Output("queue-more", "style"),
-        Output("unit-board", "children"),
-        Input("desk-rev", "data"),
-        Input("queue-tick", "n_intervals"),
-        Input("live-cases", "data"),
-        Input("queue-filter-status", "value"),
-        Input("queue-filter-priority", "value"),
-        Input("queue-filter-category", "value"),
-        Input("queue-filter-area", "value"),
-        Input("queue-show-overdue", "value"),
-        Input("queue-page", "data"),
-        Input("desk-sel", "data"),
-        State("queue-sig", "data"),
-        State("lang", "data"),
-    )
-    def queue(
-        _r: Any, _t: Any, _live: Any, st: Any, pr: Any, ca: Any, area: Any,
-        overdue: Any, page: Any, sel: Any, sig: Any, lang: str,
-    ) -> tuple[Any, ...]:  # fmt: skip
-        """The queue in bands (new, quick under way, other, and the overdue on demand), a page
-        at a time with how many are not shown; unchanged cards are not sent again (the
-        browser ticks the clocks). The unit status board comes along."""
-        tx = i18n.t(lang)
-        pages = page if isinstance(page, int) and 0 < page <= 20 else 1
-        bands = caselists.BANDS if overdue == ["overdue"] else caselists.BANDS[:-1]
-        try:
-            with state.db(settings, need="watch") as conn:
-                q = caselists.queue(
-                    conn=conn,
-                    statuses=strings(st),
-                    priorities=strings(pr),
-                    categories=strings(ca),
-                    path=area if isinstance(area, str) and area else None,
-                    bands=bands,
-                    limit=desk.QUEUE_PAGE * pages,
-                )
-                board = desk.unit_board(units.board(conn=conn), tx)
-        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
-            return [], failure(exc), None, NO, NO, NO, NO, NO
-        rows = q.rows
-        hidden = sum(q.counts[b] for b in bands) - len(rows)
-        more = (tx["queue.more"].format(n=min(hidden, desk.QUEUE_PAGE)),
-                {"display": "inline-block" if hidden > 0 else "none"})  # fmt: skip
-        note = tx["queue.hidden"].format(n=hidden) if hidden > 0 else ""
-        tail = (desk.queue_header(q.counts, tx), note, *more, board)
-        counts = tx["queue.counts"].format(**q.counts)
-        keys = desk.queue_keys(rows, sel, lang)
-        if keys == sig:
-            return NO, counts, NO, *tail
-        patch = desk.queue_patch(
-            sig if isinstance(sig, list) else [],
-            keys,
-            lambda j: desk.queue_rows([rows[j]], tx, lang, sel, [keys[j]])[0],
-        )
-        if patch is None:
-            return desk.queue_rows(rows, tx, lang, sel, keys), counts, keys, *tail
-        return patch, counts, keys, *tail
-
-    app.clientside_callback(
-        "function(n, page) { return (typeof page === 'number' ? page : 1) + 1; }",
-        Output("queue-page", "data"),
-        Input("queue-more", "n_clicks"),
-        State("queue-page", "data"),
-        prevent_initial_call=True,
-    )
-
-    # ------------------------------------------------------------------- finding a case
-    @app.callback(
-        Output("case-hits", "children"),
-        Input("case-search", "value"),
-        State("lang", "data"),
-        prevent_initial_call=True,
-    )
-    def find(value: Any, lang: str) -> Any:
-        """Any case, closed ones too, by number, reporter phone (masked unless the role may
-        see it), grid code or address."""
-        tx = i18n.t(lang)
-        q = text(value)
-        if not q:
-            return None
-        try:
-            with state.db(settings, need="watch") as conn:
-                rows = caselists.search(conn=conn, text=q)
-        except Exception as exc:  # noqa: BLE001 - shown as a safe message, logged if unexpected
-            return failure(exc)
-        if not state.principal().may("see_phone"):
-            rows = [{**r, "reporter_phone": access.mask_phone(r["reporter_phone"])} for r in rows]
-        return desk.case_hits(rows, tx, lang)
-
-    @app.callback(
-        Output("desk-sel", "data", allow_duplicate=True),
-        Output("case-hits", "children", allow_duplicate=True),
-        Input({"type": "case-hit", "id": ALL}, "n_clicks"),
-        prevent_initial_call=True,
-    )
-    def pick_case(clicks: Any) -> tuple[Any, Any]:
-        if not clicked(clicks):
-            return NO, NO
-        try:
-            return an_id(ctx.triggered_id["id"]), None
-        except (KeyError, TypeError, InvalidInput):
-            return NO, NO
 
 
 def _actions(app: dash.Dash, settings: Settings) -> None:  # noqa: C901 - a function per callback
