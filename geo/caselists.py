@@ -164,6 +164,37 @@ def queue(
     return Queue(cast(list[QueueRow], rows), counts)
 
 
+def flagged(*, conn: psycopg.Connection, limit: int = 50) -> list[QueueRow]:
+    """Open cases with the supervision flag (督办), the longest-flagged first: for the
+    supervisor, who follows them up with the desk that holds them.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction: only cases it may see).
+    limit : int
+        At most this many cases (clamped to 1-200).
+
+    Returns
+    -------
+    list of dict
+        Rows as :func:`queue` gives them (``flag_reason``: the clock that was missed).
+    """
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            sql.SQL(
+                "SELECT {cols}, {band} AS band, due, stage,"
+                " coalesce(due < now(), false) AS overdue,"
+                " c.name_zh AS category_zh, c.name_en AS category_en FROM ("
+                " SELECT *, {due} AS due, {stage} AS stage FROM incidents"
+                " WHERE flagged_at IS NOT NULL AND status <> 'closed') b "
+                "JOIN categories c ON c.code = b.category ORDER BY flagged_at, id LIMIT %(lim)s"
+            ).format(cols=COLUMNS, band=_BAND, due=_DUE, stage=_STAGE),
+            {"lim": max(1, min(limit, 200))},
+        ).fetchall()
+    return cast(list[QueueRow], rows)
+
+
 def search(*, conn: psycopg.Connection, text: str, limit: int = 20) -> list[QueueRow]:
     """Find cases, closed ones too, by case number, reporter phone, grid code or address.
 

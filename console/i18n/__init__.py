@@ -281,6 +281,11 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "admin.audit": ("审计记录", "Audit trail"),
     "admin.users": ("用户", "Users"),
     "admin.plans": ("处置预案", "Response plans"),
+    "sup.flags": (
+        "督办事件（超时未完成的在办事件）",
+        "Flagged cases (held cases that missed a clock)",
+    ),
+    "sup.flags_none": ("当前没有督办事件。", "No case is flagged now."),
     "admin.plans_hint": (
         "每个类别与等级所需的力量类型和数量（0 或空 = 不需要）。修改即保存并记入审计。",
         "Unit types and counts each category and priority needs (0 or empty: none). An edit "

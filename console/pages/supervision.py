@@ -23,7 +23,7 @@ from console.pages import clock, components, report
 from console.pages.actions import guarded
 from console.server import state
 from console.settings import Settings
-from geo import analytics, categories, kpis, places, reports, supervision, tasks
+from geo import analytics, caselists, categories, kpis, places, reports, supervision, tasks
 from geo.errors import InvalidInput
 from layers import charts, heatmap
 
@@ -159,6 +159,9 @@ def _map_controls(tx: dict[str, str]) -> list[Any]:
 def _figure_boxes(tx: dict[str, str]) -> list[Any]:
     """The KPI tiles, the trend, the table by group, the assessment and the report export."""
     return [
+        html.H4(tx["sup.flags"]),
+        html.Div(id="sup-flags"),
+        dcc.Interval(id="sup-flags-tick", interval=15_000),
         html.Div(id="sup-kpis", className="gd-kpi-row"),
         dcc.Graph(
             id="sup-trend",
@@ -502,8 +505,37 @@ def _play(trig: Any, stopped: Any, back: Any) -> tuple[Any, Any]:
 # ------------------------------------------------------------------------ the wiring
 
 
+def _flags(settings: Settings, lang: str) -> Any:
+    """Open cases flagged for supervision (督办): which clock was missed, who holds the case,
+    since when; each links to the desk with the case selected."""
+    tx = i18n.t(lang)
+    with state.db(settings, need="watch") as conn:
+        rows = caselists.flagged(conn=conn)
+    if not rows:
+        return html.Div(tx["sup.flags_none"], className="gd-muted")
+    return html.Table(html.Tbody([
+        html.Tr([
+            html.Td(html.A(r["number"], href=f"/dispatch?case={r['id']}&lang={lang}")),
+            html.Td(r["category_en"] if lang == "en" else r["category_zh"]),
+            html.Td(tx[f"stage.{r['flag_reason']}"] if r["flag_reason"] else ""),
+            html.Td((r["claimed_by"] or "–").split(":", 1)[-1]),
+            html.Td(clock.show(r["flagged_at"], "%m-%d %H:%M")),
+        ]) for r in rows
+    ]), className="gd-table", id="sup-flag-rows")  # fmt: skip
+
+
 def register(app: dash.Dash, settings: Settings) -> None:
     weights = kpis.parse_weights(settings.assessment_weights)
+
+    @app.callback(
+        Output("sup-flags", "children"),
+        Input("sup-flags-tick", "n_intervals"),
+        State("lang", "data"),
+    )
+    @guarded(at=0)
+    def refresh_flags(_n: Any, lang: str) -> Any:
+        return _flags(settings, lang)
+
     filter_inputs = [Input(f"sup-f-{k}", "value") for k in ("category", *FILTER_VALUES)]
 
     @app.callback(
