@@ -148,8 +148,9 @@ def current_deadline(row: dict[str, Any]) -> tuple[str, dt.datetime] | None:
         order = ("arrive_due", "close_due") if claimed else ("respond_due", "close_due")
     elif status in ("dispatched", "accepted"):
         order = ("arrive_due", "close_due")
-    elif status == "on_scene":
-        order = ("report_due", "close_due")
+    elif status == "on_scene":  # the on-scene report stops the report-back clock
+        reported = row.get("field_report_at") is not None
+        order = ("close_due",) if reported else ("report_due", "close_due")
     elif status == "resolved":
         order = ("close_due",)
     else:

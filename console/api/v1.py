@@ -38,7 +38,9 @@ class IncidentIn(BaseModel):
         "wgs84", description="Datum of lon/lat; GCJ-02 (Chinese web maps) is converted."
     )
     category: str = Field(pattern=r"^[a-z_]{2,40}$")
-    priority: Priority = "blue"
+    priority: Priority | None = Field(
+        None, description="Omitted: the category's default priority (a fire is red)."
+    )
     source: Source
     klass: Klass | None = Field(None, alias="class")
     description: str = Field("", max_length=4000)

@@ -95,6 +95,19 @@ def test_gcj02_is_converted_at_the_edge(client: TestClient, writer, spot) -> Non
     assert abs(r.json()["lon"] - spot[0]) < 1e-5 and abs(r.json()["lat"] - spot[1]) < 1e-5
 
 
+def test_a_case_without_a_priority_gets_its_categorys(client: TestClient, writer, spot) -> None:  # type: ignore[no-untyped-def]
+    """The 110/119 feeds often send no priority: a fire is red, a noise complaint blue."""
+    fire = {k: v for k, v in body(spot, category="fire").items() if k != "priority"}
+    noise = {k: v for k, v in body(spot).items() if k != "priority"}
+    got = [client.post("/api/v1/incidents", json=b, headers=writer) for b in (fire, noise)]
+    assert [r.status_code for r in got] == [201, 201]
+    assert [r.json()["priority"] for r in got] == ["red", "blue"]
+    sent = client.post(
+        "/api/v1/incidents", json=body(spot, category="fire", priority="blue"), headers=writer
+    )
+    assert sent.status_code == 201 and sent.json()["priority"] == "blue"  # as the caller says
+
+
 @pytest.mark.parametrize(
     "over,status,words",
     [

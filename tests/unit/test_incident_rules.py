@@ -68,6 +68,8 @@ def test_quick_response_clock() -> None:
     assert current_deadline(claimed) == ("arrive_due", due["arrive_due"])
     assert current_deadline({**row, "status": "dispatched"}) == ("arrive_due", due["arrive_due"])
     assert current_deadline({**row, "status": "on_scene"}) == ("report_due", due["report_due"])
+    reported = {**row, "status": "on_scene", "field_report_at": T0}  # the report stops it
+    assert current_deadline(reported) == ("close_due", due["close_due"])
     assert current_deadline({**row, "status": "resolved"}) == ("close_due", due["close_due"])
     assert current_deadline({**row, "status": "closed"}) is None
 
