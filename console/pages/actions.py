@@ -4,6 +4,7 @@ into that message (``guarded``), and the checks of what a browser sent (untruste
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Callable, Mapping
@@ -46,14 +47,19 @@ def guarded(at: int = 0, fill: Mapping[int, Any] | None = None) -> Callable[[F],
     else is logged with its traceback and shows the generic text (``user_message``).
     ``PreventUpdate`` passes through. How many outputs there are is read from the outputs
     Dash declared for the call (``ctx.outputs_list``: a list for several, allow_duplicate
-    ones included; one dict for a single output, then the message alone is returned)."""
+    ones included; one dict for a single output, then the message alone is returned).
+
+    The callback runs in a worker thread (``asyncio.to_thread``, which carries the request's
+    context: who signed in, the page's language, Dash's callback context), not on the event
+    loop: Dash awaits a coroutine callback, so one desk's slow query no longer holds up the
+    other desks, the live channel and the API (Dash 4.4 runs a plain one on the loop)."""
     extra = dict(fill or {})
 
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
-        def guard(*args: Any, **kwargs: Any) -> Any:
+        async def guard(*args: Any, **kwargs: Any) -> Any:
             try:
-                return fn(*args, **kwargs)
+                return await asyncio.to_thread(fn, *args, **kwargs)
             except PreventUpdate:
                 raise
             except Exception as exc:  # noqa: BLE001 - the guard itself: a safe message, logged if unexpected
@@ -95,6 +101,19 @@ def latlng(value: Any) -> tuple[float, float] | None:
 def clicked(value: Any) -> bool:
     """A pattern-matched button really was clicked (re-rendering sends 0 or None)."""
     return bool(ctx.triggered and ctx.triggered[0].get("value"))
+
+
+def pressed() -> Any:
+    """The id of the input this call really comes from (a click: a true value), or None.
+
+    Dash merges the triggers that arrive together into one call, and ``ctx.triggered_id``
+    names only the first: a card redrawn after a claim (its pattern-matched buttons come back
+    with 0 or None) and Shift+D pressed at that moment are one call, whose first trigger is
+    the redraw."""
+    for t in ctx.triggered or []:
+        if t.get("value"):
+            return ctx.triggered_prop_ids.get(t["prop_id"])
+    return None
 
 
 def an_id(value: Any) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,9 +40,9 @@ def _speaking(fn: Any) -> Any:
     """What the sign-in middleware does around every callback: the page's language (here
     the callback's last argument) is the request's."""
 
-    def call(what: str, lang: str | None) -> Any:
+    async def call(what: str, lang: str | None) -> Any:
         with i18n.speaking(lang):
-            return fn(what)
+            return await fn(what)
 
     return call
 
@@ -69,6 +70,22 @@ def client() -> Iterator[TestClient]:
     @guarded()
     def single(what: str) -> Any:
         return _raise(what)
+
+    released = threading.Event()
+
+    @app.callback(
+        Output("go", "children"),
+        Input("go", "accessKey"),
+        State("go", "lang"),
+        prevent_initial_call=True,
+    )
+    @guarded()
+    def wait_or_release(what: str, _lang: str) -> str:
+        """``wait``: block (as a slow query would) until another call says ``release``."""
+        if what == "release":
+            released.set()
+            return "released it"
+        return "was released" if released.wait(20) else "nobody could get through"
 
     for hook in list(app.backend._before_request_funcs):  # noqa: SLF001 - as console.app
         hook()
@@ -138,3 +155,18 @@ def test_success_and_prevent_update_pass_through(client: TestClient) -> None:
     assert out["data"] == {"children": "data"} and out["flag"] == {"title": False}
     assert out["msg"] == {"children": "fine"}
     assert _call(client, "className", "prevent", "en") == {}  # 204: nothing to update
+
+
+def test_a_blocked_callback_does_not_hold_up_the_others(client: TestClient) -> None:
+    """One desk's callback blocks (its query waits); another page's call still gets through
+    and is what frees it. On the event loop the second call would wait for the first, which
+    gives up after 20 s and says so."""
+    first: dict[str, Any] = {}
+    waiting = threading.Thread(
+        target=lambda: first.update(_call(client, "accessKey", "wait", "en")), daemon=True
+    )
+    waiting.start()
+    second = _call(client, "accessKey", "release", "en")
+    waiting.join(30)
+    assert second == {"go": {"children": "released it"}}
+    assert first == {"go": {"children": "was released"}}
