@@ -16,7 +16,7 @@ import dash
 from dash import ALL, Input, Output, State, ctx
 
 from console import i18n
-from console.pages.actions import an_id, clicked, guarded, message, rev, text
+from console.pages.actions import an_id, clicked, guarded, message, pressed, rev, text
 from console.pages.desk.common import NO, still_set
 from console.server import state
 from console.settings import Settings
@@ -40,9 +40,9 @@ def act(settings: Settings, fn: Callable[..., str], *args: Any) -> tuple[Any, An
 
 # ------------------------------------------------------------------ the callbacks' bodies
 def _dispatch(
-    settings: Settings, trig: Any, one: bool, checks: Any, plan: Any, sel: Any, lang: str
+    settings: Settings, trig: Any, checks: Any, plan: Any, sel: Any, lang: str
 ) -> tuple[Any, Any]:
-    """One unit (``one``: its button clicked), the checked ones, or the whole response plan
+    """One unit (``trig``: its button's id), the checked ones, or the whole response plan
     (一键联动): all or none."""
     tx = i18n.t(lang)
     if trig == "case-dispatch-plan":
@@ -54,7 +54,7 @@ def _dispatch(
                   for v in (vals if isinstance(vals, list) else [])]  # fmt: skip
         if not picked:
             return NO, message(tx["msg.none_checked"], ok=False)
-    elif one:
+    elif isinstance(trig, dict) and trig.get("type") == "rec-dispatch":
         picked = [trig["unit"]]
     else:
         return NO, NO
@@ -139,7 +139,7 @@ def register(app: dash.Dash, settings: Settings) -> None:
     def dispatch(
         _one: Any, _all: Any, _plan: Any, checks: Any, plan: Any, sel: Any, lang: str
     ) -> tuple[Any, Any]:
-        return _dispatch(settings, ctx.triggered_id, clicked(_one), checks, plan, sel, lang)
+        return _dispatch(settings, pressed(), checks, plan, sel, lang)
 
     @app.callback(
         *RESULT,
@@ -149,9 +149,10 @@ def register(app: dash.Dash, settings: Settings) -> None:
     )
     @guarded(at=1)
     def unit_status(_n: Any, lang: str) -> tuple[Any, Any]:
-        if not clicked(_n):
+        trig = pressed()
+        if trig is None:
             return NO, NO
-        return act(settings, _unit_status, ctx.triggered_id, i18n.t(lang))
+        return act(settings, _unit_status, trig, i18n.t(lang))
 
     @app.callback(
         *RESULT,
@@ -166,9 +167,10 @@ def register(app: dash.Dash, settings: Settings) -> None:
     def incident_action(
         _n: Any, notes: Any, reports: Any, sel: Any, lang: str
     ) -> tuple[Any, Any]:
-        if not clicked(_n):
+        trig = pressed()
+        if trig is None:
             return NO, NO
-        what = str(ctx.triggered_id["act"])
+        what = str(trig["act"])
         return act(settings, _incident_action, what, notes, reports, sel, i18n.t(lang))
 
     @app.callback(
