@@ -41,6 +41,7 @@ class Filled:
     picks: dict[str, list[Recommendation]]  # by unit type, best first
     unmet: dict[str, int]  # unit type -> how many are missing
     planned: bool = True  # the category has a plan at this priority (it may be all sent)
+    types: tuple[str, ...] = ()  # the unit types of the whole plan, sent or not
 
     @property
     def unit_ids(self) -> list[int]:
@@ -233,4 +234,5 @@ def fill(
         picks[need.unit_type] = got
         if len(got) < need.count:
             unmet[need.unit_type] = need.count - len(got)
-    return Filled(needs, picks, unmet, planned=bool(plan))
+    types = tuple(dict.fromkeys(n.unit_type for n in plan))
+    return Filled(needs, picks, unmet, planned=bool(plan), types=types)

@@ -258,8 +258,8 @@ def set_status(*, conn: psycopg.Connection, unit_id: int, target: str) -> str:
     return target
 
 
-def board(*, conn: psycopg.Connection) -> dict[str, dict[str, int]]:
-    """The unit status board: how many units of each type are in each status.
+def board(*, conn: psycopg.Connection) -> dict[tuple[str, str], dict[str, int]]:
+    """The unit status board: how many units of each type and agency are in each status.
 
     Parameters
     ----------
@@ -269,11 +269,14 @@ def board(*, conn: psycopg.Connection) -> dict[str, dict[str, int]]:
     Returns
     -------
     dict
-        Count by unit type, then by status (every status of ``UNIT_STATUSES`` present).
+        Count by (unit type, agency), then by status (every status of ``UNIT_STATUSES``
+        present); department crews, for example, come once for each department.
     """
-    out: dict[str, dict[str, int]] = {}
-    for t, st, n in conn.execute("SELECT type, status, count(*) FROM units GROUP BY 1, 2"):
-        out.setdefault(str(t), dict.fromkeys(UNIT_STATUSES, 0))[str(st)] = int(n)
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for t, a, st, n in conn.execute(
+        "SELECT type, agency, status, count(*) FROM units GROUP BY 1, 2, 3"
+    ):
+        out.setdefault((str(t), str(a)), dict.fromkeys(UNIT_STATUSES, 0))[str(st)] = int(n)
     return out
 
 

@@ -675,6 +675,26 @@ def test_returning_units_become_available_after_their_type_s_time(
         assert units_mod.return_ready(conn=c) == []  # nothing more is ready
 
 
+def test_the_unit_board_counts_by_type_and_agency(conn: psycopg.Connection) -> None:
+    before = units_mod.board(conn=conn)
+    truth = conn.execute(
+        "SELECT type, agency, status, count(*) FROM units GROUP BY 1, 2, 3"
+    ).fetchall()
+    assert sum(sum(v.values()) for v in before.values()) == sum(r[3] for r in truth)
+    for t, a, st, n in truth:
+        assert before[(t, a)][st] == n
+    crews = {a for t, a in before if t == "department_crew"}
+    assert len(crews) >= 2  # one row per department, not one for all crews
+    case = new_case(conn, category="fire", priority="red")
+    engine = free_units(conn, 1, "fire_engine")
+    with transaction(conn, "operator:board") as c:
+        units_mod.dispatch(conn=c, incident_id=case["id"], unit_ids=engine)
+    after = units_mod.board(conn=conn)
+    key = ("fire_engine", "fire")
+    assert after[key]["dispatched"] == before[key]["dispatched"] + 1
+    assert after[key]["available"] == before[key]["available"] - 1
+
+
 # ---------------------------------------------------------------------------- 3. plans
 @pytest.fixture(scope="module")
 def router(db_conninfo: str) -> Router:
@@ -831,6 +851,12 @@ def test_fill_picks_units_by_type_and_reports_what_is_missing(
     assert not short.complete
     assert short.eta_s == max(p.eta_s for ps in short.picks.values() for p in ps)
     assert {types[u] for u in short.unit_ids} == {"fire_engine", "patrol_car"}
+    # The plan all sent: nothing more is needed, and the plan's types are still known (the
+    # desk's other units for a fire are engines, ambulances and cars, not grid workers).
+    done = plans.fill(conn=conn, router=router, units=snap, case=case,  # type: ignore[arg-type]
+                      sent={"fire_engine": 2, "ambulance": 1, "patrol_car": 1})  # fmt: skip
+    assert done.needs == [] and done.unit_ids == [] and done.planned
+    assert set(done.types) == {"fire_engine", "ambulance", "patrol_car"}
 
 
 def test_the_filled_plan_is_sent_all_or_none(conn: psycopg.Connection, router: Router) -> None:

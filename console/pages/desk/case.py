@@ -10,6 +10,7 @@ errors are raised and ``guarded`` (in ``register``) shows them in the card.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 import dash
@@ -70,17 +71,24 @@ def _show_case(
             sent = Counter(a.type for a in cf.assignments if a.released_at is None)
             filled = plans.fill(conn=conn, router=router, units=snapshot, case=cf.incident,
                                 sent=sent)  # fmt: skip
+            # the other units: of the types ticked, else more of the plan's (a fire's backups
+            # are engines and ambulances, not the grid workers nearest to it), the plan's
+            # own picks left out
+            others = wanted or filled.types
             res = dispatching.recommend(
                 conn=conn,
                 router=router,
                 units=snapshot,
                 case=cf.incident,
-                types=wanted or None,
-                each_type=len(wanted) > 1,
+                k=5 + len(filled.unit_ids),
+                types=others or None,
+                each_type=len(others) > 1,
             )
+            picked_ids = set(filled.unit_ids)
+            res = replace(res, recommendations=[
+                r for r in res.recommendations if r.unit_id not in picked_ids][:5])  # fmt: skip
         picked = [r for rs in filled.picks.values() for r in rs]
-        shown_units = picked + [r for r in res.recommendations
-                                if r.unit_id not in set(filled.unit_ids)]  # fmt: skip
+        shown_units = picked + res.recommendations
         etas = {str(r.unit_id): round(r.eta_s, 1) for r in shown_units}
         if view is not NO and picked:  # the plan's routes in view
             view = _in_view(inc, picked)

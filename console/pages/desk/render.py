@@ -466,15 +466,17 @@ def queue_header(counts: dict[str, int], tx: dict[str, str]) -> dict[str, str]:
     return {b: f"{tx['queue.band.' + b]} ({n})" for b, n in counts.items()}
 
 
-def unit_board(board: dict[str, dict[str, int]], tx: dict[str, str]) -> html.Table:
-    """Units by type (rows) and status (columns): available, dispatched, en route, on scene,
-    returning, off duty."""
+def unit_board(board: dict[tuple[str, str], dict[str, int]], tx: dict[str, str]) -> html.Table:
+    """Units by type and agency (rows; 消防 · 消防车) and status (columns): available,
+    dispatched, en route, on scene, returning, off duty."""
     head = html.Tr([html.Th("")] + [html.Th(tx[f"unit_status.{st}"]) for st in units.UNIT_STATUSES])
+    order = {t: i for i, t in enumerate(REC_TYPES)}
     rows = [
-        html.Tr([html.Td(tx[f"unit_type.{t}"])]
-                + [html.Td(str(board[t][st]) if board[t][st] else "·",
-                           className=f"gd-board-{st}") for st in units.UNIT_STATUSES])
-        for t in REC_TYPES if t in board
+        html.Tr([html.Td(f"{tx[f'agency.{a}']} · {tx[f'unit_type.{t}']}")]
+                + [html.Td(str(n[st]) if n[st] else "·",
+                           className=f"gd-board-{st}") for st in units.UNIT_STATUSES],
+                **{"data-type": t, "data-agency": a})
+        for (t, a), n in sorted(board.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0]))
     ]  # fmt: skip
     return html.Table([html.Thead(head), html.Tbody(rows)], className="gd-board", id="board")
 
