@@ -281,7 +281,7 @@ window.griddispatch = (function () {
   function liveApply(msgs, units, incidents) {
     NU = window.dash_clientside.no_update;
     if (!msgs || !msgs.length) { return [NU, NU, NU]; }
-    var uf = null, inc = null, full = null, touched = false, ids = [], vers = {};
+    var uf = null, inc = null, full = null, touched = false, ids = [], vers = {}, unitNews = false;
     msgs.forEach(function (m) {
       if (liveDone.has(m)) { return; }
       liveDone.add(m);
@@ -297,7 +297,7 @@ window.griddispatch = (function () {
       // the renderer redraw every unit (that alone cost a city desk ~1 s per case).
       var hasU = m.mv || (m.st && m.st.length) || (m.ua && m.ua.length) || (m.ur && m.ur.length);
       if (hasU) {
-        if (uf === null) { uf = ((units && units.features) || []).slice(); }
+        if (uf === null) { uf = (unitsPending || (units && units.features) || []).slice(); }
         var ui = indexOf({ features: uf });
         if (m.mv) {
           var d = m.mv.d, id = 0;
@@ -315,10 +315,10 @@ window.griddispatch = (function () {
           if (j !== undefined) {
             uf[j] = Object.assign({}, uf[j], { properties: Object.assign({}, uf[j].properties, { status: s[1] }) });
           }
-          touched = true;
+          touched = true; unitNews = true;
         });
-        (m.ua || []).forEach(function (f) { if (ui[f.id] === undefined) { uf.push(f); } else { uf[ui[f.id]] = f; } touched = true; });
-        if (m.ur && m.ur.length) { var gone = new Set(m.ur); uf = uf.filter(function (f) { return !gone.has(f.id); }); touched = true; }
+        (m.ua || []).forEach(function (f) { if (ui[f.id] === undefined) { uf.push(f); } else { uf[ui[f.id]] = f; } touched = true; unitNews = true; });
+        if (m.ur && m.ur.length) { var gone = new Set(m.ur); uf = uf.filter(function (f) { return !gone.has(f.id); }); touched = true; unitNews = true; }
       }
       if ((m.iu && m.iu.length) || (m.ir && m.ir.length)) {
         if (inc === null) { inc = ((incidents && incidents.features) || []).slice(); }
@@ -335,10 +335,21 @@ window.griddispatch = (function () {
       }
     });
     var out = [NU, NU, NU];
-    if (uf !== null) { out[0] = new window.dash_clientside.Patch().assign(["features"], uf).build(); }
+    if (uf !== null && !full) {
+      // Units that only moved are drawn at most every UNITS_EVERY_MS, and never in the same
+      // frame as a case change: the renderer redraws the whole unit layer for any change
+      // (hundreds of markers), which would hold up the new case's card on a busy desk.
+      unitsPending = uf;
+      if (unitNews || inc === null && Date.now() - unitsDrawn >= UNITS_EVERY_MS) {
+        out[0] = unitsPatch();
+      } else if (!unitsTimer) {
+        unitsTimer = setTimeout(unitsFlush, Math.max(200, UNITS_EVERY_MS - (Date.now() - unitsDrawn)));
+      }
+    }
     if (inc !== null) { out[1] = new window.dash_clientside.Patch().assign(["features"], inc).build(); }
     if (full) {
-      out[0] = { type: "FeatureCollection", features: uf };
+      unitsPending = uf;
+      out[0] = { type: "FeatureCollection", features: unitsTaken() };
       out[1] = { type: "FeatureCollection", features: inc };
     }
     // ``v``: each changed case's version (its changed_at), so a desk that has just drawn that
@@ -348,6 +359,19 @@ window.griddispatch = (function () {
     if (uf !== null) { window.griddispatch.liveUnits = uf; }
     if (inc !== null) { window.griddispatch.liveIncidents = inc; }
     return out;
+  }
+  var UNITS_EVERY_MS = 2000, unitsPending = null, unitsTimer = 0, unitsDrawn = 0;
+  function unitsTaken() {
+    var uf = unitsPending;
+    unitsPending = null; unitsDrawn = Date.now();
+    if (unitsTimer) { clearTimeout(unitsTimer); unitsTimer = 0; }
+    return uf;
+  }
+  function unitsPatch() { return new window.dash_clientside.Patch().assign(["features"], unitsTaken()).build(); }
+  function unitsFlush() {
+    unitsTimer = 0;
+    if (unitsPending === null) { return; }
+    window.dash_clientside.set_props("layer-units", { data: { type: "FeatureCollection", features: unitsTaken() } });
   }
   // A page that fell too far behind reads both layers whole (rare: the store keeps 8 ticks).
   function refetch() {
