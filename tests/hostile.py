@@ -78,10 +78,10 @@ def corpus(spot: tuple[float, float], incident_id: int, unit_id: int, task_id: i
                 "reporter_name", "reporter_phone", "grid_code", "coords"):  # fmt: skip
         for j, v in enumerate(WRONG):
             text = key in ("description", "reporter_name", "reporter_phone")
-            if (v is None and (text or key in ("grid_code", "class"))) or (
+            if (v is None and (text or key in ("grid_code", "class", "priority"))) or (
                 text and isinstance(v, str)
             ):
-                continue  # optional: null is allowed; any text is a description
+                continue  # optional: null is allowed (a priority: the category's); text is text
             out.append(Case(f"type-{key}-{j}", "POST", inc, _incident(spot, **{key: v})))
     for key in ("lon", "lat", "category", "source"):
         out.append(Case(f"missing-{key}", "POST", inc, _incident(spot, **{key: _DROP})))
