@@ -315,10 +315,10 @@ window.griddispatch = (function () {
           if (j !== undefined) {
             uf[j] = Object.assign({}, uf[j], { properties: Object.assign({}, uf[j].properties, { status: s[1] }) });
           }
-          touched = true; unitNews = true;
+          unitNews = true;
         });
-        (m.ua || []).forEach(function (f) { if (ui[f.id] === undefined) { uf.push(f); } else { uf[ui[f.id]] = f; } touched = true; unitNews = true; });
-        if (m.ur && m.ur.length) { var gone = new Set(m.ur); uf = uf.filter(function (f) { return !gone.has(f.id); }); touched = true; unitNews = true; }
+        (m.ua || []).forEach(function (f) { if (ui[f.id] === undefined) { uf.push(f); } else { uf[ui[f.id]] = f; } unitNews = true; });
+        if (m.ur && m.ur.length) { var gone = new Set(m.ur); uf = uf.filter(function (f) { return !gone.has(f.id); }); unitNews = true; }
       }
       if ((m.iu && m.iu.length) || (m.ir && m.ir.length)) {
         if (inc === null) { inc = ((incidents && incidents.features) || []).slice(); }
@@ -352,6 +352,11 @@ window.griddispatch = (function () {
       out[0] = { type: "FeatureCollection", features: unitsTaken() };
       out[1] = { type: "FeatureCollection", features: inc };
     }
+    // ``live-cases`` changes for case changes only: it sets off the queue, the counters and
+    // the card on the server, and a unit's status alone (it comes every few seconds in a
+    // busy city) would keep them asking; Dash drops an answer asked again before it
+    // arrived, so a new case could wait seconds for a quiet moment. The board and the
+    // counters follow the units on their own ticks.
     // ``v``: each changed case's version (its changed_at), so a desk that has just drawn that
     // version after its own action does not draw it again when the change comes back live.
     if (touched) { liveCases += 1; out[2] = { n: liveCases, ids: ids, full: !!full, v: vers }; }

@@ -181,7 +181,7 @@ def _frame(
             dcc.Store(id="lang", data=lang),
             *([dcc.Store(id="live", data=[])] if live_store else []),
             dcc.Store(id="live-cases"),
-            dcc.Interval(id="counter-tick", interval=15_000),
+            dcc.Interval(id="counter-tick", interval=5_000),
             components.top_bar(
                 page, lang, tx, name, counters, allowed, who.name or who.actor.split(":", 1)[-1]
             ),
