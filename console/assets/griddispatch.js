@@ -261,8 +261,9 @@ window.griddispatch = (function () {
   function caseLive(live, seen, sel, rev) {
     var NU = window.dash_clientside.no_update;
     if (!live || sel === null || sel === undefined) { return NU; }
-    if (live.full) { return live.n; }
-    if ((live.ids || []).indexOf(sel) < 0) { return NU; }
+    // a whole state (a reconnect, or a desk that fell behind) names every open case: one
+    // missing from it has left the map
+    if (!live.full && (live.ids || []).indexOf(sel) < 0) { return NU; }
     var v = (live.v || {})[sel];
     // no version: the case left the map, being closed; news only if the card shows it open
     if (typeof v !== "number") { v = seen && seen.closed ? -Infinity : Infinity; }
@@ -288,7 +289,10 @@ window.griddispatch = (function () {
       if (m.db) { dbBanner(m.db === "down"); }
       if (m.full) {
         full = m; liveSeq = m.seq; uf = m.units.features.slice();
-        inc = m.incidents.features.slice(); touched = true; return;
+        inc = m.incidents.features.slice(); touched = true;
+        ids = []; vers = {};  // every case, with its version: the card decides as for a tick
+        inc.forEach(function (f) { ids.push(f.id); vers[f.id] = f.properties.v; });
+        return;
       }
       if (liveSeq >= 0 && m.seq > liveSeq + 1 && !full) { refetch(); }
       window.griddispatch.tickBytes.push(JSON.stringify(m).length);  // for live_tick_kb

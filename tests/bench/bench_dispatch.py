@@ -39,6 +39,7 @@ from console.settings import routing_config
 from geo.db import connect, migrate
 from geo.routing import Router, UnitCache, load_graph, nearest_units
 from tests._auth import session_for
+from tests._dashcall import callback_body
 from tests._race import busy_without_dispatch, double_assignments, race_city, run_races
 from tests.bench._harness import Context, Result, Timing
 from tests.bench.load import POSITIONS_PER_S, Trackers, token, tracked_units
@@ -67,39 +68,19 @@ def _cases(conninfo: str) -> list[int]:
     return [ids[i % len(ids)] for i in range(N_CASES)]
 
 
-def _show_case_request(ctx: Context) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """The ``show_case`` request body (with the incident id left out), from the app's own
-    callback map, and the (id, property) of its inputs."""
+def _show_case_request(ctx: Context) -> dict[str, Any]:
+    """The ``show_case`` request body (the incident id is its first input, set per request),
+    from the app's own declaration of the callback."""
     from console.app import create_app
 
     s = settings_mod.replace(ctx.settings, database_url=ctx.conninfo, escalation_every_s=0)
     app = create_app(s)
-    key = next(k for k in app.callback_map if "case-body.children" in k)
-    cb = app.callback_map[key]
-    outputs = [
-        dict(zip(("id", "property"), o.rsplit(".", 1), strict=True))
-        for o in key.strip(".").split("...")
-    ]
-    values = {
-        ("desk-rev", "data"): 0,
-        ("case-types", "value"): [],
-        ("case-live", "data"): None,
-        ("lang", "data"): "zh-CN",
-    }
-    inputs = [(i["id"], i["property"]) for i in cb["inputs"]]
-    if inputs[0] != ("desk-sel", "data") or set(inputs[1:]) - set(values):
-        raise RuntimeError(f"show_case has unexpected inputs {inputs}; update this benchmark")
-    body = {
-        "output": key,
-        "outputs": outputs,
-        "inputs": [{"id": i, "property": p, "value": values.get((i, p))} for i, p in inputs],
-        "changedPropIds": ["desk-sel.data"],
-        "state": [
-            {"id": st["id"], "property": st["property"], "value": values[st["id"], st["property"]]}
-            for st in cb["state"]
-        ],
-    }
-    return body, inputs
+    deps = [{**v, "output": k} for k, v in app.callback_map.items()]
+    values = {"desk-rev": 0, "case-types": [], "case-drafts": {}, "lang": "zh-CN"}
+    body = callback_body(deps, "desk-sel", values, output="case-body.children")
+    if body["inputs"][0]["id"] != "desk-sel":
+        raise RuntimeError("show_case no longer takes the case first; update this benchmark")
+    return body
 
 
 def _routes(payload: dict[str, Any]) -> int:
@@ -126,7 +107,7 @@ def _served(ctx: Context, cases: list[int]) -> tuple[Served, Served]:
     """``show_case`` over HTTP: with no unit moving, then while trackers post fixes."""
     from tests.browser.conftest import free_port, start_console
 
-    body, inputs = _show_case_request(ctx)
+    body = _show_case_request(ctx)
     cookie = session_for(ctx.conninfo, "bench.operator", "operator")
 
     def request(client: httpx2.Client, incident_id: int) -> httpx2.Response:

@@ -61,9 +61,16 @@ def click_at(page, code: str, lat: float, lon: float) -> None:  # type: ignore[n
     page.mouse.click(xy[0], xy[1])
 
 
-def count_show_case(page) -> list[bool]:  # type: ignore[no-untyped-def]
+class Calls(list[bool]):
+    """Whether each call routed; ``why``: the inputs that set each off (for a failure)."""
+
+    why: list[str]
+
+
+def count_show_case(page) -> Calls:  # type: ignore[no-untyped-def]
     """Every ``show_case`` request the page makes from now on: whether it routed."""
-    calls: list[bool] = []
+    calls = Calls()
+    calls.why = []
 
     def answered(resp: Any) -> None:
         req = resp.request
@@ -78,6 +85,7 @@ def count_show_case(page) -> list[bool]:  # type: ignore[no-untyped-def]
         lines = [f for f in (routes or {}).get("features", [])
                  if f["geometry"]["type"] == "LineString"]  # fmt: skip
         calls.append(bool(lines))
+        calls.why.append(",".join(json.loads(req.post_data).get("changedPropIds", [])))
 
     page.on("response", answered)
     return calls
@@ -159,7 +167,7 @@ def test_whole_closed_loop(page, console_url: str, db_conninfo: str) -> None:  #
         arg=case_id,
         timeout=15_000,
     )
-    assert len(shown) == 6, f"show_case ran {len(shown)} times over six actions"
+    assert len(shown) == 6, f"show_case ran {len(shown)} times over six actions: {shown.why}"
     assert sum(shown) == 4, f"routing ran {sum(shown)} times (4 actions on an open case)"
 
     with psycopg.connect(db_conninfo) as c:

@@ -20,6 +20,7 @@ from geo.db import connect
 from geo.errors import Unauthorized
 from tests import _rls
 from tests._auth import PASSWORD, ensure_user, signed_in
+from tests._dashcall import callback_body
 from tests.db.conftest import make_token
 
 T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
@@ -199,26 +200,8 @@ def test_a_street_token_sees_and_acts_only_in_its_street(
 
 
 def _request(client: TestClient, trigger: str, values: dict[str, Any]) -> dict[str, Any]:
-    """The body the browser posts for the desk callback fired by ``trigger`` (as the app
-    declares it in /_dash-dependencies), with ``values`` by component id (pattern-matched
-    ids: the list of their entries; anything else None)."""
-    deps = json.loads(client.get("/_dash-dependencies").text)
-    cb = next(d for d in deps if any(i["id"] == trigger for i in d["inputs"]))
-
-    def one(dep: dict[str, Any]) -> Any:
-        if dep["id"].startswith("{"):  # a pattern (ALL): its entries, given as a list
-            return values.get(dep["id"], [])
-        return {"id": dep["id"], "property": dep["property"], "value": values.get(dep["id"])}
-
-    outs = [o.rsplit(".", 1) for o in cb["output"].strip(".").split("...")]
-    prop = next(d["property"] for d in cb["inputs"] if d["id"] == trigger)
-    return {
-        "output": cb["output"],
-        "outputs": [{"id": i, "property": p.split("@")[0]} for i, p in outs],
-        "inputs": [one(d) for d in cb["inputs"]],
-        "state": [one(d) for d in cb["state"]],
-        "changedPropIds": [f"{trigger}.{prop}"],
-    }
+    """The body the browser posts for the desk callback fired by ``trigger``."""
+    return callback_body(json.loads(client.get("/_dash-dependencies").text), trigger, values)
 
 
 def _answer(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
