@@ -13,7 +13,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from geo.errors import InvalidInput
-from geo.incidents import COLUMNS, LTREE, PRIORITIES, STATUSES
+from geo.incidents import COLUMNS, LTREE, NEW_CASE_SQL, PRIORITIES, STATUSES
 from geo.rows import IncidentRow, QueueRow
 
 
@@ -36,12 +36,11 @@ BANDS = ("new", "active", "other", "overdue")
 # never push a new case down. A resolved case waiting for its check is late only when its
 # close deadline passes.
 _BAND = sql.SQL(
-    "CASE WHEN status = 'reported' AND claimed_at IS NULL"
-    "  AND (close_due IS NULL OR close_due >= now()) THEN 'new'"
+    "CASE WHEN {new} THEN 'new'"
     " WHEN close_due < now() THEN 'overdue'"
     " WHEN arrive_due IS NOT NULL AND status <> 'resolved' THEN 'active'"
     " WHEN due < now() THEN 'overdue' ELSE 'other' END"
-)
+).format(new=NEW_CASE_SQL)
 _DUE = sql.SQL(
     "CASE WHEN status = 'reported' AND claimed_at IS NULL THEN coalesce(respond_due, close_due)"
     " WHEN status IN ('reported', 'dispatched', 'accepted') THEN coalesce(arrive_due, close_due)"

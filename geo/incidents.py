@@ -197,6 +197,11 @@ CLOCKS = (
     ("report_due", "field_report_at"),
     ("close_due", "closed_at"),
 )
+# A new case nobody holds yet (待签收): the desk's queue puts it first (caselists), and the
+# live push says so, so a desk can show it before its queue is read again.
+NEW_CASE_SQL = sql.SQL(
+    "(status = 'reported' AND claimed_at IS NULL AND (close_due IS NULL OR close_due >= now()))"
+)
 # A case is overdue once any step missed its deadline; it stays overdue until it is closed
 # (挂单销号). The desk's queue bands cases by the deadline due now instead (caselists).
 OVERDUE_SQL = sql.SQL(

@@ -11,22 +11,25 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from geo.errors import NotFound
-from geo.incidents import OVERDUE_SQL
+from geo.incidents import NEW_CASE_SQL, OVERDUE_SQL
 
 Feature = dict[str, Any]
 
 
 # The incidents layer's feature columns (the live push reads the same, closed ones included);
-# ``reported`` is the report time as shown, in the zone bound as ``%(tz)s``.
+# ``reported`` is the report time as shown, in the zone bound as ``%(tz)s``; ``new``, with the
+# two deadlines (UTC, ISO 8601), lets a desk draw a new case's queue card from the live push.
 INCIDENT_FEATURES = sql.SQL(
     """
     SELECT i.id, i.number, i.category, c.name_zh AS category_zh, c.name_en AS category_en,
            i.priority, i.status, i.grid_code, i.escalation_level,
            to_char(i.reported_at AT TIME ZONE %(tz)s, 'MM-DD HH24:MI') AS reported,
            {overdue} AS overdue, extract(epoch FROM i.changed_at)::float8 AS v,
+           {new} AS new, to_char(i.respond_due AT TIME ZONE 'UTC', {iso}) AS respond_due,
+           to_char(i.close_due AT TIME ZONE 'UTC', {iso}) AS close_due,
            ST_AsGeoJSON(i.geom, 6) AS geometry
     FROM incidents i JOIN categories c ON c.code = i.category"""
-).format(overdue=OVERDUE_SQL)
+).format(overdue=OVERDUE_SQL, new=NEW_CASE_SQL, iso=sql.Literal('YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
 
 
 # Layer name -> SQL returning `geometry` (GeoJSON text) and the feature properties.

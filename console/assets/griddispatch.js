@@ -119,11 +119,72 @@ window.griddispatch = (function () {
   }
   var queueBands = null, bandHeads = {};
   function queueRender(rows, bands) {
-    var box = document.getElementById("queue-list");
-    if (!box || !Array.isArray(rows) || (rows === queueRows && bands === queueBands)) { return; }
+    if (!document.getElementById("queue-list") || !Array.isArray(rows)
+        || (rows === queueRows && bands === queueBands)) { return; }
     var fresh = rows !== queueRows;
     queueRows = rows; queueBands = bands;
-    if (fresh) { newCaseAlert(rows); }
+    if (fresh) {  // the server's list: a live card it now holds (or still does not) goes
+      var listed = new Set(rows.map(function (r) { return r.id; })), now = Date.now();
+      Object.keys(liveCards).forEach(function (id) {
+        if (listed.has(Number(id)) || now - liveCards[id].at > LIVE_CARD_MS) { delete liveCards[id]; }
+      });
+    }
+    queueDraw(fresh);
+  }
+
+  // A new case's card drawn from the live push, in the "new" band, before the queue is read
+  // again (under load that read can take seconds: Dash drops an answer asked again before it
+  // arrives). It passes the desk's filters (an area filter leaves it to the server) and goes
+  // when the server's list holds it, when the case is no longer new, or after LIVE_CARD_MS.
+  var liveCards = {}, LIVE_CARD_MS = 20000, queueFilters = {};
+  var PRIORITY_RANK = { red: 0, yellow: 1, blue: 2 };
+  function queueFilter(st, pr, ca, area) {
+    queueFilters = { st: st || [], pr: pr || [], ca: ca || [], area: area || null };
+    return window.dash_clientside.no_update;
+  }
+  function queueAdmits(p) {
+    var f = queueFilters;
+    return !f.area && (!f.st || !f.st.length || f.st.indexOf(p.status) >= 0)
+      && (!f.pr || !f.pr.length || f.pr.indexOf(p.priority) >= 0)
+      && (!f.ca || !f.ca.length || f.ca.indexOf(p.category) >= 0);
+  }
+  function queueLive(feats, gone) {
+    var box = document.getElementById("queue-list");
+    if (!box || queueRows === null) { return; }  // the first draw is the server's
+    var words = JSON.parse(box.getAttribute("data-live") || "{}"), changed = false;
+    var listed = new Set(queueRows.map(function (r) { return r.id; }));
+    feats.forEach(function (f) {
+      var p = f.properties || {};
+      if (!p.new || !queueAdmits(p)) {
+        if (liveCards[f.id]) { delete liveCards[f.id]; changed = true; }
+        return;
+      }
+      if (listed.has(f.id) || liveCards[f.id]) { return; }
+      liveCards[f.id] = { at: Date.now(), row: {
+        k: "live-" + f.id, id: f.id, cls: "gd-qitem", colour: (words.colours || {})[p.priority],
+        label: (words.lang === "en" ? p.category_en : p.category_zh) || p.category,
+        due: p.respond_due || p.close_due, number: p.number, status: words.status,
+        grid: p.grid_code || "", band: "new", p: p.priority,
+        stage: (words.stage || {})[p.respond_due ? "respond" : "close"] } };
+      changed = true;
+    });
+    gone.forEach(function (id) { if (liveCards[id]) { delete liveCards[id]; changed = true; } });
+    if (changed) { queueDraw(true); }
+  }
+  // The server's rows with the live cards among its new ones (by priority, then newest last).
+  function queueMerged() {
+    var live = Object.keys(liveCards).map(function (id) { return liveCards[id].row; });
+    if (!live.length) { return { rows: queueRows, extra: 0 }; }
+    live.sort(function (a, b) { return a.id - b.id; });
+    var fresh = queueRows.filter(function (r) { return r.band === "new"; }).concat(live);
+    fresh.sort(function (a, b) { return (PRIORITY_RANK[a.p] || 0) - (PRIORITY_RANK[b.p] || 0); });  // stable
+    return { rows: fresh.concat(queueRows.filter(function (r) { return r.band !== "new"; })), extra: live.length };
+  }
+  function queueDraw(news) {
+    var box = document.getElementById("queue-list");
+    if (!box || queueRows === null) { return; }
+    var merged = queueMerged(), rows = merged.rows, bands = queueBands;
+    if (news) { newCaseAlert(rows); }
     if (!rows.length) {
       box.replaceChildren(el("div", "gd-muted", box.getAttribute("data-empty") || ""));
       queueCards = {};
@@ -134,7 +195,9 @@ window.griddispatch = (function () {
       if (r.band !== band) {  // a heading per band, with its count
         band = r.band;
         var head = bandHeads[band] || el("div", "gd-qband gd-qband-" + band);
-        head.textContent = (bands && bands[band]) || band;
+        head.textContent = String((bands && bands[band]) || band).replace(/\((\d+)\)$/, function (all, n) {
+          return "(" + (Number(n) + (band === "new" ? merged.extra : 0)) + ")";
+        });
         bandHeads[band] = head;
         nodes.push(head);
       }
@@ -283,6 +346,7 @@ window.griddispatch = (function () {
     NU = window.dash_clientside.no_update;
     if (!msgs || !msgs.length) { return [NU, NU, NU]; }
     var uf = null, inc = null, full = null, touched = false, ids = [], vers = {}, unitNews = false;
+    var cards = [], left = [];  // for the queue's live cards (queueLive)
     msgs.forEach(function (m) {
       if (liveDone.has(m)) { return; }
       liveDone.add(m);
@@ -329,12 +393,12 @@ window.griddispatch = (function () {
         var ii = indexOf({ features: inc });
         (m.iu || []).forEach(function (f) {
           if (ii[f.id] === undefined) { ii[f.id] = inc.length; inc.push(f); } else { inc[ii[f.id]] = f; }
-          ids.push(f.id); vers[f.id] = f.properties.v; touched = true;
+          ids.push(f.id); vers[f.id] = f.properties.v; touched = true; cards.push(f);
         });
         if (m.ir && m.ir.length) {
           var closed = new Set(m.ir);
           inc = inc.filter(function (f) { return !closed.has(f.id); });
-          m.ir.forEach(function (i) { ids.push(i); }); touched = true;
+          m.ir.forEach(function (i) { ids.push(i); left.push(i); }); touched = true;
         }
       }
     });
@@ -364,6 +428,7 @@ window.griddispatch = (function () {
     // ``v``: each changed case's version (its changed_at), so a desk that has just drawn that
     // version after its own action does not draw it again when the change comes back live.
     if (touched) { liveCases += 1; out[2] = { n: liveCases, ids: ids, full: !!full, v: vers }; }
+    if (!full && (cards.length || left.length)) { queueLive(cards, left); }
     window.griddispatch.liveSeq = liveSeq;
     if (uf !== null) { window.griddispatch.liveUnits = uf; }
     if (inc !== null) { window.griddispatch.liveIncidents = inc; }
@@ -598,6 +663,7 @@ window.griddispatch = (function () {
     },
     tickNow: function () { tick(); return ""; },
     queueRender: queueRender,
+    queueFilter: queueFilter,
     keepDrafts: keepDrafts,
     caseInUrl: caseInUrl,
     liveApply: liveApply,

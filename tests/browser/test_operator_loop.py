@@ -114,6 +114,59 @@ def test_new_red_case_tops_300_old_overdue_ones(browser, shift_url: str, shift_d
         ctx.close()
 
 
+def test_a_new_case_shows_from_the_live_push_while_the_queue_read_is_held(  # type: ignore[no-untyped-def]
+    browser, shift_url: str, shift_db: str
+) -> None:
+    """The new case's card comes with the live push: the desk's queue reads are held here
+    (as a busy console can hold them for seconds), and the red case still shows in the new
+    band, in the desk's words; the blue one, which the desk's filter leaves out, does not."""
+    ctx, page = desk(browser, shift_url, shift_db, "op_live")
+    held: list[Any] = []
+    holding = [True]
+
+    def hold_queue_reads(route: Any) -> None:
+        if holding[0] and "queue-data.data" in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            route.continue_()
+
+    try:
+        page.goto(f"{shift_url}/dispatch")
+        page.locator("#queue-count", has_text="待签收").wait_for(timeout=30_000)
+        page.route(lambda url: "_dash-update-component" in url, hold_queue_reads)
+        with page.expect_request(lambda r: "queue-data.data" in (r.post_data or "")):
+            page.evaluate("() => window.dash_clientside.set_props('queue-filter-priority',"
+                          " {value: ['red']})")  # fmt: skip
+        blue = open_case(shift_db, "neighbor_dispute", offset=5, description="楼上噪音")
+        red = open_case(shift_db, "criminal_case", offset=6, description="持刀威胁")
+        assert (blue["priority"], red["priority"]) == ("blue", "red")
+        page.wait_for_function(  # both came live (the map has them)
+            "ids => ids.every(i => (window.griddispatch.liveIncidents || []).some("
+            " f => f.id === i))",
+            arg=[blue["id"], red["id"]],
+            timeout=15_000,
+        )
+        card = page.locator(f"#queue-list .gd-qitem[data-id='{red['id']}'][data-band=new]")
+        card.wait_for(timeout=15_000)
+        assert held, "the queue's read was not held: the card may be the server's"
+        assert red["number"] in card.inner_text() and "刑事案件" in card.inner_text()
+        assert card.locator(".gd-countdown[data-due]").count() == 1  # its respond clock
+        assert page.locator(f".gd-qitem[data-id='{blue['id']}']").count() == 0  # filtered
+        assert page.evaluate("window.griddispatchAlerts") >= 1  # the alert went off
+        holding[0] = False
+        for route in held:
+            route.continue_()
+        page.wait_for_function(  # the server's list now holds it: one card, still new
+            "id => document.querySelectorAll(`#queue-list .gd-qitem[data-id='${id}']`)"
+            ".length === 1 && !document.querySelector('[data-dash-is-loading]')",
+            arg=red["id"],
+            timeout=15_000,
+        )
+        assert page.locator(f".gd-qitem[data-id='{blue['id']}']").count() == 0
+    finally:
+        ctx.close()
+
+
 def test_a_fire_plan_goes_out_with_one_key(browser, shift_url: str, shift_db: str) -> None:  # type: ignore[no-untyped-def]
     case = open_case(shift_db, "fire", offset=12, description="居民楼起火，有人被困")
     ctx, page = desk(browser, shift_url, shift_db, "op_fire")

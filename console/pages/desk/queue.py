@@ -116,6 +116,17 @@ def register(app: dash.Dash, settings: Settings) -> None:
     def queue(_r: Any, _t: Any, _live: Any, *values: Any) -> tuple[Any, ...]:
         return _queue(settings, *values)
 
+    # The filters, known in the browser too: a new case's card drawn from the live push
+    # before the queue is read again must pass them (``griddispatch.queueFilter``).
+    app.clientside_callback(
+        "function(st, pr, ca, area) { return window.griddispatch.queueFilter(st, pr, ca, area); }",
+        Output("queue-list", "title"),
+        Input("queue-filter-status", "value"),
+        Input("queue-filter-priority", "value"),
+        Input("queue-filter-category", "value"),
+        Input("queue-filter-area", "value"),
+    )
+
     app.clientside_callback(
         "function(n, page) { return (typeof page === 'number' ? page : 1) + 1; }",
         Output("queue-page", "data"),

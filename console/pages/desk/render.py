@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -161,10 +162,10 @@ def _queue_panel(
                       debounce=True, maxLength=100, className="gd-search"),  # fmt: skip
             html.Div(id="case-hits"),
             *_queue_filters(tx, lang, cats, areas),
-            # Drawn by griddispatch.js from queue-data (no Dash children: see queue_rows).
-            html.Div(
-                id="queue-list", className="gd-queue-list", **{"data-empty": tx["queue.empty"]}
-            ),
+            # Drawn by griddispatch.js from queue-data (no Dash children: see queue_rows), and
+            # a new case's card from the live push before that (``data-live``: its words).
+            html.Div(id="queue-list", className="gd-queue-list",
+                     **{"data-empty": tx["queue.empty"], "data-live": _live_card_words(tx, lang)}),
             html.Div(
                 [html.Span(id="queue-hidden", className="gd-muted"),
                  html.Button(id="queue-more", className="gd-btn small", n_clicks=0,
@@ -177,6 +178,15 @@ def _queue_panel(
         className="gd-queue",
         id="queue-panel",
     )
+
+
+def _live_card_words(tx: dict[str, str], lang: str) -> str:
+    """What ``griddispatch.js`` needs to draw a new case's queue card from a live incident
+    feature as ``queue_rows`` would: colours, the status and stage words, the language."""
+    return json.dumps({"lang": lang, "colours": PRIORITY_COLOURS,
+                       "status": tx["status.reported"],
+                       "stage": {s: tx[f"stage.{s}"] for s in ("respond", "close")}},
+                      ensure_ascii=False)  # fmt: skip
 
 
 def _queue_filters(
@@ -452,6 +462,7 @@ def queue_rows(
                 "grid": r["grid_code"] or "",
                 "esc": "↑ " + tx[f"level.{level}"] if level != "grid" else None,
                 "band": r["band"],
+                "p": r["priority"],
                 "stage": tx[f"stage.{r['stage']}"],
                 "claimed": tx["queue.claimed"].format(who=who(r["claimed_by"]))
                 if r.get("claimed_by") else None,
