@@ -524,6 +524,15 @@ def transition(
     Conflict
         The move is not allowed from the current status.
     """
+    if target in ("resolved", "closed"):
+        # Settling frees the case's units (a trigger): lock them before the case, the order
+        # dispatching and a unit's own status change take, so that a crew pressing
+        # "returning" while the desk resolves waits instead of deadlocking with it.
+        conn.execute(
+            "SELECT 1 FROM units WHERE id IN (SELECT unit_id FROM dispatches WHERE "
+            "incident_id = %(id)s AND released_at IS NULL) ORDER BY id FOR UPDATE",
+            {"id": incident_id},
+        )
     row = get(conn=conn, incident_id=incident_id, lock=True)
     check_transition(row["status"], target)
     if target == "resolved" and not (note and note.strip()):

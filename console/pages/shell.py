@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -258,10 +259,14 @@ def register(app: dash.Dash, settings: Settings) -> None:
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    def refresh_counters(_n: int, _live: Any, lang: str) -> Any:
-        with state.db(settings) as conn:
-            c = counters.counters(conn=conn)
-        return components.counter_items(i18n.t(lang), c)
+    async def refresh_counters(_n: int, _live: Any, lang: str) -> Any:
+        # Off the event loop like every guarded callback; not guarded itself: while the
+        # database is away the 503 raises the page's banner and the counters stay as they were.
+        def read() -> counters.Counters:
+            with state.db(settings) as conn:
+                return counters.counters(conn=conn)
+
+        return components.counter_items(i18n.t(lang), await asyncio.to_thread(read))
 
     app.clientside_callback(
         "function(lang) {"

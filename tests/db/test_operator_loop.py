@@ -453,6 +453,58 @@ def test_resolving_frees_every_unit_of_the_case(conn: psycopg.Connection) -> Non
     assert int(scalar(conn, BUSY_ON_SETTLED)) == 0
 
 
+def test_a_unit_arriving_while_its_case_is_resolved_does_not_deadlock(
+    committed: tuple[psycopg.Connection, list[int]], db_conninfo: str
+) -> None:
+    """A crew on scene presses "returning" (the unit's row, then its case's) while the operator
+    resolves the case (which frees its units): the resolve waits for the unit, and neither
+    transaction is aborted as a deadlock. The crew holds the unit when the resolve starts."""
+    c, made = committed
+    case = committed_case(c, made)
+    unit = free_units(c, 1)[0]
+    c.rollback()
+    with transaction(c, "operator:disp") as t:
+        units_mod.dispatch(conn=t, incident_id=case["id"], unit_ids=[unit])
+    with transaction(c, "responder:crew") as t:
+        units_mod.set_status(conn=t, unit_id=unit, target="on_scene")
+    crew, desk, watch = (connect(db_conninfo), connect(db_conninfo),
+                         connect(db_conninfo, autocommit=True))  # fmt: skip
+    outcome: dict[str, Any] = {}
+
+    def desk_resolves() -> None:
+        try:
+            with transaction(desk, "operator:disp") as td:
+                outcome["desk"] = incidents.resolve(conn=td, incident_id=case["id"],
+                                                    note="已处置")["status"]  # fmt: skip
+        except (psycopg.Error, Conflict) as exc:
+            outcome["desk"] = type(exc).__name__ + ": " + str(exc)
+
+    try:
+        try:
+            with transaction(crew, "responder:crew") as tc:
+                # set_status's first step: the unit's row, locked
+                tc.execute("SELECT 1 FROM units WHERE id = %(u)s FOR UPDATE", {"u": unit})
+                t = threading.Thread(target=desk_resolves)
+                t.start()
+                for _ in range(200):  # the resolve is waiting on a lock
+                    if scalar(watch, "SELECT count(*) FROM pg_stat_activity WHERE pid = %(p)s"
+                              " AND wait_event_type = 'Lock'", {"p": desk.info.backend_pid}):
+                        break
+                    time.sleep(0.05)
+                assert t.is_alive(), outcome
+                outcome["crew"] = units_mod.set_status(conn=tc, unit_id=unit, target="returning")
+        except psycopg.Error as exc:
+            outcome["crew"] = type(exc).__name__
+        t.join(15)
+        assert outcome == {"crew": "returning", "desk": "resolved"}
+        assert statuses(c, [unit]) == {unit: "returning"}
+        assert open_dispatches(c, case["id"]) == 0
+    finally:
+        for x in (crew, desk, watch):
+            x.close()
+        c.rollback()
+
+
 def test_raw_sql_cannot_leave_a_unit_on_a_settled_case(conn: psycopg.Connection) -> None:
     """As the table owner, bypassing geo: the triggers still hold the invariant."""
     case, live = new_case(conn), new_case(conn)
