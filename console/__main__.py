@@ -23,6 +23,7 @@ import getpass
 import logging
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import threading
@@ -53,10 +54,13 @@ def _migrate(conn: psycopg.Connection, settings: Settings) -> list[int]:
     return applied
 
 
-def init_db(settings: Settings) -> None:
-    """Start the embedded cluster (unless DATABASE_URL), migrate, load the demo when empty."""
+def init_db(settings: Settings) -> bool:
+    """Start the embedded cluster (unless DATABASE_URL), migrate, load the demo when empty.
+    Returns whether this call started the cluster (only then may this process stop it)."""
+    started = False
     if settings.embedded:
         cluster = state.cluster(settings)
+        started = not cluster.running()
         cluster.start()
         cluster.ensure_database(settings.db_name)
     with connect(state.conninfo(settings)) as conn:
@@ -75,6 +79,7 @@ def init_db(settings: Settings) -> None:
             print(f"  generated in {time.perf_counter() - t0:.1f} s", flush=True)
             load(conn, city, progress=lambda m: print("  " + m, flush=True))
         demo_users(conn, settings)
+    return started
 
 
 # The demo city's users: one per role at city level, and an operator of the first street.
@@ -323,10 +328,23 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         if sim is not None:
             sim.stop()
-        if settings.embedded:
+        if settings.embedded and args.started_cluster:
             state.cluster(settings).stop()
             print("embedded PostgreSQL stopped", flush=True)
+        elif settings.embedded:
+            print("embedded PostgreSQL left running (it was running before)", flush=True)
     return 0
+
+
+def port_taken(settings: Settings) -> bool:
+    """Whether something already listens on the console's address (another console)."""
+    with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            s.bind((settings.host, settings.port))
+        except OSError:
+            return True
+    return False
 
 
 # Commands that need no set-up, and those that run after it (migrations, the demo city).
@@ -363,8 +381,14 @@ def main(argv: list[str] | None = None) -> int:
     clock.use(settings.tz)
     if args.command in _WITHOUT_SETUP:
         return int(_WITHOUT_SETUP[args.command](settings, args))
+    if args.command == "run" and port_taken(settings):
+        # A console (or something else) is there: start nothing, and stop nothing either.
+        print(f"error: {_console_url(settings)} is already in use: is a console running? "
+              "Stop it first, or set GD_PORT. Nothing was started or stopped.",
+              file=sys.stderr)  # fmt: skip
+        return 2
     try:
-        init_db(settings)
+        args.started_cluster = init_db(settings)
     except GeoError as exc:
         print(f"error: {exc.user_message}", file=sys.stderr)
         if exc.detail:

@@ -1,0 +1,71 @@
+"""``make run`` (``python -m console run``) beside a running console, as an operator of the
+server would meet it: a second console refuses to start and stops nothing, and a console
+stops the embedded PostgreSQL only if it started it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import free_port
+from tests.conftest import fresh_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(port: int) -> dict[str, str]:
+    """The embedded cluster's console (no DATABASE_URL) on ``port``, on a database of its own."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return {**env, "GD_PORT": str(port), "GD_DB_NAME": "gd_run_test", "GD_DEMO_SIZE": "tiny",
+            "GD_LOG_LEVEL": "WARNING"}  # fmt: skip
+
+
+def test_a_second_console_refuses_and_stops_nothing(cluster) -> None:  # type: ignore[no-untyped-def]
+    if cluster is None:
+        pytest.skip("needs the embedded cluster")
+    with socket.socket() as busy:  # the running console's port
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "console", "run"], cwd=ROOT, env=_env(port),
+                           capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "already in use" in r.stderr and "Nothing was started or stopped" in r.stderr
+    assert cluster.running()
+
+
+def test_a_console_leaves_running_a_cluster_it_did_not_start(cluster) -> None:  # type: ignore[no-untyped-def]
+    if cluster is None:
+        pytest.skip("needs the embedded cluster")
+    assert cluster.running()
+    fresh_database(cluster, "gd_run_test")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "run"], cwd=ROOT, env=_env(port),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        while True:  # up once /healthz answers (the tiny demo city is loaded first)
+            assert proc.poll() is None and time.monotonic() < deadline, "the console did not start"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)  # Ctrl-C
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out
+    assert "left running" in out and "embedded PostgreSQL stopped" not in out, out
+    assert cluster.running()
