@@ -25,6 +25,13 @@ class CappedBackoff(AttemptWithBackoff):
     ``RECONNECT_MAX_S``."""
 
     def update_delay(self, now: float) -> None:
+        """The wait before the next attempt: psycopg_pool's, at most ``RECONNECT_MAX_S``.
+
+        Parameters
+        ----------
+        now : float
+            ``time.monotonic()`` at the failed attempt.
+        """
         super().update_delay(now)
         self.delay = min(self.delay, RECONNECT_MAX_S)
 
