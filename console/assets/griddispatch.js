@@ -148,11 +148,18 @@ window.griddispatch = (function () {
       && (!f.pr || !f.pr.length || f.pr.indexOf(p.priority) >= 0)
       && (!f.ca || !f.ca.length || f.ca.indexOf(p.category) >= 0);
   }
-  function queueLive(feats, gone) {
+  // ``whole``: ``feats`` are every open case (a reconnect): a live card not among them goes.
+  function queueLive(feats, gone, whole) {
     var box = document.getElementById("queue-list");
     if (!box || queueRows === null) { return; }  // the first draw is the server's
     var words = JSON.parse(box.getAttribute("data-live") || "{}"), changed = false;
     var listed = new Set(queueRows.map(function (r) { return r.id; }));
+    if (whole) {
+      var open = new Set(feats.map(function (f) { return f.id; }));
+      Object.keys(liveCards).forEach(function (id) {
+        if (!open.has(Number(id))) { delete liveCards[id]; changed = true; }
+      });
+    }
     feats.forEach(function (f) {
       var p = f.properties || {};
       if (!p.new || !queueAdmits(p)) {
@@ -356,6 +363,7 @@ window.griddispatch = (function () {
         inc = m.incidents.features.slice(); touched = true;
         ids = []; vers = {};  // every case, with its version: the card decides as for a tick
         inc.forEach(function (f) { ids.push(f.id); vers[f.id] = f.properties.v; });
+        cards = inc.slice(); left = [];  // and the queue's live cards, for the whole city
         return;
       }
       if (liveSeq >= 0 && m.seq > liveSeq + 1 && !full) { refetch(); }
@@ -428,7 +436,7 @@ window.griddispatch = (function () {
     // ``v``: each changed case's version (its changed_at), so a desk that has just drawn that
     // version after its own action does not draw it again when the change comes back live.
     if (touched) { liveCases += 1; out[2] = { n: liveCases, ids: ids, full: !!full, v: vers }; }
-    if (!full && (cards.length || left.length)) { queueLive(cards, left); }
+    if (cards.length || left.length) { queueLive(cards, left, !!full); }
     window.griddispatch.liveSeq = liveSeq;
     if (uf !== null) { window.griddispatch.liveUnits = uf; }
     if (inc !== null) { window.griddispatch.liveIncidents = inc; }

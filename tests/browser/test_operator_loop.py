@@ -133,6 +133,7 @@ def test_a_new_case_shows_from_the_live_push_while_the_queue_read_is_held(  # ty
     try:
         page.goto(f"{shift_url}/dispatch")
         page.locator("#queue-count", has_text="待签收").wait_for(timeout=30_000)
+        page.wait_for_function("() => window.griddispatch.liveSeq >= 0")  # live channel up
         page.route(lambda url: "_dash-update-component" in url, hold_queue_reads)
         with page.expect_request(lambda r: "queue-data.data" in (r.post_data or "")):
             page.evaluate("() => window.dash_clientside.set_props('queue-filter-priority',"
