@@ -69,3 +69,60 @@ def test_a_console_leaves_running_a_cluster_it_did_not_start(cluster) -> None:  
     assert proc.returncode == 0, out
     assert "left running" in out and "embedded PostgreSQL stopped" not in out, out
     assert cluster.running()
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_workers_die_with_the_console(cluster) -> None:  # type: ignore[no-untyped-def]
+    """``kill -9`` of a console with two workers: the workers end too and free the port."""
+    if cluster is None:
+        pytest.skip("needs the embedded cluster")
+    fresh_database(cluster, "gd_run_test")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "run"], cwd=ROOT, env={**_env(port), "GD_WORKERS": "2"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, "the console did not start"
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        workers = [p for p in _children(proc.pid) if _alive(p)]
+        assert len(workers) >= 2, workers  # uvicorn's two workers (and its resource tracker)
+        proc.kill()  # kill -9 of the console's main process
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [p for p in workers if _alive(p)], "workers outlived the console"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    with socket.socket() as s:  # the port is free again: a restart can bind it
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+    assert cluster.running()
