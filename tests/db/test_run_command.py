@@ -28,6 +28,25 @@ def _env(port: int) -> dict[str, str]:
             "GD_LOG_LEVEL": "WARNING"}  # fmt: skip
 
 
+def _start(port: int, out: int, **env: str) -> subprocess.Popen[str]:
+    """``python -m console run`` on ``port``, returned once its /healthz answers (the tiny
+    demo city is loaded first); its output goes to ``out``."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "run"], cwd=ROOT, env={**_env(port), **env},
+        stdout=out, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 180
+    while True:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError("the console did not start")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.5)
+
+
 def test_a_second_console_refuses_and_stops_nothing(cluster) -> None:  # type: ignore[no-untyped-def]
     if cluster is None:
         pytest.skip("needs the embedded cluster")
@@ -47,20 +66,8 @@ def test_a_console_leaves_running_a_cluster_it_did_not_start(cluster) -> None:  
         pytest.skip("needs the embedded cluster")
     assert cluster.running()
     fresh_database(cluster, "gd_run_test")
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "console", "run"], cwd=ROOT, env=_env(port),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    proc = _start(free_port(), subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 180
-        while True:  # up once /healthz answers (the tiny demo city is loaded first)
-            assert proc.poll() is None and time.monotonic() < deadline, "the console did not start"
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.5)
         proc.send_signal(signal.SIGINT)  # Ctrl-C
         out, _ = proc.communicate(timeout=60)
     finally:
@@ -98,19 +105,8 @@ def test_workers_die_with_the_console(cluster) -> None:  # type: ignore[no-untyp
         pytest.skip("needs the embedded cluster")
     fresh_database(cluster, "gd_run_test")
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "console", "run"], cwd=ROOT, env={**_env(port), "GD_WORKERS": "2"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    proc = _start(port, subprocess.DEVNULL, GD_WORKERS="2")
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None and time.monotonic() < deadline, "the console did not start"
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.5)
         workers = [p for p in _children(proc.pid) if _alive(p)]
         assert len(workers) >= 2, workers  # uvicorn's two workers (and its resource tracker)
         proc.kill()  # kill -9 of the console's main process
