@@ -83,7 +83,7 @@ window.griddispatch = (function () {
   });
 
 
-  // The desk's queue: cards drawn here from the rows the server sends (desk.queue_rows) and
+  // The desk's queue: cards drawn here from the rows the server sends (queuecards.queue_rows) and
   // kept by key, so an unchanged card keeps its element. They are not Dash components: 1,600
   // of them made every step of every callback cost the renderer ~14 ms. Text only, no HTML.
   var queueRows = null, queueCards = {};

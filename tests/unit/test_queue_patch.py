@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from console.pages.desk import render as desk
+from console.pages.desk import queuecards as desk
 
 
 def apply(cards: list[Any], patch: Any) -> list[Any]:

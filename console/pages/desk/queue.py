@@ -14,6 +14,7 @@ from dash import ALL, Input, Output, State, ctx
 
 from console import i18n
 from console.pages.actions import an_id, clicked, guarded, strings, text
+from console.pages.desk import queuecards as cards
 from console.pages.desk import render as desk
 from console.pages.desk.common import NO
 from console.server import state
@@ -43,24 +44,24 @@ def _queue(
             bands=bands,
             limit=desk.QUEUE_PAGE * pages,
         )
-        board = desk.unit_board(units.board(conn=conn), tx)
+        board = cards.unit_board(units.board(conn=conn), tx)
     rows = q.rows
     hidden = sum(q.counts[b] for b in bands) - len(rows)
     more = (tx["queue.more"].format(n=min(hidden, desk.QUEUE_PAGE)),
             {"display": "inline-block" if hidden > 0 else "none"})  # fmt: skip
     note = tx["queue.hidden"].format(n=hidden) if hidden > 0 else ""
-    tail = (desk.queue_header(q.counts, tx), note, *more, board)
+    tail = (cards.queue_header(q.counts, tx), note, *more, board)
     counts = tx["queue.counts"].format(**q.counts)
-    keys = desk.queue_keys(rows, sel, lang)
+    keys = cards.queue_keys(rows, sel, lang)
     if keys == sig:
         return NO, counts, NO, *tail
-    patch = desk.queue_patch(
+    patch = cards.queue_patch(
         sig if isinstance(sig, list) else [],
         keys,
-        lambda j: desk.queue_rows([rows[j]], tx, lang, sel, [keys[j]])[0],
+        lambda j: cards.queue_rows([rows[j]], tx, lang, sel, [keys[j]])[0],
     )
     if patch is None:
-        return desk.queue_rows(rows, tx, lang, sel, keys), counts, keys, *tail
+        return cards.queue_rows(rows, tx, lang, sel, keys), counts, keys, *tail
     return patch, counts, keys, *tail
 
 
@@ -75,7 +76,7 @@ def _find(settings: Settings, value: Any, lang: str) -> Any:
         rows = caselists.search(conn=conn, text=q)
     if not state.principal().may("see_phone"):
         rows = [{**r, "reporter_phone": access.mask_phone(r["reporter_phone"])} for r in rows]
-    return desk.case_hits(rows, tx, lang)
+    return cards.case_hits(rows, tx, lang)
 
 
 def _pick_case(trig: Any) -> tuple[Any, Any]:
