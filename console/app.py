@@ -52,7 +52,9 @@ def create_app(settings: Settings) -> dash.Dash:
     server.include_router(layers.health_router(settings))
     runner = jobs.EscalationRunner(settings)
     server.state.escalation_runner = runner
-    server.include_router(APIRouter(lifespan=jobs.lifespan(runner)))
+    keeper = jobs.Housekeeper(settings)
+    server.state.housekeeper = keeper
+    server.include_router(APIRouter(lifespan=jobs.lifespan(runner, keeper)))
     server.include_router(APIRouter(lifespan=live.lifespan))
     shell.register(app, settings)
     app.layout = html.Div([dash.page_container])

@@ -118,6 +118,19 @@ class Settings:
         30,
         "How often (seconds) each worker checks for cases to escalate; 0 turns the check off.",
     )
+    positions_keep_days: int = _setting(
+        "GD_POSITIONS_KEEP_DAYS",
+        90,
+        "Days of unit position history kept: older days are dropped whole (and audited) by the "
+        "housekeeping job, and a tracker's fix older than that is refused.",
+    )
+    housekeeping_every_s: int = _setting(
+        "GD_HOUSEKEEPING_EVERY_S",
+        3600,
+        "How often (seconds) the housekeeping job makes the coming days' position partitions, "
+        "drops days past GD_POSITIONS_KEEP_DAYS and forgets day-old tracker retry keys; it also "
+        "runs at start. 0 turns it off.",
+    )
     photo_max_kb: int = _setting(
         "GD_PHOTO_MAX_KB", 5120, "Largest photo accepted (JPEG, PNG or WebP), in KB."
     )
@@ -218,6 +231,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         ("GD_DUPLICATE_M", s.duplicate_m, 0, 10_000),
         ("GD_DUPLICATE_MIN", s.duplicate_min, 0, 7 * 24 * 60),
         ("GD_ESCALATION_EVERY_S", s.escalation_every_s, 0, 86_400),
+        ("GD_POSITIONS_KEEP_DAYS", s.positions_keep_days, 1, 3650),
+        ("GD_HOUSEKEEPING_EVERY_S", s.housekeeping_every_s, 0, 86_400),
         ("GD_PHOTO_MAX_KB", s.photo_max_kb, 1, 100 * 1024),
         ("GD_SNAP_M", s.snap_m, 0, 50),
         ("GD_GRID_MIN_AREA_M2", s.grid_min_area_m2, 0, 10_000_000),

@@ -22,6 +22,35 @@ from geo.h3index import STORE_RES, cells
 
 MAX_BATCH = 20_000
 MAX_AHEAD_S = 120.0  # tolerated tracker clock drift into the future
+KEEP_DAYS = 90  # default retention of the history (``GD_POSITIONS_KEEP_DAYS``)
+
+
+def ensure_days(conn: psycopg.Connection, first: dt.datetime, last: dt.datetime) -> int:
+    """Make the day partitions of ``unit_positions`` from ``first`` to ``last`` that are missing
+    (UTC days; the housekeeping job makes them ahead, so this is rarely needed).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    first, last : datetime.datetime
+        Time zone aware times; every UTC day they span gets its partition.
+
+    Returns
+    -------
+    int
+        The number of partitions made (0 when all were there).
+    """
+    lo, hi = (t.astimezone(dt.UTC).date() for t in (first, last))
+    row = conn.execute(
+        "SELECT bool_and(to_regclass('unit_positions_' || to_char(d, 'YYYYMMDD')) IS NOT NULL) "
+        "FROM generate_series(%(lo)s::date, %(hi)s::date, interval '1 day') d",
+        {"lo": lo, "hi": hi},
+    ).fetchone()
+    if row and row[0]:
+        return 0
+    made = conn.execute("SELECT unit_positions_days(%(lo)s, %(hi)s)", {"lo": lo, "hi": hi})
+    return int(made.fetchone()[0])  # type: ignore[index]
 
 
 def _unit_ids(conn: psycopg.Connection, refs: Sequence[int | str]) -> np.ndarray:
@@ -63,6 +92,7 @@ def ingest(
     heading: Sequence[float | None],
     region_bbox: tuple[float, float, float, float] | None,
     now: dt.datetime | None = None,
+    keep_days: int = KEEP_DAYS,
 ) -> int:
     """Store one batch of fixes (in the caller's transaction); the number stored.
 
@@ -82,6 +112,8 @@ def ingest(
         The jurisdiction ``(minlon, minlat, maxlon, maxlat)``; None skips the region check.
     now : datetime.datetime or None
         The clock for the future check; None uses the current UTC time.
+    keep_days : int
+        How many days of history are kept: an older fix is refused (it would be dropped).
 
     Returns
     -------
@@ -92,7 +124,8 @@ def ingest(
     ------
     InvalidInput
         More than ``MAX_BATCH`` fixes, sequences of unequal length, bad coordinates, a time
-        without a time zone or in the future, or an unknown unit; nothing is stored.
+        without a time zone, in the future or older than the kept history, or an unknown
+        unit; nothing is stored.
     OutsideJurisdiction
         A point outside ``region_bbox`` (or latitude and longitude look swapped).
     """
@@ -123,7 +156,17 @@ def ingest(
             code="avl.future",
             time=latest.isoformat(),
         )
+    earliest = min(times)
+    if (now - earliest).days >= keep_days:
+        raise InvalidInput(
+            f"A position time is older than the {keep_days} days of history kept: "
+            f"{earliest.isoformat()}.",
+            code="avl.old",
+            time=earliest.isoformat(),
+            days=keep_days,
+        )
     ids = _unit_ids(conn, units)
+    ensure_days(conn, earliest, latest)
     h3 = cells(y, x, STORE_RES).tolist()
     xs, ys, uids = x.tolist(), y.tolist(), ids.tolist()
     with conn.cursor().copy(

@@ -1,9 +1,10 @@
-"""Retry-safe case creation for API clients: with an Idempotency-Key, the first request
-opens the case and every retry gets that case back."""
+"""Retry-safe writes for API clients: with an Idempotency-Key, the first request opens the
+case (or stores the batch of positions) and every retry gets that result back."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
 import psycopg
 
@@ -13,7 +14,12 @@ from geo.rows import IncidentRow
 
 
 def remembered(
-    *, conn: psycopg.Connection, token_id: int, key: str, request_sha256: str
+    *,
+    conn: psycopg.Connection,
+    token_id: int,
+    key: str,
+    request_sha256: str,
+    result: Literal["incident_id", "positions_stored"] = "incident_id",
 ) -> int | None:
     """Claim an Idempotency-Key for a create (waits while a request with the same key is in
     flight). None: this request is the first, create the case and :func:`remember` it; else
@@ -29,11 +35,13 @@ def remembered(
         The Idempotency-Key (1-200 characters).
     request_sha256 : str
         Hash of the request body, to tell a retry from a different request.
+    result : {"incident_id", "positions_stored"}
+        What the first request recorded: the case it opened, or how many positions it stored.
 
     Returns
     -------
     int or None
-        None when this request claimed the key; else the id of the case opened by the first.
+        None when this request claimed the key; else the first request's ``result``.
 
     Raises
     ------
@@ -52,7 +60,7 @@ def remembered(
     if claimed:
         return None
     row = conn.execute(
-        "SELECT request_sha256, incident_id FROM idempotency_keys "
+        f"SELECT request_sha256, {result} FROM idempotency_keys "  # noqa: S608 - a literal
         "WHERE token_id = %(t)s AND key = %(k)s",
         {"t": token_id, "k": key},
     ).fetchone()
@@ -125,3 +133,52 @@ def create_once(
     if key is not None:
         remember(conn=conn, token_id=token_id, key=key, incident_id=row["id"])
     return row, True
+
+
+def store_once(
+    *,
+    conn: psycopg.Connection,
+    token_id: int,
+    key: str | None,
+    request_sha256: str,
+    store: Callable[[], int],
+) -> tuple[int, bool]:
+    """Store a batch of tracker positions once: with an Idempotency-Key ``key``, a retry of a
+    batch that was stored (its answer lost) stores nothing again. (positions stored, now).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction, which ``store`` writes in too).
+    token_id : int
+        Id of the API token the request came with.
+    key : str or None
+        The Idempotency-Key; None stores the batch every time.
+    request_sha256 : str
+        Hash of the request body.
+    store : callable
+        Stores the batch on ``conn``; returns the number of positions stored.
+
+    Returns
+    -------
+    tuple of (int, bool)
+        The number of positions the first request stored, and whether this call stored them.
+
+    Raises
+    ------
+    InvalidInput, Conflict
+        As ``store`` and :func:`remembered` raise them.
+    """
+    if key is not None:
+        earlier = remembered(conn=conn, token_id=token_id, key=key,
+                             request_sha256=request_sha256, result="positions_stored")  # fmt: skip
+        if earlier is not None:
+            return earlier, False
+    n = store()
+    if key is not None:
+        conn.execute(
+            "UPDATE idempotency_keys SET positions_stored = %(n)s "
+            "WHERE token_id = %(t)s AND key = %(k)s",
+            {"n": n, "t": token_id, "k": key},
+        )
+    return n, True

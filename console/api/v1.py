@@ -15,7 +15,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from console.server import state
 from console.settings import Settings
-from geo import access, avl, caselists, dispatching, incidents, intake, places, tasks, units
+from geo import (
+    access,
+    avl,
+    caselists,
+    dispatching,
+    idempotency,
+    incidents,
+    intake,
+    places,
+    tasks,
+    units,
+)
 from geo.access import Principal, mask_phone
 from geo.coords import to_wgs84
 from geo.errors import Forbidden, InvalidInput, Unauthorized
@@ -282,21 +293,35 @@ def router(settings: Settings) -> APIRouter:
     @r.post("/units/positions", summary="A batch of tracker fixes (refused whole if any is bad)")
     def positions(
         body: Annotated[list[Position], Field(max_length=avl.MAX_BATCH)],
+        response: Response,
         tok: UnitsWrite,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
     ) -> dict[str, int]:
         if not body:
             raise InvalidInput("The batch is empty.")
+        digest = hashlib.sha256(
+            b"".join(p.model_dump_json().encode() + b"\n" for p in body)
+        ).hexdigest()
         with state.db(settings) as conn:
-            n = avl.ingest(
+            n, stored_now = idempotency.store_once(
                 conn=conn,
-                units=[p.unit for p in body],
-                lon=[p.lon for p in body],
-                lat=[p.lat for p in body],
-                times=[p.time for p in body],
-                speed=[p.speed for p in body],
-                heading=[p.heading for p in body],
-                region_bbox=places.city_bbox(conn=conn),
+                token_id=tok.token_id,
+                key=idempotency_key,
+                request_sha256=digest,
+                store=lambda: avl.ingest(
+                    conn=conn,
+                    units=[p.unit for p in body],
+                    lon=[p.lon for p in body],
+                    lat=[p.lat for p in body],
+                    times=[p.time for p in body],
+                    speed=[p.speed for p in body],
+                    heading=[p.heading for p in body],
+                    region_bbox=places.city_bbox(conn=conn),
+                    keep_days=settings.positions_keep_days,
+                ),
             )
+        if not stored_now:
+            response.headers["Idempotent-Replayed"] = "true"
         return {"stored": n}
 
     @r.post("/units/{unit_id}/status", summary="A unit's status (en route, on scene, ...)")

@@ -365,6 +365,10 @@ ERROR_PAIRS: dict[str, tuple[str, str]] = {
         "Position times need a time zone (e.g. 2026-11-23T08:00:00+08:00).",
     ),
     "err.avl.future": ("有位置时间在未来：{time}。", "A position time is in the future: {time}."),
+    "err.avl.old": (
+        "有位置时间早于保留的 {days} 天历史：{time}。",
+        "A position time is older than the {days} days of history kept: {time}.",
+    ),
     # ---- travel times, coverage and siting (geo.routing, geo.siting, geo.platforms)
     "err.routing.no_roads": (
         "没有道路数据，无法构建行车时间路网。",

@@ -212,6 +212,42 @@ def test_position_batches(client: TestClient, writer, db_conninfo: str) -> None:
     assert abs(got[0] - (x + 0.001)) < 1e-9 and got[1] == newer  # the late older fix is history
 
 
+def test_a_retried_position_batch_is_stored_once(  # type: ignore[no-untyped-def]
+    client: TestClient, writer, db_conninfo: str
+) -> None:
+    """A tracker that lost the answer sends its batch again under the same Idempotency-Key:
+    nothing is stored twice, it gets the first answer; the key on another batch is a 409."""
+    uid, _, x, y = _unit(db_conninfo)
+    t = dt.datetime.now(dt.UTC)
+    batch = [{"unit": uid, "lon": x, "lat": y, "time": (t - dt.timedelta(seconds=s)).isoformat()}
+             for s in (3, 2, 1)]  # fmt: skip
+    key = {**writer, "Idempotency-Key": f"trk-{uuid.uuid4()}"}
+    before = count(db_conninfo, "SELECT count(*) FROM unit_positions")
+    first = client.post("/api/v1/units/positions", json=batch, headers=key)
+    again = client.post("/api/v1/units/positions", json=batch, headers=key)
+    assert first.status_code == again.status_code == 200, (first.text, again.text)
+    assert first.json() == again.json() == {"stored": 3}
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert count(db_conninfo, "SELECT count(*) FROM unit_positions") == before + 3
+    other = client.post("/api/v1/units/positions", json=batch[:2], headers=key)
+    assert other.status_code == 409 and "different request" in other.text
+    # twelve trackers' retries racing with one key: still stored once
+    key2 = {**writer, "Idempotency-Key": f"trk-{uuid.uuid4()}"}
+    answers: list[int] = []
+
+    def send() -> None:
+        answers.append(client.post("/api/v1/units/positions", json=batch, headers=key2).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(12)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert answers == [200] * 12
+    assert count(db_conninfo, "SELECT count(*) FROM unit_positions") == before + 6
+
+
 @pytest.mark.parametrize(
     "bad,words",
     [
@@ -219,6 +255,7 @@ def test_position_batches(client: TestClient, writer, db_conninfo: str) -> None:
         ("swap", "swapped"),
         ({"time": "2099-01-01T00:00:00+00:00"}, "future"),
         ({"time": "2026-11-23T08:00:00"}, "time zone"),
+        ({"time": "2020-01-01T00:00:00+00:00"}, "older than the 90 days"),
         ({"speed": -1}, "speed"),
         ({"heading": 360}, "heading"),
     ],

@@ -136,7 +136,7 @@ def test_the_thread_survives_errors_and_stops_promptly(
     finally:
         runner.stop()
     assert not runner.running
-    assert runner.failures == 1 and "escalation round failed" in caplog.text
+    assert runner.failures == 1 and "griddispatch-escalation: round failed" in caplog.text
     assert level(conn, inc) == "community"
     names = [t.name for t in threading.enumerate()]
     assert jobs.THREAD_NAME not in names

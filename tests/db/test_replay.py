@@ -26,6 +26,7 @@ def test_tracks_statuses_and_cases(conn: psycopg.Connection) -> None:
     uid, x, y = conn.execute(
         "SELECT id, ST_X(geom), ST_Y(geom) FROM units WHERE geom IS NOT NULL ORDER BY id LIMIT 1"
     ).fetchone()  # type: ignore[misc]
+    conn.execute("SELECT unit_positions_days('2030-01-01', '2030-01-01')")  # (rolled back)
     for k in range(12):  # one fix every 5 s for a minute
         conn.execute(
             "INSERT INTO unit_positions (unit_id, time, geom, h3) VALUES (%s, %s, "
