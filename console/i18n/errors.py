@@ -584,6 +584,10 @@ ERROR_PAIRS: dict[str, tuple[str, str]] = {
     ),
     # ---- the database (geo.db)
     "err.db.unreachable": ("无法连接数据库。", "The database cannot be reached."),
+    "err.db.read_only": (
+        "数据库暂时只读，本次未保存任何内容，请稍后重试。",
+        "The database is read-only just now; nothing was saved. Try again shortly.",
+    ),
     "err.db.no_postgres_user": (
         "以 root 运行，但系统中没有 postgres 用户：请安装 postgresql-15（make sysdeps）。",
         "Running as root but there is no 'postgres' system user: "

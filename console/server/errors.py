@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 DB_AWAY = "The database cannot be reached; reconnecting."
 INTERNAL = "Internal error; it has been logged."
+RETRY_AFTER_S = 2
 
 
 def user_message(exc: BaseException, lang: str | None = None) -> tuple[int, str]:
@@ -51,15 +52,13 @@ def install(server: FastAPI) -> None:
     """Register the exception handlers on the FastAPI server."""
 
     @server.exception_handler(GeoError)
-    async def _geo_error(request: Request, exc: GeoError) -> JSONResponse:
-        status, message = user_message(exc)
-        return JSONResponse(body_for(request.url.path, status, message), status_code=status)
-
     @server.exception_handler(psycopg.OperationalError)
     @server.exception_handler(PoolTimeout)
-    async def _db_away(request: Request, exc: Exception) -> JSONResponse:
+    async def _known(request: Request, exc: Exception) -> JSONResponse:
         status, message = user_message(exc)
-        return JSONResponse(body_for(request.url.path, status, message), status_code=status)
+        # a database away or read-only: the client may try again in a moment
+        headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+        return JSONResponse(body_for(request.url.path, status, message), status, headers)
 
     @server.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -78,6 +78,9 @@ def router(settings: Settings, conn: psycopg.Connection) -> tuple[Router, UnitSn
     return Router(graph), units.get(conn, graph)
 
 
+READ_ONLY = "The database is read-only just now; nothing was saved. Try again shortly."
+READ_ONLY_PROBE_S = 1.0  # after a read-only refusal, how often a fresh connection looks again
+_read_only_at: float | None = None  # when a write was last refused as read-only (or looked)
 AWAY_RETRY_S = 1.0  # after a failure, requests are refused this long before trying again
 _away_until = 0.0
 
@@ -110,6 +113,25 @@ def acting(p: Principal) -> Iterator[Principal]:
         _principal.reset(token)
 
 
+def _writable_again(settings: Settings) -> None:
+    """After a read-only refusal, at most once per ``READ_ONLY_PROBE_S``: ask a fresh
+    connection whether the database takes writes again and, if so, renew the pool (its
+    connections may still carry the read-only default they were opened with)."""
+    global _read_only_at
+    seen = _read_only_at
+    if seen is None or time.monotonic() - seen < READ_ONLY_PROBE_S:
+        return
+    _read_only_at = time.monotonic()
+    try:
+        with psycopg.connect(app_conninfo(settings), connect_timeout=2) as c:
+            row = c.execute("SHOW transaction_read_only").fetchone()
+    except psycopg.Error:
+        return
+    if row and row[0] == "off":
+        _read_only_at = None
+        pool(settings).drain()
+
+
 @contextmanager
 def db(
     settings: Settings, who: Principal | None = None, *, need: str | None = None
@@ -117,7 +139,7 @@ def db(
     """One transaction on a pooled connection on behalf of ``who`` (default: the current
     principal), its jurisdiction set for row-level security; ``need``: an action its role
     must be allowed (``geo.access.PERMISSIONS``), refused with 403 before anything runs."""
-    global _away_until
+    global _away_until, _read_only_at
     p = who or principal()
     if need:
         p.require(need)
@@ -125,9 +147,19 @@ def db(
     # rather than have every callback wait for the pool (the live channel would stall too).
     if time.monotonic() < _away_until:
         raise DatabaseUnavailable(DB_AWAY)
+    _writable_again(settings)
     try:
-        with transaction(pool(settings), p.actor, scope=p.scope, role=p.role) as conn:
-            yield conn
+        with pool(settings).connection() as raw:
+            try:
+                with transaction(raw, p.actor, scope=p.scope, role=p.role) as conn:
+                    yield conn
+            except psycopg.errors.ReadOnlySqlTransaction as exc:
+                # A database turned read-only (a failover, a full disk guarded by an
+                # operator): refuse the write with 503 and keep serving reads; the pooled
+                # connections are renewed once it is writable again (_writable_again).
+                raw.close()
+                _read_only_at = time.monotonic()
+                raise DatabaseUnavailable(READ_ONLY, detail=str(exc), code="db.read_only") from exc
     except (psycopg.OperationalError, PoolTimeout) as exc:
         _away_until = time.monotonic() + AWAY_RETRY_S
         raise DatabaseUnavailable(DB_AWAY, detail=str(exc)) from exc
