@@ -183,12 +183,14 @@ def load_demo(settings: Settings, size: str, replace: bool) -> int:
 def serve(settings: Settings) -> None:
     import uvicorn
 
-    print(f"griddispatch console on http://{settings.host}:{settings.port}/", flush=True)
+    workers = settings_mod.worker_count(settings)
+    print(f"griddispatch console on http://{settings.host}:{settings.port}/ "
+          f"({workers} worker{'s' if workers > 1 else ''})", flush=True)  # fmt: skip
     uvicorn.run(
         "console.asgi:app",
         host=settings.host,
         port=settings.port,
-        workers=settings.workers,
+        workers=workers,
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=3,
     )

@@ -54,7 +54,7 @@ def create_app(settings: Settings) -> dash.Dash:
     server.state.escalation_runner = runner
     keeper = jobs.Housekeeper(settings)
     server.state.housekeeper = keeper
-    server.include_router(APIRouter(lifespan=jobs.lifespan(runner, keeper)))
+    server.include_router(APIRouter(lifespan=jobs.lifespan(settings, runner, keeper)))
     server.include_router(APIRouter(lifespan=live.lifespan))
     shell.register(app, settings)
     app.layout = html.Div([dash.page_container])

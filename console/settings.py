@@ -51,7 +51,18 @@ class Settings:
     db_name: str = _setting("GD_DB_NAME", "griddispatch", "Database name in the embedded cluster.")
     host: str = _setting("GD_HOST", "127.0.0.1", "Address the console listens on.")
     port: int = _setting("GD_PORT", 8050, "Port the console listens on.")
-    workers: int = _setting("GD_WORKERS", 1, "uvicorn worker processes.")
+    workers: int = _setting(
+        "GD_WORKERS",
+        0,
+        "uvicorn worker processes; 0: one per CPU core. Sessions, the live push and the "
+        "periodic jobs (one process at a time, city-wide) work with any number.",
+    )
+    callback_threads: int = _setting(
+        "GD_CALLBACK_THREADS",
+        16,
+        "Threads per worker that run the pages' callbacks and the API's handlers off the event "
+        "loop, so one slow request never holds up another desk or the live push.",
+    )
     demo_size: str = _setting(
         "GD_DEMO_SIZE", "city", "Demo city loaded into an empty database: tiny, city, province."
     )
@@ -232,6 +243,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         ("GD_DUPLICATE_MIN", s.duplicate_min, 0, 7 * 24 * 60),
         ("GD_ESCALATION_EVERY_S", s.escalation_every_s, 0, 86_400),
         ("GD_POSITIONS_KEEP_DAYS", s.positions_keep_days, 1, 3650),
+        ("GD_WORKERS", s.workers, 0, 64),
+        ("GD_CALLBACK_THREADS", s.callback_threads, 1, 256),
         ("GD_HOUSEKEEPING_EVERY_S", s.housekeeping_every_s, 0, 86_400),
         ("GD_PHOTO_MAX_KB", s.photo_max_kb, 1, 100 * 1024),
         ("GD_SNAP_M", s.snap_m, 0, 50),
@@ -252,6 +265,11 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     except InvalidInput as exc:
         raise SettingsError(f"GD_ASSESSMENT_WEIGHTS: {exc.user_message}") from exc
     return s
+
+
+def worker_count(s: Settings) -> int:
+    """How many uvicorn workers ``GD_WORKERS`` asks for (0: one per CPU core)."""
+    return s.workers or max(1, len(os.sched_getaffinity(0)))
 
 
 def escalation_steps_s(s: Settings) -> tuple[int, ...]:

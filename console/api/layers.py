@@ -88,6 +88,10 @@ def health_router(settings: Settings) -> APIRouter:
 
     @r.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
+        """Ready only once the caches are warm (the first recommendation is no slower than
+        the next) and the database answers; else 503, so a balancer sends nobody here."""
+        if not state.ready():
+            state.warm(settings)  # start-up could not (the database was away): try now
         with state.pool(settings).connection() as conn:
             ping(conn)
         return {"status": "ok"}

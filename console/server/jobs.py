@@ -16,9 +16,11 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 import psycopg
 from psycopg_pool import ConnectionPool
 
@@ -181,11 +183,25 @@ class Housekeeper(Periodic):
         return done
 
 
-def lifespan(*runners: Periodic) -> Callable[[Any], AbstractAsyncContextManager[None]]:
-    """An ASGI lifespan that runs ``runners`` while the server is up (for an APIRouter)."""
+def lifespan(
+    settings: Settings, *runners: Periodic
+) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """An ASGI lifespan (for an APIRouter): at start the request threads are sized
+    (``GD_CALLBACK_THREADS``) and the caches warmed before the worker takes requests; then
+    ``runners`` run while the server is up."""
 
     @asynccontextmanager
     async def _lifespan(_app: Any) -> AsyncIterator[None]:
+        threads = settings.callback_threads
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(threads, thread_name_prefix="griddispatch-request")
+        )  # the pages' callbacks (console.pages.actions.guarded)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads  # the API's
+        try:
+            took = await asyncio.to_thread(state.warm, settings)
+            log.info("caches warm in %.1f s: ready", took)
+        except Exception as exc:  # noqa: BLE001 - the database is away: /healthz tries again
+            log.warning("caches not warmed at start (%s); /healthz will try again", exc)
         for r in runners:
             r.start()
         try:

@@ -81,6 +81,26 @@ def router(settings: Settings, conn: psycopg.Connection) -> tuple[Router, UnitSn
 READ_ONLY = "The database is read-only just now; nothing was saved. Try again shortly."
 READ_ONLY_PROBE_S = 1.0  # after a read-only refusal, how often a fresh connection looks again
 _read_only_at: float | None = None  # when a write was last refused as read-only (or looked)
+_warm = threading.Event()
+WARMER = Principal(actor="system:warm", role="system", scope="all")
+
+
+def warm(settings: Settings) -> float:
+    """Build what the first request would otherwise wait for (the travel graph, the city's
+    unit snapshot) and mark this process ready; the seconds it took. Raises what the database
+    raises when it is away (then the process is not ready yet)."""
+    t0 = time.perf_counter()
+    with acting(WARMER), db(settings, WARMER) as conn:
+        router(settings, conn)
+    _warm.set()
+    return time.perf_counter() - t0
+
+
+def ready() -> bool:
+    """Whether :func:`warm` has run in this process."""
+    return _warm.is_set()
+
+
 AWAY_RETRY_S = 1.0  # after a failure, requests are refused this long before trying again
 _away_until = 0.0
 

@@ -183,3 +183,30 @@ def test_runner_starts_and_stops_with_the_server(db_conninfo: str, lock_held: No
             assert not off.server.state.escalation_runner.running
     finally:
         state.close()
+
+
+def test_a_worker_is_warm_and_sized_before_it_serves(db_conninfo: str, lock_held: None) -> None:
+    """The travel graph and the unit snapshot are built at start, before /healthz says ready:
+    no user pays for a cold cache; the request threads follow GD_CALLBACK_THREADS."""
+    import asyncio
+
+    state.close()
+    state._graphs = None  # noqa: SLF001 - a cold process
+    state._units.clear()  # noqa: SLF001
+    state._warm.clear()  # noqa: SLF001
+    try:
+        app = create_app(cfg(database_url=db_conninfo, callback_threads=3))
+        assert not state.ready()
+        with TestClient(app.server) as client:
+            assert state.ready()
+            graphs = state._graphs  # noqa: SLF001
+            assert graphs is not None and graphs._graph is not None  # noqa: SLF001
+            assert "all" in state._units  # noqa: SLF001
+            assert client.get("/healthz").json() == {"status": "ok"}
+
+            async def executor_size() -> int:
+                return asyncio.get_running_loop()._default_executor._max_workers  # type: ignore[union-attr]  # noqa: SLF001
+
+            assert client.portal.call(executor_size) == 3  # type: ignore[union-attr]
+    finally:
+        state.close()
