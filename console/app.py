@@ -12,7 +12,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from console.api import layers, ogc, open311, v1
 from console.pages import clock, shell
-from console.server import auth, errors, jobs, live, security
+from console.server import auth, backjobs, errors, jobs, live, security
 from console.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ def create_app(settings: Settings) -> dash.Dash:
         update_title=None,
         serve_locally=True,
         suppress_callback_exceptions=True,
+        background_callback_manager=backjobs.manager(settings),
     )
     server = app.server
     server.title = "griddispatch API"

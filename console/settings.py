@@ -57,6 +57,13 @@ class Settings:
         "uvicorn worker processes; 0: one per CPU core. Sessions, the live push and the "
         "periodic jobs (one process at a time, city-wide) work with any number.",
     )
+    jobs: str = _setting(
+        "GD_JOBS",
+        "local",
+        "Where heavy work (workload split suggestions, siting, long reports) runs as background "
+        "jobs: local (processes of this machine, results in a disk cache under GD_VAR_DIR; no "
+        "other server) or a redis:// URL (Celery on Redis, for consoles on several machines).",
+    )
     callback_threads: int = _setting(
         "GD_CALLBACK_THREADS",
         16,
@@ -259,6 +266,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     ):
         if not low <= value <= high:
             raise SettingsError(f"{name}={value}: expected {low} to {high}")
+    if s.jobs != "local" and not s.jobs.startswith(("redis://", "rediss://")):
+        raise SettingsError(f"GD_JOBS={s.jobs!r}: expected local or a redis:// URL")
     escalation_steps_s(s)  # GD_ESCALATION_MIN must parse
     try:
         parse_weights(s.assessment_weights)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -29,6 +30,7 @@ def suggestions(
     community: str | None = None,
     rules: b.Rules = b.RULES,
     limit: int = 20,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Suggestion]:
     """Grids whose households exceed the target, or whose last year's incidents exceed twice
     the city's median per grid, most overloaded first, each with a balanced cut.
@@ -43,6 +45,8 @@ def suggestions(
         ``households_target``: the households one grid worker serves.
     limit : int
         Most suggestions returned (clamped to 1-200).
+    progress : callable or None
+        Called with (grids done, grids to cut) after the query and after each grid's cut.
 
     Returns
     -------
@@ -51,29 +55,35 @@ def suggestions(
         (:func:`geo.boundaries.balanced_cut`).
     """
     rows = conn.execute(
-        """WITH load AS (
-               SELECT g.code, g.name, g.households, g.geom,
-                      (SELECT count(*) FROM incidents i WHERE i.grid_code = g.code
-                         AND i.reported_at >= now() - interval '365 days') AS n
-               FROM grids g WHERE g.valid_to IS NULL
-                 AND (%(m)s::text IS NULL OR g.community_code = %(m)s)),
+        """WITH year AS (   -- last year's cases per grid, counted in one pass
+               SELECT grid_code, count(*) AS n FROM incidents
+               WHERE reported_at >= now() - interval '365 days' AND grid_code IS NOT NULL
+               GROUP BY grid_code),
+           every AS (
+               SELECT g.code, g.name, g.households, g.geom, g.community_code,
+                      coalesce(y.n, 0) AS n
+               FROM grids g LEFT JOIN year y ON y.grid_code = g.code
+               WHERE g.valid_to IS NULL),
            target AS (
                SELECT greatest(2 * percentile_cont(0.5) WITHIN GROUP (ORDER BY n), 1) AS t
-               FROM (SELECT (SELECT count(*) FROM incidents i WHERE i.grid_code = g.code
-                       AND i.reported_at >= now() - interval '365 days') AS n
-                     FROM grids g WHERE g.valid_to IS NULL) x)
+               FROM every)
            SELECT code, name, households, n, ST_AsBinary(geom),
                   greatest(households::float / %(h)s, n / t) AS over
-           FROM load, target
-           WHERE households > %(h)s OR n > t
+           FROM every, target
+           WHERE (%(m)s::text IS NULL OR community_code = %(m)s)
+             AND (households > %(h)s OR n > t)
            ORDER BY over DESC, code LIMIT %(k)s""",
         {"m": community, "h": rules.households_target, "k": max(1, min(limit, 200))},
     ).fetchall()
     out = []
-    for code, name, households, n, wkb, over in rows:
+    for i, (code, name, households, n, wkb, over) in enumerate(rows):
+        if progress is not None:
+            progress(i, len(rows))
         pts = incident_points(conn, [code], False)
         g = shapely.from_wkb(wkb)
         out.append(
             Suggestion(code, name, households, n, float(over), b.balanced_cut(g, pts.lon, pts.lat))
         )
+    if progress is not None:
+        progress(len(rows), len(rows))
     return out

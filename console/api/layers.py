@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from console.server import state
 from console.settings import Settings
+from geo import counters as top_bar
 from geo import gridcard, maplayers, photos
 from geo.db import ping
 from geo.errors import NotFound
@@ -60,7 +61,7 @@ def router(settings: Settings) -> APIRouter:
     @r.get("/counters", summary="Live counters of the top bar")
     def counters() -> dict[str, int]:
         with state.db(settings) as conn:
-            return asdict(counters.counters(conn=conn))
+            return asdict(top_bar.counters(conn=conn))
 
     @r.get("/photos/{photo_id}", summary="One incident photo (JPEG, PNG or WebP)")
     def photo(photo_id: int = Path(ge=1, le=2**63 - 1)) -> Response:

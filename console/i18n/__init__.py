@@ -264,6 +264,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "counter.units": ("可用力量", "Units available"),
     "lang.switch": ("English", "中文"),
     "nav.admin": ("管理", "Admin"),
+    "job.cancel": ("取消", "Cancel"),
     "db.reconnecting": (
         "数据库连接中断，正在重新连接…",
         "The database is unreachable: reconnecting…",

@@ -584,6 +584,10 @@ ERROR_PAIRS: dict[str, tuple[str, str]] = {
     ),
     # ---- the database (geo.db)
     "err.db.unreachable": ("无法连接数据库。", "The database cannot be reached."),
+    "err.job.lost": (
+        "任务已中断（其进程已结束），没有结果，请重新运行。",
+        "The job was lost (its process ended); run it again.",
+    ),
     "err.db.read_only": (
         "数据库暂时只读，本次未保存任何内容，请稍后重试。",
         "The database is read-only just now; nothing was saved. Try again shortly.",

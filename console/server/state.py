@@ -52,6 +52,14 @@ def pool(settings: Settings) -> ConnectionPool:
         return _pool
 
 
+def forget_after_fork() -> None:
+    """In a process forked from a worker (a background job): drop the worker's pool without
+    closing it (its connections are the worker's sockets); the job opens its own."""
+    global _pool, _lock
+    _pool = None
+    _lock = threading.Lock()
+
+
 def close() -> None:
     global _pool
     with _lock:

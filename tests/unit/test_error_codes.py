@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PENDING: set[str] = set()
 
 # Texts that no raise names: the console uses them itself (console/server/errors.py).
-CONSOLE_KEYS = {"err.db_away", "err.db.read_only"}  # also console/server/state.py
+CONSOLE_KEYS = {"err.db_away", "err.db.read_only", "err.job.lost"}  # also state.py, backjobs.py
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NOT_PARAMS = {"code", "detail"}

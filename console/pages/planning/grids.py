@@ -31,7 +31,7 @@ from console import i18n
 from console.pages import clock
 from console.pages.actions import clicked, guarded, message
 from console.pages.planning import coverage as planning_coverage
-from console.server import state
+from console.server import backjobs, state
 from console.settings import Settings, planning_rules
 from geo import boundaries, planning, planning_history, planning_import, planning_suggest
 from geo.errors import InvalidInput
@@ -145,6 +145,7 @@ def layout(tx: dict[str, str], the_map: Any, legend_box: Any) -> list[Any]:
             ),
             html.Div(id="plan-diff"),
             html.Button(tx["plan.suggest"], id="plan-suggest-btn", className="gd-btn"),
+            backjobs.controls("plan-suggest", tx),
             html.Div(id="plan-suggest-list"),
             dcc.Store(id="plan-suggestions"),
             html.H4(tx["plan.history"]),
@@ -525,12 +526,18 @@ def _community_changes(tx: dict[str, str], changes: list[Any]) -> list[Any]:
     ]
 
 
-def _suggest(settings: Settings, rules: Any, sel: Any, lang: str) -> tuple[Any, Any]:
-    """Overloaded grids (in the picked grid's community, else the city) and a cut each."""
+def _suggest(
+    settings: Settings, rules: Any, sel: Any, lang: str, set_progress: Any
+) -> tuple[Any, Any]:
+    """Overloaded grids (in the picked grid's community, else the city) and a cut each (a
+    background job: ``set_progress((done, total))`` moves its bar)."""
     tx = i18n.t(lang)
     with state.db(settings, need="plan") as conn:
         community = planning_history.community_of(conn=conn, code=str(sel)) if sel else None
-        found = planning_suggest.suggestions(conn=conn, community=community, rules=rules)
+        found = planning_suggest.suggestions(
+            conn=conn, community=community, rules=rules,
+            progress=lambda done, total: set_progress((done, max(total, 1))),
+        )  # fmt: skip
     if not found:
         return message(tx["plan.suggest_none"]), None
     items = [
@@ -711,10 +718,14 @@ def _register_save(app: dash.Dash, settings: Settings, rules: Any) -> None:
         State("plan-sel", "data"),
         State("lang", "data"),
         prevent_initial_call=True,
+        on_error=backjobs.on_error(at=0, fill={1: None}),
+        **backjobs.options("plan-suggest", "plan-suggest-btn"),
     )
-    @guarded(at=0, fill={1: None})
-    def suggest(_n: Any, sel: Any, lang: str) -> tuple[Any, Any]:
-        return _suggest(settings, rules, sel, lang)
+    @backjobs.job(at=0, fill={1: None})
+    def suggest(set_progress: Any, _n: Any, sel: Any, lang: str) -> tuple[Any, Any]:
+        return _suggest(settings, rules, sel, lang, set_progress)
+
+    backjobs.register_cancel_note(app, "plan-suggest", "plan-suggest-btn", settings.tz)
 
     @app.callback(
         Output("plan-sel", "data", allow_duplicate=True),
