@@ -21,7 +21,7 @@ from dash import Input, Output, State, dcc, html
 from console import i18n
 from console.pages import clock, components, report
 from console.pages.actions import guarded
-from console.server import state
+from console.server import backjobs, state
 from console.settings import Settings
 from geo import analytics, caselists, categories, kpis, places, reports, supervision, tasks
 from geo.errors import InvalidInput
@@ -193,6 +193,8 @@ def _figure_boxes(tx: dict[str, str]) -> list[Any]:
             ],
             className="gd-replay-controls",
         ),  # fmt: skip
+        backjobs.controls("sup-export", tx),
+        html.Div(id="sup-export-msg"),
     ]
 
 
@@ -450,19 +452,20 @@ def _hot_task(settings: Settings, query: Any, target: Any, hours: Any, lang: str
 
 
 def _export(
-    settings: Settings, weights: Any, fmt: str, period: Any, query: Any, lang: str
-) -> Any:  # fmt: skip
-    """The day / week / month report before the window's end, as a file."""
+    settings: Settings, weights: Any, fmt: str, period: Any, query: Any, lang: str,
+    set_progress: Any,
+) -> tuple[Any, Any]:  # fmt: skip
+    """The day / week / month report before the window's end, as a file (a background job:
+    a long period's report never holds up a desk)."""
     try:
         at = dt.datetime.fromisoformat(str((query or {})["end"]))
-        with state.db(settings, need="supervise") as conn:
-            body, name = report.content(conn, str(period), at, fmt, lang, weights, settings.tz)
     except (KeyError, ValueError, TypeError, AttributeError):  # not a window: no file
-        return NO
-    except Exception:  # a download has no message to show it in: no file, logged
-        log.exception("report export failed")
-        return NO
-    return dcc.send_bytes(body, name)
+        return NO, NO
+    set_progress((0, 1))
+    with state.db(settings, need="supervise") as conn:
+        body, name = report.content(conn, str(period), at, fmt, lang, weights, settings.tz)
+    set_progress((1, 1))
+    return dcc.send_bytes(body, name), ""
 
 
 def _cell(settings: Settings, feature: Any, query: Any, lang: str) -> Any:
@@ -597,16 +600,23 @@ def _register_actions(app: dash.Dash, settings: Settings, weights: Any) -> None:
 
     @app.callback(
         Output("sup-download", "data"),
+        Output("sup-export-msg", "children"),
         Input("sup-export-html", "n_clicks"),
         Input("sup-export-xlsx", "n_clicks"),
         State("sup-report-period", "value"),
         State("sup-query", "data"),
         State("lang", "data"),
         prevent_initial_call=True,
+        on_error=backjobs.on_error(at=1),
+        **backjobs.options("sup-export", "sup-export-html", "sup-export-xlsx"),
     )
-    def export(_h: Any, _x: Any, period: Any, query: Any, lang: str) -> Any:
+    @backjobs.job(at=1)
+    def export(set_progress: Any, _h: Any, _x: Any, period: Any, query: Any, lang: str) -> Any:
         fmt = "xlsx" if dash.ctx.triggered_id == "sup-export-xlsx" else "html"
-        return _export(settings, weights, fmt, period, query, lang)
+        return _export(settings, weights, fmt, period, query, lang, set_progress)
+
+    backjobs.register_cancel_note(app, "sup-export", settings.tz, "sup-export-html",
+                                  "sup-export-xlsx")  # fmt: skip
 
     @app.callback(
         Output("sup-cell", "children"),

@@ -159,23 +159,23 @@ def controls(prefix: str, tx: Mapping[str, str]) -> html.Div:
     )
 
 
-def options(prefix: str, start: str) -> dict[str, Any]:
+def options(prefix: str, *start: str) -> dict[str, Any]:
     """The ``app.callback`` arguments that run a callback as job ``prefix``, started by the
-    button ``start``: in the background, with its progress (``set_progress((done, total))``),
-    its cancel button, and the start button disabled while it runs."""
+    buttons ``start``: in the background, with its progress (``set_progress((done, total))``),
+    its cancel button, and the start buttons disabled while it runs."""
     return {
         "background": True,
         "progress": [Output(f"{prefix}-progress", "value"), Output(f"{prefix}-progress", "max")],
         "progress_default": [None, 1],
         "cancel": [Input(f"{prefix}-cancel", "n_clicks")],
         "running": [
-            (Output(start, "disabled"), True, False),
+            *[(Output(b, "disabled"), True, False) for b in start],
             (Output(f"{prefix}-job", "style"), {"display": "flex"}, {"display": "none"}),
         ],
     }
 
 
-def register_cancel_note(app: dash.Dash, prefix: str, start: str, tz: str) -> None:
+def register_cancel_note(app: dash.Dash, prefix: str, tz: str, *start: str) -> None:
     """The note beside the bar: "cancelled" (stamped in the console's time zone ``tz``, as
     every message is) when the cancel button is pressed, cleared when the job starts again."""
     app.clientside_callback(
@@ -189,8 +189,8 @@ def register_cancel_note(app: dash.Dash, prefix: str, start: str, tz: str) -> No
         prevent_initial_call=True,
     )
     app.clientside_callback(
-        "function(n) { return ''; }",
+        "function() { return ''; }",
         Output(f"{prefix}-note", "children", allow_duplicate=True),
-        Input(start, "n_clicks"),
+        *[Input(b, "n_clicks") for b in start],
         prevent_initial_call=True,
     )

@@ -18,7 +18,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from console import i18n
 from console.pages.actions import clicked, guarded, latlng, message
-from console.server import state
+from console.server import backjobs, state
 from console.settings import Settings, coverage_targets
 from geo import coverage, platforms, siting
 from geo.errors import InvalidInput
@@ -99,6 +99,7 @@ def panel(tx: dict[str, str]) -> html.Div:
                 ],
                 className="gd-plan-tools",
             ),
+            backjobs.controls("cov-siting", tx),
             html.Div(id="cov-site-result"),
             dcc.Store(id="cov-sites"),
             dcc.Store(id="cov-base"),
@@ -260,15 +261,21 @@ def _site_list(tx: dict[str, str], now: list[platforms.Site], base: Any) -> list
     ]
 
 
-def _propose(settings: Settings, k: Any, sites: Any, lang: str) -> tuple[Any, ...]:
-    """The best ``k`` platforms among today's and candidate places (``geo.siting``)."""
+def _propose(
+    settings: Settings, k: Any, sites: Any, lang: str, set_progress: Any
+) -> tuple[Any, ...]:
+    """The best ``k`` platforms among today's and candidate places (``geo.siting``); a
+    background job in three steps (the model, the candidates, the choice)."""
     tx = i18n.t(lang)
-    m, _ = model(settings)
-    now = _sites(sites)
-    kk = int(k) if k is not None else 0
+    kk = int(k) if isinstance(k, int | float) else 0
     if not 1 <= kk <= 50:
         raise InvalidInput("Choose 1 to 50 platforms.")
+    set_progress((0, 3))
+    m, _ = model(settings)
+    now = _sites(sites)
+    set_progress((1, 3))
     spots = siting.candidates(m, [(x.lon, x.lat) for x in now], SITING_CANDIDATES)
+    set_progress((2, 3))
     cands = now + [
         platforms.Site(None, tx["cov.new_name"].format(n=i + 1), x, y)
         for i, (x, y) in enumerate(spots[len(now) :])
@@ -364,10 +371,14 @@ def register(app: dash.Dash, settings: Settings) -> None:
         State("cov-sites", "data"),
         State("lang", "data"),
         prevent_initial_call=True,
+        on_error=backjobs.on_error(at=2, fill={3: True}),
+        **backjobs.options("cov-siting", "cov-site"),
     )
-    @guarded(at=2, fill={3: True})
-    def propose(_n: Any, k: Any, sites: Any, lang: str) -> tuple[Any, ...]:
-        return _propose(settings, k, sites, lang)
+    @backjobs.job(at=2, fill={3: True})
+    def propose(set_progress: Any, _n: Any, k: Any, sites: Any, lang: str) -> tuple[Any, ...]:
+        return _propose(settings, k, sites, lang, set_progress)
+
+    backjobs.register_cancel_note(app, "cov-siting", settings.tz, "cov-site")
 
     @app.callback(
         Output("cov-msg", "children"),

@@ -725,7 +725,7 @@ def _register_save(app: dash.Dash, settings: Settings, rules: Any) -> None:
     def suggest(set_progress: Any, _n: Any, sel: Any, lang: str) -> tuple[Any, Any]:
         return _suggest(settings, rules, sel, lang, set_progress)
 
-    backjobs.register_cancel_note(app, "plan-suggest", "plan-suggest-btn", settings.tz)
+    backjobs.register_cancel_note(app, "plan-suggest", settings.tz, "plan-suggest-btn")
 
     @app.callback(
         Output("plan-sel", "data", allow_duplicate=True),
