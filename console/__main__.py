@@ -35,6 +35,7 @@ import psycopg
 from console import settings as settings_mod
 from console.pages import clock, report
 from console.server import state
+from console.server.watchdog import Watchdog
 from console.settings import Settings
 from geo import places
 from geo.access import ROLES, tokens
@@ -323,11 +324,17 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     sim = Simulation(settings) if args.simulate else None
     if sim is not None:
         sim.start()
+    # The embedded PostgreSQL is supervised: started again (and audited) when it dies.
+    dog = Watchdog(state.cluster(settings), settings.db_name) if settings.embedded else None
+    if dog is not None:
+        dog.start()
     try:
         serve(settings)
     except KeyboardInterrupt:
         pass
     finally:
+        if dog is not None:
+            dog.stop()
         if sim is not None:
             sim.stop()
         if settings.embedded and args.started_cluster:

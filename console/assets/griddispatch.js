@@ -320,6 +320,18 @@ window.griddispatch = (function () {
   function dbBanner(down) {
     var b = document.getElementById("db-banner");
     if (b) { b.style.display = down ? "block" : "none"; }
+    var n = document.getElementById("db-restarted");  // in its place while it is down
+    if (n && down) { n.style.display = "none"; }
+  }
+  // The note that the database was restarted by the console's supervisor (the last ten
+  // minutes; the live channel says when, null when it is no longer recent).
+  function dbRestarted(r) {
+    var b = document.getElementById("db-restarted");
+    if (!b) { return; }
+    if (!r) { b.style.display = "none"; return; }
+    b.textContent = (b.getAttribute("data-text") || "").replace("{at}", r.at);
+    b.style.display = "block";
+    b.onclick = function () { b.style.display = "none"; };  // read: click it away
   }
 
   // The selected case's card is drawn again for a live change only when the change is newer
@@ -358,6 +370,7 @@ window.griddispatch = (function () {
       if (liveDone.has(m)) { return; }
       liveDone.add(m);
       if (m.db) { dbBanner(m.db === "down"); }
+      if (m.restarted !== undefined) { dbRestarted(m.restarted); }
       if (m.full) {
         full = m; liveSeq = m.seq; uf = m.units.features.slice();
         inc = m.incidents.features.slice(); touched = true;

@@ -265,6 +265,11 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "lang.switch": ("English", "中文"),
     "nav.admin": ("管理", "Admin"),
     "job.cancel": ("取消", "Cancel"),
+    "db.restarted": (
+        "数据库中断后已于 {at} 自动重启；请核对中断前后的操作是否已保存。",
+        "The database went down and was restarted by itself at {at}; check that what you "
+        "did just before and during it was saved.",
+    ),
     "db.reconnecting": (
         "数据库连接中断，正在重新连接…",
         "The database is unreachable: reconnecting…",

@@ -192,6 +192,12 @@ def _frame(
                 className="gd-db-banner",
                 style={"display": "none"},
             ),  # fmt: skip
+            html.Div(
+                id="db-restarted",
+                className="gd-db-note",
+                style={"display": "none"},
+                **{"data-text": tx["db.restarted"]},
+            ),  # fmt: skip
             *body,
         ],
         id="gd-root",

@@ -24,6 +24,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dash
 import psycopg
@@ -31,7 +32,9 @@ from dash import Input, Output, Patch, State
 from dash.exceptions import WebsocketDisconnected
 
 from console.server import state
+from console.server.watchdog import RECENT_S
 from console.settings import Settings
+from geo import dbhealth
 from geo import live as glive
 from geo.access import Principal
 from geo.db import listen
@@ -54,6 +57,7 @@ class Hub:
         self.settings = settings
         self.reader = Principal(actor="system:live", role="system", scope=scope)
         self.db_up = True
+        self.restarted: dict[str, Any] | None = None  # the database's last restart, if recent
         self.units: dict[int, glive.UnitRow] = {}
         self.incidents: dict[int, dict[str, Any]] = {}
         self.seq = 0
@@ -112,8 +116,12 @@ class Hub:
         if up == self.db_up:
             return
         self.db_up = up
+        self._emit({"db": "up" if up else "down"})
+
+    def _emit(self, msg: dict[str, Any]) -> None:
         self.seq += 1
-        self.log.append({"seq": self.seq, "db": "up" if up else "down"})
+        msg["seq"] = self.seq
+        self.log.append(msg)
         assert self._tick is not None
         fired, self._tick = self._tick, asyncio.Event()
         fired.set()
@@ -142,24 +150,27 @@ class Hub:
         result = await asyncio.to_thread(self._diff, full_units, incidents, list(ids))
         if full_units:
             self._full_units_at = now
-        self.units, self.incidents, self._mark, changes = result
-        if changes is None:
-            return
-        self.seq += 1
-        changes["seq"] = self.seq
-        self.log.append(changes)
-        assert self._tick is not None
-        fired, self._tick = self._tick, asyncio.Event()
-        fired.set()
+        self.units, self.incidents, self._mark, changes, restarted = result
+        if incidents and restarted != self.restarted:  # looked at with every full read
+            self.restarted = restarted
+            self._emit({"restarted": restarted})
+        if changes is not None:
+            self._emit(changes)
 
     def _diff(
         self, full_units: bool, full_incidents: bool, ids: list[int]
     ) -> tuple[
-        dict[int, glive.UnitRow], dict[int, dict[str, Any]], dt.datetime, dict[str, Any] | None
+        dict[int, glive.UnitRow],
+        dict[int, dict[str, Any]],
+        dt.datetime,
+        dict[str, Any] | None,
+        dict[str, Any] | None,
     ]:
-        """Read and compare (on a worker thread; the state is swapped in on the loop)."""
+        """Read and compare (on a worker thread; the state is swapped in on the loop); with a
+        full read of the cases, also the database's last restart (the banner's note)."""
         with state.db(self.settings, self.reader) as conn:
             mark = glive.clock(conn=conn)
+            restarted = self._restarted(conn) if full_incidents else self.restarted
             rows = glive.units_changed(conn=conn, since=None if full_units else self._mark)
             inc_rows = glive.incidents_changed(
                 conn=conn,
@@ -210,12 +221,22 @@ class Hub:
             incidents=changed_inc,
             removed_incidents=removed_inc,
         )
-        return units, incidents, mark, (msg if llive.has_changes(msg) else None)
+        return units, incidents, mark, (msg if llive.has_changes(msg) else None), restarted
+
+    def _restarted(self, conn: psycopg.Connection) -> dict[str, Any] | None:
+        """The embedded database's restart in the last ``watchdog.RECENT_S`` seconds (its
+        time in GD_TZ), or None."""
+        r = dbhealth.last_restart(conn, RECENT_S)
+        if r is None:
+            return None
+        return {"at": r["at"].astimezone(ZoneInfo(self.settings.tz)).strftime("%H:%M:%S"),
+                "down_s": round(r["down_s"], 1)}  # fmt: skip
 
     # ------------------------------------------------------------------ pages
     def full(self) -> dict[str, Any]:
         msg = llive.full(self.seq, self.units.values(), self.incidents.values())
         msg["db"] = "up" if self.db_up else "down"
+        msg["restarted"] = self.restarted
         return msg
 
     async def after(self, seq: int, timeout: float) -> list[dict[str, Any]] | None:

@@ -67,6 +67,7 @@ def ensure_app_role(conn: psycopg.Connection, role: str, password: str | None = 
             "GRANT SELECT ON schema_migrations TO {r}",
             # a tracker's fix for a day whose partition is not made yet (geo.avl.ensure_days)
             "GRANT EXECUTE ON FUNCTION unit_positions_days(date, date) TO {r}",
+            "GRANT EXECUTE ON FUNCTION database_restarted(integer) TO {r}",  # the banner
         ):
             conn.execute(sql.SQL(stmt).format(db=sql.Identifier(db[0]), r=ident))
         for table in APPEND_ONLY:

@@ -5,11 +5,14 @@ stops the embedded PostgreSQL only if it started it."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -122,3 +125,73 @@ def test_workers_die_with_the_console(cluster) -> None:  # type: ignore[no-untyp
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", port))
     assert cluster.running()
+
+
+def test_the_embedded_postgresql_is_restarted_when_it_dies() -> None:
+    """kill -9 of the postmaster under a running console (a cluster of its own, so the other
+    tests' connections live on): the console starts it again by itself, writes are acknowledged
+    again without anyone touching anything, and the restart is in the audit trail. Ctrl-C
+    then stops the cluster (the watchdog does not start it again)."""
+    import json
+
+    import psycopg
+
+    from geo.access import tokens
+    from geo.db import EmbeddedCluster
+
+    pg_port = free_port()
+    var = Path(tempfile.mkdtemp(prefix="gd-watchdog-"))  # the postgres user must enter it
+    var.chmod(0o755)
+    port = free_port()
+    proc = _start(port, subprocess.PIPE, GD_VAR_DIR=str(var), GD_PG_PORT=str(pg_port))
+    cluster = EmbeddedCluster(var / "pg", Path("/usr/lib/postgresql/15/bin"), pg_port)
+    conninfo = cluster.conninfo("gd_run_test")
+    try:
+        with psycopg.connect(conninfo) as c:
+            secret = tokens.create(conn=c, name="watchdog", scopes=["incidents:write"])
+            lon, lat = c.execute(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM grids "
+                "WHERE valid_to IS NULL LIMIT 1) g"
+            ).fetchone()  # type: ignore[misc]
+
+        def write(n: int) -> int:
+            body = json.dumps({"lon": lon, "lat": lat, "category": "noise", "priority": "blue",
+                               "source": "hotline_12345", "description": f"drill {n}"}).encode()
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/v1/incidents", data=body, method="POST",
+                headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json",
+                         "Idempotency-Key": f"drill-{n}"},
+            )  # fmt: skip
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    return r.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+            except OSError:
+                return 0
+
+        assert write(0) == 201
+        pid = int((cluster.data / "postmaster.pid").read_text().split("\n", 1)[0])
+        os.kill(pid, signal.SIGKILL)
+        deadline, n, answers = time.monotonic() + 90, 0, []
+        while time.monotonic() < deadline:
+            n += 1
+            answers.append(write(n))
+            if answers[-1] == 201:
+                break
+            time.sleep(0.2)
+        assert answers[-1] == 201, f"writes never came back: {answers[-10:]}"
+        assert 503 in answers or 0 in answers or len(answers) == 1
+        with psycopg.connect(conninfo) as c:
+            row = c.execute(
+                "SELECT actor, after FROM audit_log WHERE entity = 'database' "
+                "AND action = 'restarted' ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        assert row is not None and row[0] == "system:supervisor", row
+        assert row[1]["down_s"] >= 0 and row[1]["back_at"] > row[1]["down_at"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=90)
+    assert "embedded PostgreSQL stopped" in out, out
+    assert not cluster.running()
+    shutil.rmtree(var, ignore_errors=True)
