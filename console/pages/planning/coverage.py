@@ -361,6 +361,26 @@ def register(app: dash.Dash, settings: Settings) -> None:
     def compute(sites: Any, units: Any, base: Any, lang: str) -> tuple[Any, ...]:
         return _compute(settings, sites, units, base, lang)
 
+    _register_siting(app, settings)
+
+    @app.callback(
+        Output("cov-msg", "children"),
+        Output("cov-base", "data", allow_duplicate=True),
+        Output("cov-sites", "data", allow_duplicate=True),
+        Output("layer-platforms", "url"),
+        Input("cov-confirm", "n_clicks"),
+        State("cov-sites", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(at=0)
+    def confirm(_n: Any, sites: Any, lang: str) -> tuple[Any, ...]:
+        return _confirm(settings, sites, lang)
+
+
+def _register_siting(app: dash.Dash, settings: Settings) -> None:
+    """Siting as a background job (its bar, cancel and note)."""
+
     @app.callback(
         Output("cov-proposal", "data"),
         Output("cov-proposed", "children"),
@@ -379,17 +399,3 @@ def register(app: dash.Dash, settings: Settings) -> None:
         return _propose(settings, k, sites, lang, set_progress)
 
     backjobs.register_cancel_note(app, "cov-siting", settings.tz, "cov-site")
-
-    @app.callback(
-        Output("cov-msg", "children"),
-        Output("cov-base", "data", allow_duplicate=True),
-        Output("cov-sites", "data", allow_duplicate=True),
-        Output("layer-platforms", "url"),
-        Input("cov-confirm", "n_clicks"),
-        State("cov-sites", "data"),
-        State("lang", "data"),
-        prevent_initial_call=True,
-    )
-    @guarded(at=0)
-    def confirm(_n: Any, sites: Any, lang: str) -> tuple[Any, ...]:
-        return _confirm(settings, sites, lang)
