@@ -10,7 +10,7 @@ POSTGIS := /usr/share/postgresql/15/extension/postgis.control
 PG_CTL := /usr/lib/postgresql/15/bin/pg_ctl
 PYTEST_ARGS ?=
 
-.PHONY: run test bench faults load lint sysdeps browserdeps venv demo clean
+.PHONY: run test bench faults load soak lint sysdeps browserdeps venv demo clean
 
 # The city simulator runs beside the console (started once it answers, stopped with it);
 # SIMULATE=0 serves the console alone.
@@ -32,6 +32,11 @@ faults: sysdeps browserdeps venv
 
 load: sysdeps venv
 	GD_LOAD_S=$(or $(LOAD_S),300) $(BIN)/python -m tests.bench load
+
+# A week of position history (about 74 million fixes), then 10 minutes at 5,000 fixes/s
+# through the API: ingest rate kept, replay of an hour, dropping a day, disk per fix.
+soak: sysdeps venv
+	$(BIN)/python -m tests.bench.soak
 
 lint: venv
 	$(BIN)/ruff check console geo layers data tests

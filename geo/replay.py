@@ -82,11 +82,14 @@ def load(*, conn: psycopg.Connection, w: Window) -> dict[str, Any]:
         "SELECT id, call_sign, type, status FROM units ORDER BY id"
     ).fetchall():
         units[uid] = {"id": uid, "cs": cs, "type": kind, "t": [], "x": [], "y": [], "s": status}
-    # Fixes in the window, thinned: the first of each step per unit.
+    # Fixes in the window, thinned: the first of each step per unit; only the units this
+    # jurisdiction sees (the history itself has no row-level security), only the window's days.
+    args["ids"] = list(units)
     for uid, t, x, y in conn.execute(
         "SELECT DISTINCT ON (unit_id, floor(extract(epoch FROM time - %(t0)s) / %(step)s)) "
         " unit_id, extract(epoch FROM time - %(t0)s)::real, ST_X(geom), ST_Y(geom) "
         "FROM unit_positions WHERE time >= %(t0)s AND time < %(t1)s "
+        "AND unit_id = ANY(%(ids)s) "
         "ORDER BY unit_id, floor(extract(epoch FROM time - %(t0)s) / %(step)s), time",
         args,
     ).fetchall():
