@@ -63,14 +63,15 @@ def guarded(at: int = 0, fill: Mapping[int, Any] | None = None) -> Callable[[F],
             except PreventUpdate:
                 raise
             except Exception as exc:  # noqa: BLE001 - the guard itself: a safe message, logged if unexpected
-                return _answer(failure(exc), at, extra)
+                return answer_at(failure(exc), at, extra)
 
         return guard  # type: ignore[return-value]
 
     return wrap
 
 
-def _answer(msg: html.Div, at: int, fill: dict[int, Any]) -> Any:
+def answer_at(msg: html.Div, at: int, fill: Mapping[int, Any]) -> Any:
+    """A callback's answer: ``msg`` at output ``at``, ``fill`` or no update elsewhere."""
     declared = ctx.outputs_list
     if not isinstance(declared, list):  # a single output: the value itself
         return msg

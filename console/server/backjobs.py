@@ -10,9 +10,9 @@ a cancel button while it runs (:func:`controls`, :func:`options`).
   under the var directory (``GD_JOBS=local``), shared by the workers of this machine. A job
   outlives a restart of the worker that started it, and the page, polling any worker, gets
   its result.
-- ``GD_JOBS=redis://host:port/db`` switches to Celery on Redis for consoles on several
-  machines (``pip install celery redis``; a ``celery -A console.server.backjobs worker``
-  runs the jobs).
+- ``GD_JOBS=redis://host:port/db`` hands the jobs to Celery on Redis instead (Dash's
+  ``CeleryManager``), for consoles on several machines. This path is wired but not yet tried:
+  it needs ``celery`` and ``redis`` installed and a Celery worker that imports the console.
 - A job whose process died without a result (killed, out of memory) is reported as lost on
   the page, in its language; it never vanishes silently.
 """
@@ -30,7 +30,7 @@ import dash
 from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
-from console.pages.actions import _answer, failure
+from console.pages.actions import answer_at, failure
 from console.settings import Settings
 from geo.errors import GeoError
 
@@ -117,7 +117,7 @@ def job(at: int = 0, fill: Mapping[int, Any] | None = None) -> Callable[[F], F]:
             except PreventUpdate:
                 raise
             except Exception as exc:  # noqa: BLE001 - the guard: a safe message, logged if unexpected
-                return _answer(failure(exc), at, extra)
+                return answer_at(failure(exc), at, extra)
 
         return run  # type: ignore[return-value]
 
@@ -131,10 +131,10 @@ def on_error(at: int = 0, fill: Mapping[int, Any] | None = None) -> Callable[[Ex
 
     def handle(exc: Exception) -> Any:
         if LOST in str(exc):
-            return _answer(failure(JobLost("The job was lost (its process ended); run it "
+            return answer_at(failure(JobLost("The job was lost (its process ended); run it "
                                            "again.", code="job.lost")), at, extra)  # fmt: skip
         log.error("background job failed: %s", exc)
-        return _answer(failure(exc), at, extra)
+        return answer_at(failure(exc), at, extra)
 
     return handle
 
