@@ -156,7 +156,8 @@ class AuthMiddleware:
             await self._refuse(scope, receive, send, exc)
             return
         except (psycopg.OperationalError, PoolTimeout):
-            await self._refuse(scope, receive, send, DatabaseUnavailable(errors.DB_AWAY))
+            away = DatabaseUnavailable(errors.DB_AWAY, code="db_away")
+            await self._refuse(scope, receive, send, away)
             return
         with i18n.speaking(lang):
             if who is None:  # an open integration route (Open311 reads): the route decides

@@ -174,7 +174,7 @@ def db(
     # Dash runs callbacks on the event loop: while the database is away, answer at once
     # rather than have every callback wait for the pool (the live channel would stall too).
     if time.monotonic() < _away_until:
-        raise DatabaseUnavailable(DB_AWAY)
+        raise DatabaseUnavailable(DB_AWAY, code="db_away")
     _writable_again(settings)
     try:
         with pool(settings).connection() as raw:
@@ -190,4 +190,4 @@ def db(
                 raise DatabaseUnavailable(READ_ONLY, detail=str(exc), code="db.read_only") from exc
     except (psycopg.OperationalError, PoolTimeout) as exc:
         _away_until = time.monotonic() + AWAY_RETRY_S
-        raise DatabaseUnavailable(DB_AWAY, detail=str(exc)) from exc
+        raise DatabaseUnavailable(DB_AWAY, detail=str(exc), code="db_away") from exc

@@ -34,3 +34,26 @@ def test_every_error_text_formats_in_both_languages() -> None:
             if key.startswith("err."):
                 names = {f for _, f, _, _ in string.Formatter().parse(text) if f}
                 text.format(**{n.split("!")[0]: "x" for n in names})
+
+
+def test_a_database_away_speaks_the_users_language() -> None:
+    """What a desk is told while the database is away (``state.db`` refuses at once for a
+    moment after a failure): in Chinese on a Chinese page, not the English fallback."""
+    import time
+
+    import pytest
+
+    from console import settings as settings_mod
+    from console.server import state
+    from geo.access import Principal
+    from geo.errors import DatabaseUnavailable
+
+    who = Principal(actor="user:op", role="operator", scope="all")
+    state._away_until = time.monotonic() + 60  # noqa: SLF001 - as after a failed request
+    try:
+        with pytest.raises(DatabaseUnavailable) as err, state.db(settings_mod.load(), who):
+            pass
+    finally:
+        state._away_until = 0.0  # noqa: SLF001
+    assert user_message(err.value, "zh-CN") == (503, i18n.t("zh-CN")["err.db_away"])
+    assert "数据库" in user_message(err.value, "zh-CN")[1]
