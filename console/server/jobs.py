@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -39,7 +40,7 @@ HOUSEKEEPER_THREAD = "griddispatch-housekeeping"
 Target = ConnectionPool | psycopg.Connection
 
 
-class Periodic:
+class Periodic(ABC):
     """A job run every ``interval_s`` seconds on a daemon thread (:meth:`start` /
     :meth:`stop`); a round that raises is logged and counted, and the next one tries again.
 
@@ -62,9 +63,9 @@ class Periodic:
         self.runs = 0  # rounds attempted by the thread
         self.failures = 0  # rounds that raised (logged)
 
+    @abstractmethod
     def round(self) -> object:
-        """One round of the job (a subclass's)."""
-        raise NotImplementedError
+        """One round of the job (each subclass's own)."""
 
     @property
     def running(self) -> bool:

@@ -67,12 +67,9 @@ class Stream:
     def run_for(self, seconds: float) -> float:
         """Run ``seconds``; the fixes per second stored."""
         t0 = time.monotonic()
-        for t in self._threads:
-            t.start()
+        self.start()
         self._stop.wait(seconds)
-        self._stop.set()
-        for t in self._threads:
-            t.join(timeout=60)
+        self.stop()
         return len(self.sent) * BATCH / (time.monotonic() - t0)
 
     def start(self) -> None:
