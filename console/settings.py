@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from geo.avl import KEEP_DAYS
 from geo.boundaries import Rules
 from geo.errors import InvalidInput
 from geo.kpis import parse_weights
@@ -138,7 +139,7 @@ class Settings:
     )
     positions_keep_days: int = _setting(
         "GD_POSITIONS_KEEP_DAYS",
-        90,
+        KEEP_DAYS,
         "Days of unit position history kept: older days are dropped whole (and audited) by the "
         "housekeeping job, and a tracker's fix older than that is refused.",
     )
