@@ -172,15 +172,12 @@ class Housekeeper(Periodic):
     def __init__(self, settings: Settings) -> None:
         super().__init__(HOUSEKEEPER_THREAD, settings.housekeeping_every_s, at_start=True)
         self.settings = settings
-        self.last: dict[str, int] | None = None
 
     def round(self) -> dict[str, int] | None:
         """One round; its counts (None when another process did it)."""
         done = retention.housekeep(state.conninfo(self.settings), self.settings.positions_keep_days)
-        if done is not None:
-            self.last = done
-            if done["made"] or done["dropped"]:
-                log.info("housekeeping: %s", done)
+        if done is not None and (done["made"] or done["dropped"]):
+            log.info("housekeeping: %s", done)
         return done
 
 

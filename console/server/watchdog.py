@@ -54,7 +54,6 @@ class Watchdog:
 
     def __init__(self, cluster: EmbeddedCluster, dbname: str, every_s: float = EVERY_S) -> None:
         self.cluster, self.dbname, self.every_s = cluster, dbname, every_s
-        self.restarts = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="griddispatch-pg-watch",
                                         daemon=True)  # fmt: skip
@@ -107,7 +106,6 @@ class Watchdog:
                     raise
                 time.sleep(0.5)  # its old backends are still exiting
         down_s = time.monotonic() - t0
-        self.restarts += 1
         back_at = dt.datetime.now(dt.UTC)
         with psycopg.connect(self.cluster.conninfo(self.dbname), autocommit=True) as conn:
             dbhealth.record_restart(conn, down_at, back_at, down_s)
