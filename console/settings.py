@@ -89,6 +89,12 @@ class Settings:
         "roads and water are the base map.",
     )
     tile_attribution: str = _setting("GD_TILE_ATTRIBUTION", "", "Attribution shown for the tiles.")
+    map_max_features: int = _setting(
+        "GD_MAP_MAX_FEATURES",
+        8000,
+        "Most grids (or roads, communities, water) a map view is sent; with more in view, none, "
+        "and the map asks to zoom in (a province has 30,000 grids).",
+    )
     cors_origins: str = _setting(
         "GD_CORS_ORIGINS",
         "",

@@ -4,13 +4,15 @@ browser styles by), and the layers' versions (bumped when a layer's rows change)
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from geo.errors import NotFound
+from geo.errors import InvalidInput, NotFound
 from geo.incidents import NEW_CASE_SQL, OVERDUE_SQL
 
 Feature = dict[str, Any]
@@ -69,6 +71,111 @@ _LAYER_SQL["incidents"] = INCIDENT_FEATURES + sql.SQL(" WHERE i.status <> 'close
 
 
 LAYER_NAMES = tuple(_LAYER_SQL)
+
+# The layers a map asks for by view (a province has 30,000 grids): each as (its table and the
+# condition of its rows, its property columns). Their geometry is simplified to half a pixel
+# of the view's zoom and rounded to what that zoom can show.
+_VIEW_LAYERS: dict[str, tuple[str, str]] = {
+    "grids": ("grids WHERE valid_to IS NULL",
+              "id, code, name, type, zone_class, households, population"),
+    "communities": ("admin_units WHERE level = 'community'", "code, name"),
+    "streets": ("admin_units WHERE level IN ('street', 'district')", "code, name"),
+    "roads": ("roads WHERE (%(z)s >= 13 OR class IN ('motorway', 'trunk', 'primary', "
+              "'secondary', 'motorway_link', 'trunk_link', 'primary_link'))",
+              "id, name, class, bridge"),  # minor roads from zoom 13, as on a web map
+    "water": ("water WHERE true", "id, name, kind"),
+}  # fmt: skip
+VIEW_LAYER_NAMES = frozenset(_VIEW_LAYERS)
+UNSIMPLIFIED_ZOOM = 15  # from this zoom on, every vertex (the planner edits them)
+
+
+@dataclass(frozen=True)
+class View:
+    """What a map shows: its bounds (lon/lat, EPSG:4326) and its zoom level."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+    zoom: int
+
+    def __post_init__(self) -> None:
+        ok = (-180 <= self.west < self.east <= 180 and -90 <= self.south < self.north <= 90
+              and 0 <= self.zoom <= 22)  # fmt: skip
+        if not ok:
+            raise InvalidInput(
+                "The map view is not a valid west,south,east,north box and zoom.",
+                code="maplayer.bad_view",
+            )
+
+
+def _pixel_deg(zoom: int) -> float:
+    """Degrees of longitude per screen pixel at ``zoom`` (256-pixel tiles)."""
+    return 360.0 / (256 * 2**zoom)
+
+
+def _digits(zoom: int) -> int:
+    """Decimals that keep a coordinate within a tenth of a pixel at ``zoom`` (at most 6)."""
+    return min(6, max(1, math.ceil(-math.log10(_pixel_deg(zoom) / 10))))
+
+
+@dataclass(frozen=True)
+class ViewRows:
+    """A view layer's rows, or none and their count when more than the map can draw."""
+
+    rows: list[dict[str, Any]]
+    in_view: int
+    capped: bool
+
+
+def view_rows(*, conn: psycopg.Connection, name: str, view: View, cap: int) -> ViewRows:
+    """The rows of one view layer that meet ``view``, simplified for its zoom.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        An open connection (the caller's transaction).
+    name : str
+        One of ``VIEW_LAYER_NAMES``.
+    view : View
+        The map's bounds and zoom.
+    cap : int
+        The most rows a map can draw.
+
+    Returns
+    -------
+    ViewRows
+        The rows (as :func:`layer_rows` gives them) that meet the view; when more than
+        ``cap`` do, no rows, their count and ``capped``.
+
+    Raises
+    ------
+    NotFound
+        When ``name`` is not a view layer.
+    """
+    if name not in _VIEW_LAYERS:
+        raise NotFound(
+            f"No map layer named {name!r}.", code="maplayer.not_found", name=str(name)[:40]
+        )
+    table, columns = (sql.SQL(s) for s in _VIEW_LAYERS[name])
+    box = sql.SQL("ST_MakeEnvelope(%(w)s, %(s)s, %(e)s, %(n)s, 4326)")
+    params = {"w": view.west, "s": view.south, "e": view.east, "n": view.north, "z": view.zoom}
+    n = conn.execute(
+        sql.SQL("SELECT count(*) FROM {} AND geom && {}").format(table, box), params
+    ).fetchone()
+    in_view = int(n[0]) if n else 0
+    if in_view > cap:
+        return ViewRows([], in_view, True)
+    tol = 0.0 if view.zoom >= UNSIMPLIFIED_ZOOM else _pixel_deg(view.zoom) / 2
+    query = sql.SQL(
+        "SELECT {columns}, ST_AsGeoJSON(ST_Simplify(geom, %(tol)s, true), %(digits)s) "
+        "AS geometry FROM {table} AND geom && {box} ORDER BY 1"
+    ).format(columns=columns, table=table, box=box)
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(query, {**params, "tol": tol, "digits": _digits(view.zoom)}).fetchall()
+    for r in rows:
+        r["geometry"] = json.loads(r["geometry"])
+    return ViewRows(rows, in_view, False)
 
 
 def layer_rows(

@@ -25,6 +25,7 @@ class LayerSpec:
     cluster: bool = False
     interactive: bool = True
     live: bool = False  # filled and kept current by the live channel, not loaded from a URL
+    view: bool = False  # filled with what meets the map's view (griddispatch.viewLayers)
 
 
 LAYERS: dict[str, LayerSpec] = {
@@ -35,6 +36,7 @@ LAYERS: dict[str, LayerSpec] = {
         tooltip=None,
         hideout={"colour": styles.WATER_COLOUR},
         interactive=False,
+        view=True,
     ),
     "roads": LayerSpec(
         "roads",
@@ -43,12 +45,14 @@ LAYERS: dict[str, LayerSpec] = {
         tooltip=None,
         hideout={"styles": styles.ROAD_STYLES},
         interactive=False,
+        view=True,
     ),
     "grids": LayerSpec(
         "grids",
         True,
         style="griddispatch.gridStyle",
         hideout={"colours": styles.GRID_TYPE_COLOURS, "selected": None},
+        view=True,
     ),
     "communities": LayerSpec(
         "communities",
@@ -57,6 +61,7 @@ LAYERS: dict[str, LayerSpec] = {
         tooltip=None,
         hideout={"colour": "#333", "weight": 2},
         interactive=False,
+        view=True,
     ),
     "platforms": LayerSpec(
         "platforms",
@@ -82,16 +87,28 @@ LAYERS: dict[str, LayerSpec] = {
 }
 
 
+# The view layers draw in a pane of their own under the overlays: they are filled as the map
+# moves, and in the shared canvas they would then paint over the units and cases.
+BASE_PANE = "gd-base"
+
+
+def base_pane() -> dl.Pane:
+    """The pane of the view layers (between the tiles, 200, and the overlays, 400)."""
+    return dl.Pane(name=BASE_PANE, style={"zIndex": 350})
+
+
 def _fn(name: str | None) -> dict[str, str] | None:
     return {"variable": name} if name else None
 
 
 def component(spec: LayerSpec, url: str, *, passive: bool = False) -> dl.GeoJSON:
     """The dash-leaflet GeoJSON component of one layer, loading its data from ``url`` (a live
-    layer starts empty: the live channel sends its data when the page connects).
+    layer starts empty: the live channel sends its data when the page connects; so does a
+    view layer: the map asks for what is in view).
 
     ``passive``: the layer takes no clicks (they reach the map below it)."""
-    source = {"data": {"type": "FeatureCollection", "features": []}} if spec.live else {"url": url}
+    empty = spec.live or spec.view
+    source = {"data": {"type": "FeatureCollection", "features": []}} if empty else {"url": url}
     kwargs: dict[str, Any] = {
         "id": f"layer-{spec.name}",
         **source,
@@ -99,6 +116,8 @@ def component(spec: LayerSpec, url: str, *, passive: bool = False) -> dl.GeoJSON
         "interactive": spec.interactive and not passive,
         "bubblingMouseEvents": False,
     }
+    if spec.view:
+        kwargs["pane"] = BASE_PANE
     if spec.style:
         kwargs["style"] = _fn(spec.style)
     if spec.point:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from console.server import state
@@ -20,37 +24,70 @@ from layers._geojson import feature_collection
 
 STATIC_LAYERS = {"grids", "communities", "streets", "roads", "water", "platforms"}
 _CACHE_S = 30.0
+_CACHE_BYTES = 64 << 20  # views come snapped to tiles: desks looking at one place share them
+
+
+def _view(bbox: str, zoom: int) -> maplayers.View:
+    """``west,south,east,north`` and a zoom as a view (InvalidInput, a 400, when not)."""
+    try:
+        w, s, e, n = (float(v) for v in bbox.split(","))
+    except ValueError:
+        w = s = e = n = math.nan  # the View refuses it, with its message
+    return maplayers.View(w, s, e, n, zoom)
 
 
 def router(settings: Settings) -> APIRouter:
     r = APIRouter(prefix="/api")
-    cache: dict[str, tuple[float, Any, bytes]] = {}
+    cache: OrderedDict[tuple[Any, ...], tuple[float, Any, bytes]] = OrderedDict()
+    lock = threading.Lock()  # the routes run on several threads
 
-    def _layer_bytes(name: str) -> bytes:
+    def _cached(key: tuple[Any, ...], static: bool, build: Callable[[Any], Any]) -> bytes:
+        """The layer's body from the cache while its version holds (static layers: for
+        30 s; a saved boundary change moves the version, so it shows at once)."""
         with state.db(settings) as conn:
-            # a saved boundary change shows at once (the version moves), the rest within 30 s
             version = maplayers.layer_versions(conn=conn)
-            hit = cache.get(name)
-            if (
-                hit
-                and name in STATIC_LAYERS
-                and hit[1] == version
-                and time.monotonic() - hit[0] < _CACHE_S
-            ):
-                return hit[2]
-            rows = maplayers.layer_rows(conn=conn, name=name, tz=settings.tz)
-        body = json.dumps(
-            feature_collection(rows), ensure_ascii=False, separators=(",", ":"), default=str
-        ).encode()
-        cache[name] = (time.monotonic(), version, body)
+            with lock:
+                hit = cache.get(key)
+                fresh = hit and static and hit[1] == version
+                if hit and fresh and time.monotonic() - hit[0] < _CACHE_S:
+                    cache.move_to_end(key)
+                    return hit[2]
+            doc = build(conn)
+        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+        with lock:
+            cache[key] = (time.monotonic(), version, body)
+            while len(cache) > 1 and sum(len(v[2]) for v in cache.values()) > _CACHE_BYTES:
+                cache.popitem(last=False)
         return body
 
+    def _layer_bytes(name: str) -> bytes:
+        return _cached((name,), name in STATIC_LAYERS, lambda conn: feature_collection(
+            maplayers.layer_rows(conn=conn, name=name, tz=settings.tz)))  # fmt: skip
+
+    def _view_bytes(name: str, view: maplayers.View) -> bytes:
+        def build(conn: Any) -> dict[str, Any]:
+            got = maplayers.view_rows(conn=conn, name=name, view=view,
+                                      cap=settings.map_max_features)  # fmt: skip
+            return {**feature_collection(got.rows), "in_view": got.in_view,
+                    "capped": got.capped}  # fmt: skip
+
+        return _cached((name, view), True, build)
+
     @r.get("/layers/{name}.geojson", summary="One map layer as GeoJSON (EPSG:4326)")
-    def layer(name: str = Path(pattern=r"^[a-z_]{1,30}$")) -> Response:
+    def layer(
+        name: str = Path(pattern=r"^[a-z_]{1,30}$"),
+        bbox: str | None = Query(None, max_length=120, description=(
+            "west,south,east,north: only what meets this box (grids, communities, streets, "
+            "roads and water), simplified for zoom z; with more features in it than "
+            "GD_MAP_MAX_FEATURES, none, and `capped` true")),
+        z: int = Query(14, ge=0, le=22, description="the map's zoom level (with bbox)"),
+    ) -> Response:  # fmt: skip
+        if bbox is not None and name in maplayers.VIEW_LAYER_NAMES:
+            body = _view_bytes(name, _view(bbox, z))
+        else:
+            body = _layer_bytes(name)
         return Response(
-            _layer_bytes(name),
-            media_type="application/geo+json",
-            headers={"Cache-Control": "no-cache"},
+            body, media_type="application/geo+json", headers={"Cache-Control": "no-cache"}
         )
 
     @r.get("/grids/{grid_id}", summary="The card of one grid")

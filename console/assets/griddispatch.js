@@ -361,6 +361,19 @@ window.griddispatch = (function () {
     if (later > seen.v + 1e-3) { window.dash_clientside.set_props("case-live", { data: Date.now() }); }
   }
 
+  // The whole state's units come in columns (layers/live.py, encode_units).
+  function unitFeatures(c) {
+    var d = c.mv.d, out = new Array(c.call_sign.length), id = 0;
+    for (var i = 0, k = 0; i < out.length; i++, k += 4) {
+      id += d[k];
+      out[i] = { type: "Feature", id: id,
+                 geometry: { type: "Point", coordinates: [(c.mv.x0 + d[k + 1]) / SCALE, (c.mv.y0 + d[k + 2]) / SCALE] },
+                 properties: { id: id, call_sign: c.call_sign[i], type: c.types[c.type[i]],
+                               agency: c.agencies[c.agency[i]], status: c.statuses[c.status[i]],
+                               fix: c.mv.t0 + d[k + 3] } };
+    }
+    return out;
+  }
   function liveApply(msgs, units, incidents) {
     NU = window.dash_clientside.no_update;
     if (!msgs || !msgs.length) { return [NU, NU, NU]; }
@@ -372,7 +385,7 @@ window.griddispatch = (function () {
       if (m.db) { dbBanner(m.db === "down"); }
       if (m.restarted !== undefined) { dbRestarted(m.restarted); }
       if (m.full) {
-        full = m; liveSeq = m.seq; uf = m.units.features.slice();
+        full = m; liveSeq = m.seq; uf = unitFeatures(m.units);
         inc = m.incidents.features.slice(); touched = true;
         ids = []; vers = {};  // every case, with its version: the card decides as for a tick
         inc.forEach(function (f) { ids.push(f.id); vers[f.id] = f.properties.v; });
@@ -536,10 +549,62 @@ window.griddispatch = (function () {
             clockText(data.start, t, data.tz), lines.join("\n")];
   }
 
+  // The layers asked for by view (a province has 30,000 grids): what meets the map's view,
+  // padded and snapped to the zoom's tiles (small pans ask for nothing new), simplified
+  // for the zoom on the server. A layer with more in view than a map can draw comes empty
+  // and the map says to zoom in. ``rev``: a saved change (planning) asks again.
+  var VIEW_LAYERS = ["water", "roads", "grids", "communities"], viewAsked = null, viewSeq = 0;
+  function tileBox(b, z) {
+    var n = Math.pow(2, z), rad = Math.PI / 180;
+    function tx(lon) { return Math.floor((lon + 180) / 360 * n); }
+    function ty(lat) { var r = lat * rad; return Math.floor((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2 * n); }
+    function lon(x) { return x / n * 360 - 180; }
+    function lat(y) { var m = Math.PI - 2 * Math.PI * y / n; return Math.atan(Math.sinh(m)) / rad; }
+    var x0 = tx(b[0][1]), x1 = tx(b[1][1]) + 1, y0 = ty(b[1][0]), y1 = ty(b[0][0]) + 1;
+    var r5 = function (v) { return Math.round(v * 1e5) / 1e5; };
+    return [r5(Math.max(-180, lon(x0))), r5(Math.max(-85, lat(y1))), r5(Math.min(180, lon(x1))), r5(Math.min(85, lat(y0)))];
+  }
+  function within(a, b) { return a[0] >= b[0] && a[1] >= b[1] && a[2] <= b[2] && a[3] <= b[3]; }
+  function mapHint(capped) {
+    var map = document.getElementById("map"), src = document.getElementById("map-hint");
+    if (!map || !src) { return; }
+    var h = map.querySelector(".gd-map-hint");
+    if (!h) { h = el("div", "gd-map-hint", src.getAttribute("data-text") || ""); map.appendChild(h); }
+    h.style.display = capped ? "block" : "none";
+  }
+  function viewLayers(bounds, zoom, rev) {
+    var NU = window.dash_clientside.no_update;
+    if (!bounds || zoom === null || zoom === undefined) { return NU; }
+    var z = Math.max(0, Math.floor(zoom)), box = tileBox(bounds, z);
+    var a = viewAsked;  // ask again only for more area, another zoom below 15, or a change
+    if (a && a.rev === rev && within(box, a.box) && (a.z === z || (a.z >= 15 && z >= 15))) { return NU; }
+    var seq = ++viewSeq, asked = { box: box, z: z, rev: rev };
+    viewAsked = asked;
+    var q = "?bbox=" + box.join(",") + "&z=" + z + (rev ? "&v=" + encodeURIComponent(rev) : "");
+    Promise.all(VIEW_LAYERS.map(function (name) {
+      return fetch("/api/layers/" + name + ".geojson" + q, { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); });
+    })).then(function (fcs) {
+      if (seq !== viewSeq) { return; }  // a newer view was asked for meanwhile
+      var capped = false;
+      VIEW_LAYERS.forEach(function (name, i) {
+        var id = "layer-" + name;
+        capped = capped || (name === "grids" && fcs[i].capped);
+        drawn[id] = 0;
+        if (name === "grids") { Object.keys(gridLayers).forEach(function (k) { delete gridLayers[k]; }); }
+        window.dash_clientside.set_props(id, { data: fcs[i] });
+      });
+      mapHint(capped);
+      window.griddispatch.viewDrawn = asked;
+    }).catch(function () { if (seq === viewSeq) { viewAsked = null; } });  // asked again at the next move
+    return asked;
+  }
+
   // What has been drawn, per layer id: used by the browser tests and the big screen.
   var drawn = {}, gridLayers = {}, shown = {};  // shown: case number -> when drawn
 
   return {
+    viewLayers: viewLayers,
     drawn: drawn,
     shown: shown,
     gridLayers: gridLayers,

@@ -265,6 +265,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "lang.switch": ("English", "中文"),
     "nav.admin": ("管理", "Admin"),
     "job.cancel": ("取消", "Cancel"),
+    "map.zoom_in": ("放大地图以显示网格", "Zoom in to see the grids"),
     "db.restarted": (
         "数据库中断后已于 {at} 自动重启；请核对中断前后的操作是否已保存。",
         "The database went down and was restarted by itself at {at}; check that what you "

@@ -451,6 +451,10 @@ ERROR_PAIRS: dict[str, tuple[str, str]] = {
     "err.replay.too_long": ("每次最多回放 24 小时。", "Replay at most 24 hours at a time."),
     # ---- map layers, OGC API Features and Open311 (geo.maplayers, geo.ogc, geo.open311)
     "err.maplayer.not_found": ("没有名为“{name}”的地图图层。", "No map layer named {name!r}."),
+    "err.maplayer.bad_view": (
+        "地图范围无效：应为“西,南,东,北”经纬度和 0–22 级缩放。",
+        "The map view is not a valid west,south,east,north box and zoom.",
+    ),
     "err.ogc.no_collection": ("没有名为“{name}”的要素集。", "No collection named {name!r}."),
     "err.ogc.no_feature": ("要素集“{name}”中没有要素“{fid}”。", "No feature {fid!r} in {name!r}."),
     "err.ogc.bbox": (

@@ -30,9 +30,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_console(conninfo: str, port: int, lang: str = "zh-CN") -> subprocess.Popen[bytes]:
+def start_console(conninfo: str, port: int, lang: str = "zh-CN",
+                  **settings: str) -> subprocess.Popen[bytes]:  # fmt: skip
+    """A console (uvicorn) on ``conninfo``, returned once /healthz says ready; ``settings``:
+    more environment (``GD_...`` settings)."""
     env = {
         **os.environ,
+        **settings,
         "DATABASE_URL": conninfo,
         "GD_PORT": str(port),
         "GD_LANG": lang,

@@ -52,6 +52,49 @@ def test_map_draws_every_grid_and_stays_offline(page, console_url: str, db_conni
     assert outside == []
 
 
+def test_the_map_asks_for_what_is_in_view(browser, db_conninfo: str) -> None:  # type: ignore[no-untyped-def]
+    """With more grids in view than a map may draw, none come and the map asks to zoom in;
+    zoomed in, the grids in view come (and only they), and the note goes."""
+    from tests.browser.conftest import free_port, signed_in_context, start_console
+
+    with psycopg.connect(db_conninfo) as c:
+        total, lon, lat = c.execute(
+            "SELECT count(*), ST_X(ST_Centroid(ST_Collect(geom))), "
+            "ST_Y(ST_Centroid(ST_Collect(geom))) FROM grids WHERE valid_to IS NULL"
+        ).fetchone()  # type: ignore[misc]
+    port = free_port()
+    proc = start_console(db_conninfo, port, GD_MAP_MAX_FEATURES=str(total // 3))
+    url = f"http://127.0.0.1:{port}"
+    ctx = signed_in_context(browser, url, db_conninfo, viewport={"width": 1366, "height": 768},
+                            locale="zh-CN")  # fmt: skip
+    try:
+        page = ctx.new_page()
+        asked: list[str] = []
+        page.on("request", lambda r: asked.append(r.url) if "grids.geojson" in r.url else None)
+        page.goto(url + "/")
+        page.wait_for_function("() => window.griddispatch && window.griddispatch.viewDrawn")
+        hint = page.locator("#map .gd-map-hint")
+        hint.wait_for(state="visible")
+        assert hint.inner_text() == "放大地图以显示网格"
+        assert page.evaluate("() => window.griddispatch.drawn['layer-grids'] || 0") == 0
+        page.evaluate(
+            "([lat, lon]) => window.dash_clientside.set_props('map', "
+            "{viewport: {center: [lat, lon], zoom: 17, transition: 'setView'}})",
+            [lat, lon],
+        )
+        page.wait_for_function("() => window.griddispatch.viewDrawn.z === 17")
+        hint.wait_for(state="hidden")
+        drawn = page.evaluate("() => window.griddispatch.drawn['layer-grids'] || 0")
+        assert 0 < drawn <= total // 3
+        assert asked and all("bbox=" in u and "&z=" in u for u in asked)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "map-view-zoomed.png"))
+    finally:
+        ctx.close()
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
 def test_click_a_grid_shows_its_card(page, console_url: str, db_conninfo: str) -> None:  # type: ignore[no-untyped-def]
     with psycopg.connect(db_conninfo) as c:
         code, name, hh, lon, lat = c.execute(

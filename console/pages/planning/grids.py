@@ -467,8 +467,7 @@ def _save(settings: Settings, rules: Any, pending: Any, reason: Any, lang: str) 
     text = tx["plan.saved"].format(
         id=saved.change_id, codes=", ".join(saved.codes), rehomed=saved.rehomed
     )
-    url = f"/api/layers/grids.geojson?change={saved.change_id}"
-    return message(text), saved.change_id, url, None, True, plan_layers.EMPTY
+    return message(text), saved.change_id, saved.change_id, None, True, plan_layers.EMPTY
 
 
 def _history(settings: Settings, sel: Any, lang: str) -> Any:
@@ -687,7 +686,7 @@ def _register_save(app: dash.Dash, settings: Settings, rules: Any) -> None:
     @app.callback(
         Output("plan-msg", "children"),
         Output("plan-saved", "data"),
-        Output("layer-grids", "url"),
+        Output("layers-rev", "data"),
         Output("plan-pending", "data", allow_duplicate=True),
         Output("plan-save", "disabled", allow_duplicate=True),
         Output("plan-preview", "data", allow_duplicate=True),
