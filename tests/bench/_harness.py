@@ -154,12 +154,24 @@ def make_context(size: str = "city", fresh: bool = True) -> Context:
     """The template database holds the demo city of ``size`` (loaded afresh when ``fresh``,
     or when it holds another city); the bench database is a copy of it."""
     settings = settings_mod.load()
-    seed = settings.demo_seed
     cluster = EmbeddedCluster(settings.var_dir / "pg", settings.pg_bindir, settings.pg_port)
     started = not cluster.running()
     cluster.start()
-    cluster.ensure_database(TEMPLATE_DB)
-    with connect(cluster.conninfo(TEMPLATE_DB)) as conn:
+    scale = ensure_template(cluster, TEMPLATE_DB, size, settings.demo_seed, fresh)
+    ctx = Context(settings, cluster, cluster.conninfo(BENCH_DB), size, settings.demo_seed,
+                  started, scale)  # fmt: skip
+    reset(ctx)
+    return ctx
+
+
+def ensure_template(
+    cluster: EmbeddedCluster, name: str, size: str, seed: int, fresh: bool = False
+) -> dict[str, Any]:
+    """Database ``name`` holds the demo city of ``size`` and ``seed``, migrated (loaded
+    afresh when ``fresh``, after a new migration, or when it holds another city); what it
+    holds."""
+    cluster.ensure_database(name)
+    with connect(cluster.conninfo(name)) as conn:
         fresh |= bool(migrate(conn))  # a new migration: the template's city is reloaded
         conn.commit()
         row = conn.execute("SELECT value FROM dataset_info WHERE key = 'demo'").fetchone()
@@ -167,14 +179,11 @@ def make_context(size: str = "city", fresh: bool = True) -> Context:
             from data.demo import generate
             from data.demo.load import load
 
-            print(f"loading the {size} demo city into {TEMPLATE_DB} ...", flush=True)
+            print(f"loading the {size} demo city into {name} ...", flush=True)
             load(conn, generate(size, seed), replace=True)
             conn.execute("ANALYZE")
             conn.commit()
-        scale = _scale(conn, size, seed)
-    ctx = Context(settings, cluster, cluster.conninfo(BENCH_DB), size, seed, started, scale)
-    reset(ctx)
-    return ctx
+        return _scale(conn, size, seed)
 
 
 def _scale(conn: Any, size: str, seed: int) -> dict[str, Any]:
@@ -192,13 +201,18 @@ def _scale(conn: Any, size: str, seed: int) -> dict[str, Any]:
 def reset(ctx: Context) -> None:
     """The bench database, copied afresh from the template (the known state of every module)."""
     assert ctx.cluster is not None
+    copy_database(ctx.cluster, TEMPLATE_DB, BENCH_DB)
+
+
+def copy_database(cluster: EmbeddedCluster, template: str, name: str) -> None:
+    """Database ``name`` dropped and made again as a copy of ``template``."""
     import psycopg
 
-    with psycopg.connect(ctx.cluster.conninfo("postgres"), autocommit=True) as conn:
+    with psycopg.connect(cluster.conninfo("postgres"), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(BENCH_DB)))  # fmt: skip
+            sql.Identifier(name)))  # fmt: skip
         conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
-            sql.Identifier(BENCH_DB), sql.Identifier(TEMPLATE_DB)))  # fmt: skip
+            sql.Identifier(name), sql.Identifier(template)))  # fmt: skip
 
 
 def close(ctx: Context) -> None:
