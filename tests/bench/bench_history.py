@@ -38,6 +38,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from console import settings as settings_mod
 from console.server import state
+from console.settings import Settings
 from geo import caselists, kpis, replay, supervision
 from geo.db import connect, transaction
 from tests.bench._harness import Context, Result, Timing, copy_database, ensure_template, timed
@@ -116,11 +117,13 @@ def _add_years(c: psycopg.Connection) -> None:
               {"v": json.dumps({"years": YEARS})})  # fmt: skip
 
 
-def _queries(c: psycopg.Connection) -> dict[str, Callable[[psycopg.Connection], Any]]:
+def _queries(
+    c: psycopg.Connection, settings: Settings
+) -> dict[str, Callable[[psycopg.Connection], Any]]:
     end = c.execute("SELECT max(reported_at) FROM incidents").fetchone()[0]  # type: ignore[index]
     end += dt.timedelta(seconds=1)
     start = end - dt.timedelta(days=30)
-    weights = kpis.parse_weights("")
+    weights = kpis.parse_weights(settings.assessment_weights)
     hour = replay.window(end - dt.timedelta(hours=1), end)
     return {
         "history_queue_ms": lambda t: caselists.queue(conn=t),
@@ -151,7 +154,7 @@ def _measure(ctx: Context, db: str) -> tuple[dict[str, Timing], dict[str, int]]:
             "SELECT (SELECT path::text FROM admin_units WHERE level = 'city'), (SELECT "
             "path::text FROM admin_units WHERE level = 'district' ORDER BY code LIMIT 1)"
         ).fetchone()  # type: ignore[misc]
-        queries = _queries(c)
+        queries = _queries(c, settings)
     times, scans = {}, {}
     with connect(state.app_conninfo(settings)) as conn:
         plans: list[str] = []

@@ -41,12 +41,12 @@ DISPATCH_SHARE = 0.1
 WORKERS = int(os.environ.get("GD_LOAD_WORKERS", "2"))
 WARMUP_S = 15.0
 
-def start(conninfo: str, port: int) -> subprocess.Popen[bytes]:
+def start(conninfo: str, port: int, workers: int = WORKERS) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": conninfo, "GD_LOG_LEVEL": "WARNING",
            "GD_ESCALATION_EVERY_S": "0"}  # fmt: skip
     proc = subprocess.Popen(  # noqa: S603 - our argv, no shell
         [sys.executable, "-m", "uvicorn", "console.asgi:app", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning"],
+         "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     deadline = time.monotonic() + 90
@@ -64,10 +64,12 @@ def start(conninfo: str, port: int) -> subprocess.Popen[bytes]:
 
 class Operator(threading.Thread):
     def __init__(self, n: int, port: int, cookie: str, cases: list[int],
-                 deps: list[dict[str, Any]], stop: threading.Event) -> None:  # fmt: skip
+                 deps: list[dict[str, Any]], stop: threading.Event,
+                 think: tuple[float, float] = THINK_S, dispatch: float = DISPATCH_SHARE,
+                 ) -> None:  # fmt: skip
         super().__init__(daemon=True)
         self.port, self.cookie, self.cases, self.stop_ = port, cookie, cases, stop
-        self.deps = deps
+        self.deps, self.think, self.dispatch = deps, think, dispatch
         self.rnd = random.Random(n)
         self.times: list[tuple[float, float]] = []  # (monotonic start, seconds)
         self.errors: list[str] = []
@@ -102,7 +104,7 @@ class Operator(threading.Thread):
 
     def run(self) -> None:
         while not self.stop_.is_set():
-            time.sleep(self.rnd.uniform(*THINK_S))
+            time.sleep(self.rnd.uniform(*self.think))
             case = self.rnd.choice(self.cases)
             got = self.select(case)
             if got is None:
@@ -110,7 +112,7 @@ class Operator(threading.Thread):
             etas = (got.get("desk-etas") or {}).get("data") or {}
             if "gd-error" in json.dumps(got.get("case-body", {})):
                 self.errors.append("case file error")
-            if not etas or self.rnd.random() > DISPATCH_SHARE:
+            if not etas or self.rnd.random() >= self.dispatch:
                 continue
             unit = int(next(iter(etas)))
             check = json.dumps({"type": "rec-check", "unit": ["ALL"]}, separators=(",", ":"))
@@ -230,3 +232,38 @@ def run(ctx: Context, seconds: float = 300.0) -> list[Result]:
         Result("load_errors", len(errors), "count", "== 0", not errors, {}, note),
         Result("double_dispatches_under_load", doubles, "count", "== 0", doubles == 0, {}, note),
     ]  # fmt: skip
+
+
+def capacity(ctx: Context, workers: int, seconds: float, operators: int = 8) -> float:
+    """Selections a second a console with ``workers`` workers serves to ``operators`` who
+    never pause (no dispatch, no trackers): what the machine can do, not what a shift asks."""
+    with psycopg.connect(ctx.conninfo) as c:
+        rows = c.execute("SELECT id FROM incidents WHERE status NOT IN ('resolved', 'closed')")
+        cases = [r[0] for r in rows]
+    cookies = [session_for(ctx.conninfo, f"load.op{i:02d}", "operator") for i in range(operators)]
+    port = free_port()
+    proc = start(ctx.conninfo, port, workers)
+    stop = threading.Event()
+    try:
+        dep = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        dep.request("GET", "/_dash-dependencies", headers={"Cookie": f"gd_session={cookies[0]}"})
+        deps = json.loads(dep.getresponse().read())
+        ops = [Operator(i, port, cookies[i], cases, deps, stop, think=(0.0, 0.0), dispatch=0.0)
+               for i in range(operators)]  # fmt: skip
+        for o in ops:
+            o.start()
+        time.sleep(WARMUP_S)  # every worker has built its travel graph
+        t0 = time.perf_counter()
+        time.sleep(seconds)
+        t1 = time.perf_counter()
+        stop.set()
+        for o in ops:
+            o.join(timeout=60)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    errors = [e for o in ops for e in o.errors]
+    if errors:
+        raise RuntimeError(f"capacity with {workers} workers: {errors[:3]}")
+    done = sum(1 for o in ops for s, d in o.times if s >= t0 and s + d <= t1)
+    return done / (t1 - t0)
