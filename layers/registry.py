@@ -87,16 +87,6 @@ LAYERS: dict[str, LayerSpec] = {
 }
 
 
-# The view layers draw in a pane of their own under the overlays: they are filled as the map
-# moves, and in the shared canvas they would then paint over the units and cases.
-BASE_PANE = "gd-base"
-
-
-def base_pane() -> dl.Pane:
-    """The pane of the view layers (between the tiles, 200, and the overlays, 400)."""
-    return dl.Pane(name=BASE_PANE, style={"zIndex": 350})
-
-
 def _fn(name: str | None) -> dict[str, str] | None:
     return {"variable": name} if name else None
 
@@ -116,8 +106,6 @@ def component(spec: LayerSpec, url: str, *, passive: bool = False) -> dl.GeoJSON
         "interactive": spec.interactive and not passive,
         "bubblingMouseEvents": False,
     }
-    if spec.view:
-        kwargs["pane"] = BASE_PANE
     if spec.style:
         kwargs["style"] = _fn(spec.style)
     if spec.point:

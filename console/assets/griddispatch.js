@@ -565,13 +565,26 @@ window.griddispatch = (function () {
     return [r5(Math.max(-180, lon(x0))), r5(Math.max(-85, lat(y1))), r5(Math.min(180, lon(x1))), r5(Math.min(85, lat(y0)))];
   }
   function within(a, b) { return a[0] >= b[0] && a[1] >= b[1] && a[2] <= b[2] && a[3] <= b[3]; }
+  // The note shows while the grids in view are too many and the grid layer is ticked.
+  var gridsCapped = false;
+  function gridsTicked(src) {
+    var name = src.getAttribute("data-layer"), ticked = false;
+    document.querySelectorAll(".leaflet-control-layers-overlays label").forEach(function (l) {
+      if (l.textContent.trim() === name) { ticked = !!(l.querySelector("input") || {}).checked; }
+    });
+    return ticked || !document.querySelector(".leaflet-control-layers-overlays");  // the wall: always on
+  }
   function mapHint(capped) {
     var map = document.getElementById("map"), src = document.getElementById("map-hint");
+    if (capped !== undefined) { gridsCapped = capped; }
     if (!map || !src) { return; }
     var h = map.querySelector(".gd-map-hint");
     if (!h) { h = el("div", "gd-map-hint", src.getAttribute("data-text") || ""); map.appendChild(h); }
-    h.style.display = capped ? "block" : "none";
+    h.style.display = gridsCapped && gridsTicked(src) ? "block" : "none";
   }
+  document.addEventListener("change", function (e) {  // a layer ticked or unticked
+    if (e.target && e.target.closest && e.target.closest(".leaflet-control-layers")) { mapHint(); }
+  });
   function viewLayers(bounds, zoom, rev) {
     var NU = window.dash_clientside.no_update;
     if (!bounds || zoom === null || zoom === undefined) { return NU; }
@@ -598,6 +611,25 @@ window.griddispatch = (function () {
       window.griddispatch.viewDrawn = asked;
     }).catch(function () { if (seq === viewSeq) { viewAsked = null; } });  // asked again at the next move
     return asked;
+  }
+
+  // Units and cases stay above the grids. The map draws every shape on one canvas in the
+  // order added, and the grids in view come after the live layers as the map moves; a grid
+  // drawn over a case would also take its clicks. (A pane of their own for the grids would
+  // not do: a canvas in a higher pane takes every click, so the grids could not be clicked.)
+  var topMarks = new Set(), frontAsked = false;
+  function onTop(m) {
+    topMarks.add(m);
+    m.on("remove", function () { topMarks.delete(m); });
+    return m;
+  }
+  function keepOnTop() {
+    if (frontAsked) { return; }
+    frontAsked = true;
+    requestAnimationFrame(function () {  // once the grids being added are all in
+      frontAsked = false;
+      topMarks.forEach(function (m) { if (m._map) { m.bringToFront(); } });
+    });
   }
 
   // What has been drawn, per layer id: used by the browser tests and the big screen.
@@ -717,20 +749,20 @@ window.griddispatch = (function () {
       var h = ctxHideout(ctx), p = feature.properties;
       var colour = (h.colours || {})[p.type] || "#555";
       var busy = (h.busy || []).indexOf(p.status) >= 0;
-      return L.circleMarker(latlng, {
+      return onTop(L.circleMarker(latlng, {
         radius: p.type === "grid_worker" ? 3.5 : 5, color: busy ? "#000" : "#fff",
         weight: busy ? 2 : 1, fillColor: colour, fillOpacity: p.status === "off_duty" ? 0.35 : 0.95
-      });
+      }));
     },
     incidentPoint: function (feature, latlng, ctx) {
       var h = ctxHideout(ctx), p = feature.properties;
       var colour = (h.colours || {})[p.priority] || "#1e88e5";
       var escalated = p.escalation_level && p.escalation_level !== "grid";
-      return L.circleMarker(latlng, {
+      return onTop(L.circleMarker(latlng, {
         radius: p.priority === "red" ? 8 : 6.5, color: escalated ? "#6a1b9a" : "#fff",
         weight: escalated ? 3.5 : 1.5, fillColor: colour, fillOpacity: 0.95,
         className: p.overdue ? "gd-overdue" : ""
-      });
+      }));
     },
     // Dispatch desk: routes of the recommended units, their numbered start points, the
     // case they go to, and the operator's picked point.
@@ -773,7 +805,7 @@ window.griddispatch = (function () {
       if (p.cluster) { return; }
       var id = (ctx && ctx.id) || "?";
       drawn[id] = (drawn[id] || 0) + 1;
-      if (id === "layer-grids") { gridLayers[p.code] = layer; }
+      if (id === "layer-grids") { gridLayers[p.code] = layer; keepOnTop(); }
       var lines;
       if (p.call_sign !== undefined) {
         lines = [p.call_sign, p.type + " · " + p.status];

@@ -17,7 +17,7 @@ from console.server import live, state
 from console.settings import Settings
 from geo import categories, counters, gridcard, places
 from layers import legend
-from layers.registry import LAYERS, base_pane, component, layers_control
+from layers.registry import LAYERS, component, layers_control
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +78,11 @@ def _map(page: str, tx: dict[str, str], settings: Settings, bounds: Any) -> dl.M
     desk_page, wall_page = page == "dispatch", page == "wall"
     if page == "replay":
         map_children: list[Any] = [
-            base_pane(),
             *replay.map_layers(url_for),
             dl.ScaleControl(position="bottomleft", imperial=False),
         ]
     elif wall_page:  # no controls on the wall: the layers themselves, always on
-        map_children = [base_pane()] + [
+        map_children = [
             component(spec, url_for[name], passive=True)
             for name, spec in LAYERS.items()
             if spec.checked
@@ -91,7 +90,6 @@ def _map(page: str, tx: dict[str, str], settings: Settings, bounds: Any) -> dl.M
         map_kwargs["zoomControl"] = False
     else:
         map_children = [
-            base_pane(),
             layers_control(
                 tx,
                 url_for,
@@ -186,7 +184,11 @@ def _frame(
             dcc.Store(id="live-cases"),
             dcc.Store(id="layers-rev", data=0),  # a saved change: the view layers again
             dcc.Store(id="map-view"),  # the view the view layers were last asked for
-            html.Div(id="map-hint", style={"display": "none"}, **{"data-text": tx["map.zoom_in"]}),
+            html.Div(
+                id="map-hint",
+                style={"display": "none"},
+                **{"data-text": tx["map.zoom_in"], "data-layer": tx["layer.grids"]},
+            ),
             dcc.Interval(id="counter-tick", interval=5_000),
             components.top_bar(
                 page, lang, tx, name, counters, allowed, who.name or who.actor.split(":", 1)[-1]

@@ -77,6 +77,11 @@ def test_the_map_asks_for_what_is_in_view(browser, db_conninfo: str) -> None:  #
         hint.wait_for(state="visible")
         assert hint.inner_text() == "放大地图以显示网格"
         assert page.evaluate("() => window.griddispatch.drawn['layer-grids'] || 0") == 0
+        grids = page.locator(".leaflet-control-layers-overlays label", has_text="网格").first
+        grids.locator("input").uncheck()  # the grid layer off: nothing to zoom in for
+        hint.wait_for(state="hidden")
+        grids.locator("input").check()
+        hint.wait_for(state="visible")
         page.evaluate(
             "([lat, lon]) => window.dash_clientside.set_props('map', "
             "{viewport: {center: [lat, lon], zoom: 17, transition: 'setView'}})",
