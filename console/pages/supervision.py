@@ -29,6 +29,7 @@ from layers import charts, heatmap
 
 log = logging.getLogger(__name__)
 NO = dash.no_update
+LONG_DAYS = 30  # windows this long or longer are worked out as background jobs
 LENGTHS = (1, 7, 30, 90)
 DAYS_BACK = 365
 FILTER_VALUES = {
@@ -162,6 +163,9 @@ def _figure_boxes(tx: dict[str, str]) -> list[Any]:
         html.H4(tx["sup.flags"]),
         html.Div(id="sup-flags"),
         dcc.Interval(id="sup-flags-tick", interval=15_000),
+        dcc.Store(id="sup-ask"),  # the figures of a short window, worked out at once
+        dcc.Store(id="sup-ask-long"),  # of LONG_DAYS or more: a background job
+        backjobs.controls("sup-fig", tx),
         html.Div(id="sup-kpis", className="gd-kpi-row"),
         dcc.Graph(
             id="sup-trend",
@@ -367,11 +371,13 @@ def _ranking(tx: dict[str, str], workers: Any) -> Any:
 # ``guarded`` (in ``register``) shows them in the message output.
 
 
-def _figures(
-    settings: Settings, weights: Any, back: Any, length: Any, fvals: list[Any], group: Any,
-    lang: str,
-) -> tuple[Any, ...]:  # fmt: skip
-    """The figures of the window: they do not follow the map (a pan changes nothing)."""
+def _figures(settings: Settings, weights: Any, ask: Any, lang: str) -> tuple[Any, ...]:
+    """The figures of the window: they do not follow the map (a pan changes nothing).
+    ``ask``: the window's end (days back), its length, the filters' values and the grouping,
+    as the page sent them."""
+    if not isinstance(ask, list) or len(ask) != len(FILTER_VALUES) + 4:
+        raise InvalidInput("The window is not valid.")
+    back, length, *fvals, group = ask
     group = str(group or "district")
     tx = i18n.t(lang)
     start, end = window(back, length)
@@ -541,22 +547,51 @@ def register(app: dash.Dash, settings: Settings) -> None:
 
     filter_inputs = [Input(f"sup-f-{k}", "value") for k in ("category", *FILTER_VALUES)]
 
-    @app.callback(
-        Output("sup-kpis", "children"),
-        Output("sup-trend", "figure"),
-        Output("sup-table", "children"),
-        Output("sup-assessment-box", "children"),
-        Output("sup-window", "children"),
+    # A window of LONG_DAYS or more is worked out as a background job (a province's 30 days
+    # take seconds), with its bar and cancel button; a shorter one at once.
+    app.clientside_callback(
+        "function() { var a = Array.prototype.slice.call(arguments), NU ="
+        " window.dash_clientside.no_update;"
+        f" return Number(a[1]) >= {LONG_DAYS} ? [NU, a] : [a, NU]; }}",
+        Output("sup-ask", "data"),
+        Output("sup-ask-long", "data"),
         Input("sup-end", "value"),
         Input("sup-len", "value"),
         *filter_inputs,
         Input("sup-by", "value"),
+    )
+    figure_outputs = ("sup-kpis.children", "sup-trend.figure", "sup-table.children",
+                      "sup-assessment-box.children", "sup-window.children")  # fmt: skip
+
+    @app.callback(
+        *[Output(*o.split(".")) for o in figure_outputs],
+        Input("sup-ask", "data"),
         State("lang", "data"),
+        prevent_initial_call=True,
     )
     @guarded(at=0)
-    def refresh_figures(back: Any, length: Any, *rest: Any) -> tuple[Any, ...]:
-        *fvals, group, lang = rest
-        return _figures(settings, weights, back, length, fvals, group, lang)
+    def refresh_figures(ask: Any, lang: str) -> tuple[Any, ...]:
+        return _figures(settings, weights, ask, lang)
+
+    @app.callback(
+        *[Output(*o.split("."), allow_duplicate=True) for o in figure_outputs],
+        Input("sup-ask-long", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+        on_error=backjobs.on_error(at=0),
+        **backjobs.options("sup-fig"),
+    )
+    @backjobs.job(at=0)
+    def refresh_long_figures(_progress: Any, ask: Any, lang: str) -> tuple[Any, ...]:
+        return _figures(settings, weights, ask, lang)
+
+    backjobs.register_cancel_note(app, "sup-fig", settings.tz)
+    app.clientside_callback(
+        "function() { return ''; }",
+        Output("sup-fig-note", "children", allow_duplicate=True),
+        Input("sup-ask-long", "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output("sup-hex", "data"),

@@ -188,6 +188,8 @@ def register_cancel_note(app: dash.Dash, prefix: str, tz: str, *start: str) -> N
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    if not start:  # a job its page starts (the caller clears the note)
+        return
     app.clientside_callback(
         "function() { return ''; }",
         Output(f"{prefix}-note", "children", allow_duplicate=True),

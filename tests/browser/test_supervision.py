@@ -93,3 +93,29 @@ def test_groups_trend_hotspot_task_and_export(  # type: ignore[no-untyped-def]
     assert "<html" in text and "L.map(" in text
     assert re.search(r"<script[^>]*\ssrc=", text) is None  # every script is inline
     assert re.search(r"<link[^>]*href=[\"']?https?:", text) is None
+
+
+def test_long_windows_are_background_jobs(page, console_url: str) -> None:  # type: ignore[no-untyped-def]
+    """A window of 30 days or more is worked out as a background job (its bar and cancel
+    button shown meanwhile); a shorter one at once, with no job."""
+    page.add_init_script("""
+        window.jobShown = 0;
+        new MutationObserver(() => {
+            const j = document.getElementById('sup-fig-job');
+            if (j && j.style.display === 'flex') { window.jobShown += 1; }
+        }).observe(document, {subtree: true, attributes: true, attributeFilter: ['style']});
+    """)
+    page.goto(f"{console_url}/supervision?lang=zh-CN")  # 30 days by default
+    page.locator("#sup-kpis .gd-kpi").first.wait_for(timeout=30_000)
+    page.wait_for_function("() => window.jobShown > 0")
+    page.locator("#sup-fig-job").wait_for(state="hidden")
+    assert "已取消" not in page.inner_text("#sup-fig-note")
+    label = page.inner_text("#sup-window")
+    page.evaluate("() => { window.jobShown = 0; }")
+    page.locator("#sup-len input[value='7']").check()
+    changed(page, "#sup-window", label)
+    assert page.evaluate("() => window.jobShown") == 0
+    label = page.inner_text("#sup-window")
+    page.locator("#sup-len input[value='90']").check()
+    changed(page, "#sup-window", label)
+    assert page.evaluate("() => window.jobShown") > 0
