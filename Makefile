@@ -10,14 +10,14 @@ POSTGIS := /usr/share/postgresql/15/extension/postgis.control
 PG_CTL := /usr/lib/postgresql/15/bin/pg_ctl
 PYTEST_ARGS ?=
 
-.PHONY: run test bench faults load soak lint sysdeps browserdeps venv demo clean
+.PHONY: run test bench faults load soak lint sysdeps browserdeps jobdeps venv demo clean
 
 # The city simulator runs beside the console (started once it answers, stopped with it);
 # SIMULATE=0 serves the console alone.
 run: sysdeps venv
 	$(BIN)/python -m console run $(if $(filter 0,$(SIMULATE)),,--simulate)
 
-test: sysdeps browserdeps venv lint
+test: sysdeps browserdeps jobdeps venv lint
 	$(BIN)/python -m pytest -m "not bench" $(PYTEST_ARGS)
 
 # Every benchmark module on a fresh copy of the bench city; each run is stamped and kept in
@@ -51,6 +51,13 @@ sysdeps:
 	  if [ -n "$$DATABASE_URL" ]; then echo "DATABASE_URL is set: not installing a local PostGIS"; \
 	  else echo ">> installing PostgreSQL 15 + PostGIS 3 (Debian)"; \
 	    $(APT) update -qq && $(APT) install -y -qq postgresql-15 postgresql-15-postgis-3 >/dev/null; fi; \
+	fi
+
+# Redis, for the test of background jobs on Celery (GD_JOBS=redis://…)
+jobdeps:
+	@if [ ! -x /usr/bin/redis-server ]; then \
+	  echo ">> installing Redis (Debian) for the Celery jobs test"; \
+	  $(APT) update -qq && $(APT) install -y -qq redis-server >/dev/null; \
 	fi
 
 browserdeps:

@@ -547,8 +547,36 @@ def register(app: dash.Dash, settings: Settings) -> None:
 
     filter_inputs = [Input(f"sup-f-{k}", "value") for k in ("category", *FILTER_VALUES)]
 
-    # A window of LONG_DAYS or more is worked out as a background job (a province's 30 days
-    # take seconds), with its bar and cancel button; a shorter one at once.
+    _register_figures(app, settings, weights, filter_inputs)
+
+    @app.callback(
+        Output("sup-hex", "data"),
+        Output("sup-hex", "hideout"),
+        Output("sup-summary", "children"),
+        Output("sup-legend", "children"),
+        Output("sup-query", "data"),
+        Output("sup-hot-box", "style"),
+        Input("sup-end", "value"),
+        Input("sup-len", "value"),
+        Input("sup-mode", "value"),
+        Input("sup-res", "value"),
+        *filter_inputs,
+        Input("map", "zoom"),
+        Input("map", "bounds"),
+        State("lang", "data"),
+    )
+    @guarded(at=2)
+    def refresh_map(back: Any, length: Any, mode: Any, res: Any, *rest: Any) -> tuple[Any, ...]:
+        *fvals, zoom, bounds, lang = rest
+        return _hexes(settings, back, length, mode, res, fvals, zoom, bounds, lang)
+
+    _register_actions(app, settings, weights)
+
+
+def _register_figures(app: dash.Dash, settings: Settings, weights: Any,
+                      filter_inputs: list[Input]) -> None:  # fmt: skip
+    """The window's figures: at once for a short window, as a background job for a long one
+    (a province's 30 days take seconds), with its bar and cancel button."""
     app.clientside_callback(
         "function() { var a = Array.prototype.slice.call(arguments), NU ="
         " window.dash_clientside.no_update;"
@@ -592,29 +620,6 @@ def register(app: dash.Dash, settings: Settings) -> None:
         Input("sup-ask-long", "data"),
         prevent_initial_call=True,
     )
-
-    @app.callback(
-        Output("sup-hex", "data"),
-        Output("sup-hex", "hideout"),
-        Output("sup-summary", "children"),
-        Output("sup-legend", "children"),
-        Output("sup-query", "data"),
-        Output("sup-hot-box", "style"),
-        Input("sup-end", "value"),
-        Input("sup-len", "value"),
-        Input("sup-mode", "value"),
-        Input("sup-res", "value"),
-        *filter_inputs,
-        Input("map", "zoom"),
-        Input("map", "bounds"),
-        State("lang", "data"),
-    )
-    @guarded(at=2)
-    def refresh_map(back: Any, length: Any, mode: Any, res: Any, *rest: Any) -> tuple[Any, ...]:
-        *fvals, zoom, bounds, lang = rest
-        return _hexes(settings, back, length, mode, res, fvals, zoom, bounds, lang)
-
-    _register_actions(app, settings, weights)
 
 
 def _register_actions(app: dash.Dash, settings: Settings, weights: Any) -> None:

@@ -11,14 +11,17 @@ a cancel button while it runs (:func:`controls`, :func:`options`).
   outlives a restart of the worker that started it, and the page, polling any worker, gets
   its result.
 - ``GD_JOBS=redis://host:port/db`` hands the jobs to Celery on Redis instead (Dash's
-  ``CeleryManager``), for consoles on several machines. This path is wired but not yet tried:
-  it needs ``celery`` and ``redis`` installed and a Celery worker that imports the console.
+  ``CeleryManager``), for consoles on several machines, run by ``celery -A console.worker
+  worker`` (``pip install ".[redis]"``).
+- Either way a job acts for the user who started it (:class:`LocalJobs`, :class:`CeleryJobs`,
+  :func:`job`).
 - A job whose process died without a result (killed, out of memory) is reported as lost on
   the page, in its language; it never vanishes silently.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -28,11 +31,14 @@ from typing import Any, TypeVar
 
 import dash
 from dash import Input, Output, State, html
+from dash._callback_context import context_value  # the job's context, as Dash hands it over
 from dash.exceptions import PreventUpdate
 
 from console.pages.actions import answer_at, failure
+from console.server import state
 from console.settings import Settings
-from geo.errors import GeoError
+from geo.access.principals import Principal
+from geo.errors import GeoError, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +65,52 @@ def manager(settings: Settings) -> Any:
                 "GD_JOBS names Redis: install celery and redis (pip install celery redis)"
             ) from exc
         celery_app = Celery(__name__, broker=settings.jobs, backend=settings.jobs)
-        return dash.CeleryManager(celery_app, expire=KEEP_S)
+        return CeleryJobs(celery_app, expire=KEEP_S)
     import diskcache
 
     return LocalJobs(diskcache.Cache(str(settings.var_dir / "jobs")), expire=KEEP_S)
 
 
+# A job acts for the user who started it: the manager puts the user in the job's callback
+# context (which Dash hands to the job's process, on this machine or a Celery worker), and
+# :func:`job` acts as that user while the job runs. Row-level security then limits the job
+# as it limits the user's own requests.
+_WHO = "griddispatch_principal"
+
+
+def _with_principal(context: Any) -> Any:
+    who = state.current()
+    if who is not None:
+        context[_WHO] = {**dataclasses.asdict(who), "extra": sorted(who.extra)}
+    return context
+
+
+def _principal_of_job() -> Principal | None:
+    try:
+        raw = context_value.get().get(_WHO)
+    except LookupError:  # not in a callback
+        return None
+    if not raw:
+        return None
+    return Principal(**{**raw, "extra": frozenset(raw.get("extra") or ())})
+
+
+class CeleryJobs(dash.CeleryManager):
+    """Dash's Celery manager that hands the job the user who started it."""
+
+    def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
+        """Start the job as the current user (see :func:`job`)."""
+        return super().call_job_fn(key, job_fn, args, _with_principal(context))
+
+
 class LocalJobs(dash.DiskcacheManager):
     """Dash's disk-cache manager that says when a job was lost: its process is gone and it
-    left no result. (Dash's own stops polling silently then, as for a cancelled job.)"""
+    left no result. (Dash's own stops polling silently then, as for a cancelled job.) It
+    hands the job the user who started it, as :class:`CeleryJobs` does."""
+
+    def call_job_fn(self, key: str, job_fn: Any, args: Any, context: Any) -> Any:
+        """Start the job as the current user (see :func:`job`)."""
+        return super().call_job_fn(key, job_fn, args, _with_principal(context))
 
     def get_result(self, key: str, job: Any) -> Any:
         """The job's result; a lost job's error when its process ended without one.
@@ -112,8 +155,12 @@ def job(at: int = 0, fill: Mapping[int, Any] | None = None) -> Callable[[F], F]:
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
+            who = state.current() or _principal_of_job()
             try:
-                return fn(*args, **kwargs)
+                if who is None:
+                    raise Unauthorized("Please sign in.")
+                with state.acting(who):
+                    return fn(*args, **kwargs)
             except PreventUpdate:
                 raise
             except Exception as exc:  # noqa: BLE001 - the guard: a safe message, logged if unexpected

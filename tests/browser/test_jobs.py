@@ -104,3 +104,81 @@ def test_a_heavy_job_runs_apart_with_progress_cancel_and_lost(  # type: ignore[n
     finally:
         holder.close()
         ctx.close()
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis of this test's own (Debian's redis-server, installed by ``make jobdeps``)."""
+    import socket
+
+    port = free_port()
+    proc = subprocess.Popen(  # noqa: S603 - our argv, no shell
+        ["/usr/bin/redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(tmp_path_factory.mktemp("redis"))],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    def up() -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+
+    assert until(up, 15), "redis-server did not start"
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_jobs_run_on_celery_and_redis_as_their_user(  # type: ignore[no-untyped-def]
+    browser, db_conninfo: str, redis_url: str, tmp_path
+) -> None:
+    """GD_JOBS=redis://…: a supervisor's 30-day figures run as a Celery task on a worker of
+    their own (``celery -A console.worker worker``), under the jurisdiction of the user who
+    asked: a street's supervisor gets fewer cases than the city's."""
+    import os
+    import re
+    import sys
+
+    from console.server.auth import COOKIE
+    from tests._auth import session_for
+    from tests.browser.conftest import ROOT
+
+    log = tmp_path / "celery.log"
+    env = {**os.environ, "DATABASE_URL": db_conninfo, "GD_JOBS": redis_url}
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "console.worker", "worker", "--pool", "solo",
+             "--loglevel", "info", "--without-mingle", "--without-gossip"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    port = free_port()
+    console = start_console(db_conninfo, port, GD_JOBS=redis_url)
+    try:
+        assert until(lambda: "ready." in log.read_text(errors="replace"), 60), log.read_text()
+        with psycopg.connect(db_conninfo) as c:
+            street = c.execute("SELECT code FROM admin_units WHERE level = 'street' "
+                               "ORDER BY code LIMIT 1").fetchone()[0]  # type: ignore[index]  # fmt: skip
+        reported = {}
+        for name, area in (("sup_city_celery", None), ("sup_street_celery", street)):
+            ctx = browser.new_context(**ZH_1366)
+            cookie = session_for(db_conninfo, name, "supervisor", area)
+            ctx.add_cookies([{"name": COOKIE, "url": f"http://127.0.0.1:{port}", "value": cookie}])
+            page = ctx.new_page()
+            page.goto(f"http://127.0.0.1:{port}/supervision")  # 30 days: a background job
+            page.locator("#sup-kpis .gd-kpi").first.wait_for(timeout=60_000)
+            m = re.search(r"上报\s*([\d,]+)", page.inner_text("#sup-kpis"))
+            assert m, page.inner_text("#sup-kpis")
+            reported[name] = int(m.group(1).replace(",", ""))
+            ctx.close()
+        text = log.read_text(errors="replace")
+        assert len(re.findall(r"Task background_callback_\w+\[[\w-]+\] succeeded", text)) >= 2, text
+        assert 0 < reported["sup_street_celery"] < reported["sup_city_celery"], reported
+    finally:
+        console.terminate()
+        worker.terminate()
+        console.wait(timeout=15)
+        worker.wait(timeout=30)
