@@ -589,9 +589,11 @@ window.griddispatch = (function () {
     var NU = window.dash_clientside.no_update;
     if (!bounds || zoom === null || zoom === undefined) { return NU; }
     var z = Math.max(0, Math.floor(zoom)), box = tileBox(bounds, z);
-    var a = viewAsked;  // ask again only for more area, another zoom below 15, or a change
-    if (a && a.rev === rev && within(box, a.box) && (a.z === z || (a.z >= 15 && z >= 15))) { return NU; }
-    var seq = ++viewSeq, asked = { box: box, z: z, rev: rev };
+    var a = viewAsked, map = document.getElementById("map");
+    // ask again only for another map, more area, another zoom below 15, or a saved change
+    if (a && a.map === map && a.rev === rev && within(box, a.box) &&
+        (a.z === z || (a.z >= 15 && z >= 15))) { return NU; }
+    var seq = ++viewSeq, asked = { box: box, z: z, rev: rev, map: map };
     viewAsked = asked;
     var q = "?bbox=" + box.join(",") + "&z=" + z + (rev ? "&v=" + encodeURIComponent(rev) : "");
     Promise.all(VIEW_LAYERS.map(function (name) {
@@ -608,9 +610,9 @@ window.griddispatch = (function () {
         window.dash_clientside.set_props(id, { data: fcs[i] });
       });
       mapHint(capped);
-      window.griddispatch.viewDrawn = asked;
+      window.griddispatch.viewDrawn = { box: asked.box, z: asked.z, rev: asked.rev };
     }).catch(function () { if (seq === viewSeq) { viewAsked = null; } });  // asked again at the next move
-    return asked;
+    return { box: box, z: z, rev: rev };
   }
 
   // Units and cases stay above the grids. The map draws every shape on one canvas in the
