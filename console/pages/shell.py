@@ -13,6 +13,7 @@ from dash import Input, Output, Patch, State, dcc, html
 from console import i18n
 from console.pages import admin, components, desk, planning, replay, supervision, tasks, wall
 from console.pages.actions import guarded
+from console.pages.planning import coverage as planning_coverage
 from console.server import live, state
 from console.settings import Settings
 from geo import categories, counters, gridcard, places
@@ -138,6 +139,7 @@ def _body(
         body = replay.layout(tx, the_map)
     elif page == "planning":
         body = planning.layout(tx, the_map, legend_box)
+        planning_coverage.prepare(settings)
     elif page == "supervision":
         body = supervision.layout(tx, lang, the_map, settings)
     elif page == "tasks":

@@ -129,3 +129,32 @@ def test_coverage_from_the_available_patrol_cars(
     assert n is not None and len(cars) == n[0] > 0
     s = model.summary(model.field(cars))
     assert 0 < s.pct <= 100
+
+
+def test_the_planning_page_prepares_the_coverage_model(db_conninfo: str) -> None:
+    """Opening /planning starts building the coverage model in a thread, as the planner; the
+    coverage tab then finds it (a province's takes seconds to build)."""
+    import time
+
+    from console import settings as settings_mod
+    from console.pages.planning import coverage as page
+    from console.server import state
+    from geo.access.principals import Principal
+
+    state.close()
+    s = settings_mod.replace(settings_mod.load(), database_url=db_conninfo)
+    with psycopg.connect(db_conninfo) as c:
+        city = c.execute("SELECT path::text FROM admin_units WHERE level = 'city'").fetchone()[0]  # type: ignore[index]
+    page._model = None  # noqa: SLF001 - a model built by an earlier test
+    try:
+        with state.acting(Principal(actor="user:planner_prep", role="planner", scope=city)):
+            page.prepare(s)
+        deadline = time.monotonic() + 120
+        while page._model is None and time.monotonic() < deadline:  # noqa: SLF001
+            time.sleep(0.05)
+        built = page._model  # noqa: SLF001
+        assert built is not None, "the model was not prepared"
+        with state.acting(Principal(actor="user:planner_prep", role="planner", scope=city)):
+            assert page.model(s)[0] is built[1]  # the tab uses it, not a second build
+    finally:
+        state.close()

@@ -8,6 +8,8 @@ database until Confirm (``geo.platforms.apply``).
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import threading
 from typing import Any
 
@@ -26,8 +28,11 @@ from layers import planning as plan_layers
 
 NO = dash.no_update
 SITING_CANDIDATES = 500
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _model: tuple[Any, coverage.Coverage, dict[str, Any]] | None = None
+_preparing = False
+_prep_lock = threading.Lock()
 
 
 def model(settings: Settings) -> tuple[coverage.Coverage, dict[str, Any]]:
@@ -44,6 +49,29 @@ def model(settings: Settings) -> tuple[coverage.Coverage, dict[str, Any]]:
                 hexes = plan_layers.hexagons(coverage.hex_polygons(demand.hexes))
                 _model = (router.graph, coverage.Coverage(router.graph, demand), hexes)
             return _model[1], _model[2]
+
+
+def prepare(settings: Settings) -> None:
+    """Start building the coverage model in a thread when a planner opens the page (a
+    province's takes about 9 s), so it is there, or nearly, when they open the coverage tab;
+    the tab waits for it rather than building it again."""
+    global _preparing
+    with _prep_lock:  # not _lock: the build holds that one for seconds
+        if _preparing or _model is not None:
+            return
+        _preparing = True
+    run = contextvars.copy_context().run  # as the planner (row-level security)
+
+    def build() -> None:
+        global _preparing
+        try:
+            run(model, settings)
+        except Exception:  # the tab builds it again and says what went wrong
+            log.exception("could not prepare the coverage model")
+        finally:
+            _preparing = False
+
+    threading.Thread(target=build, name="griddispatch-coverage", daemon=True).start()
 
 
 def overlays() -> list[Any]:
