@@ -243,10 +243,18 @@ def test_import_a_boundary_set_shows_the_diff_and_applies(  # type: ignore[no-un
         })  # fmt: skip
     path = tmp_path / "boundaries.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    page.add_init_script("""
+        window.importShown = 0;  // the import runs as a background job: its bar shows
+        new MutationObserver(() => {
+            const j = document.getElementById('plan-import-job');
+            if (j && j.style.display === 'flex') { window.importShown += 1; }
+        }).observe(document, {subtree: true, attributes: true, attributeFilter: ['style']});
+    """)
     page.goto(f"{planning_url}/planning?lang=en")
     page.locator("#plan-upload input[type=file]").set_input_files(str(path))
     summary = page.locator("#plan-diff-summary")
     summary.wait_for(timeout=30_000)
+    assert page.evaluate("() => window.importShown") > 0
     text = summary.inner_text()
     assert "0 added, 1 removed, 1 changed" in text, text
     page.wait_for_selector("text=Every check passed", timeout=5_000)

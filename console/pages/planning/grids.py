@@ -19,6 +19,7 @@ import dataclasses
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,7 @@ def layout(tx: dict[str, str], the_map: Any, legend_box: Any) -> list[Any]:
                 max_size=MAX_UPLOAD,
                 accept=".geojson,.json,.gpkg,.zip",
             ),
+            backjobs.controls("plan-import", tx),  # a province's boundary set takes a while
             html.Div(id="plan-diff"),
             html.Button(tx["plan.suggest"], id="plan-suggest-btn", className="gd-btn"),
             backjobs.controls("plan-suggest", tx),
@@ -403,11 +405,15 @@ def _preview(
 
 
 def _upload(
-    settings: Settings, rules: Any, contents: Any, filename: Any, lang: str
-) -> tuple[Any, ...]:
-    """A boundary set from a file: read and checked (nothing written), shown as a diff."""
+    settings: Settings, rules: Any, contents: Any, filename: Any, lang: str,
+    progress: Callable[[tuple[int, int]], None],
+) -> tuple[Any, ...]:  # fmt: skip
+    """A boundary set from a file: read and checked (nothing written), shown as a diff
+    (a background job: ``progress`` moves its bar)."""
     tx = i18n.t(lang)
+    progress((0, 2))
     rows = _read_upload(contents, filename, settings)
+    progress((1, 2))  # read; now checked against the grids in force
     with state.db(settings, need="plan") as conn:
         d = planning_import.import_preview(conn=conn, grids=rows, rules=rules)
     p = d.preview
@@ -674,10 +680,20 @@ def _register_preview(app: dash.Dash, settings: Settings, rules: Any) -> None:
         State("plan-upload", "filename"),
         State("lang", "data"),
         prevent_initial_call=True,
+        on_error=backjobs.on_error(at=2, fill={**_PREVIEW_FAILED, 6: None}),
+        **backjobs.options("plan-import"),
     )
-    @guarded(at=2, fill={**_PREVIEW_FAILED, 6: None})
-    def upload(contents: Any, filename: Any, lang: str) -> tuple[Any, ...]:
-        return _upload(settings, rules, contents, filename, lang)
+    @backjobs.job(at=2, fill={**_PREVIEW_FAILED, 6: None})
+    def upload(set_progress: Any, contents: Any, filename: Any, lang: str) -> tuple[Any, ...]:
+        return _upload(settings, rules, contents, filename, lang, set_progress)
+
+    backjobs.register_cancel_note(app, "plan-import", settings.tz)
+    app.clientside_callback(
+        "function() { return ''; }",
+        Output("plan-import-note", "children", allow_duplicate=True),
+        Input("plan-upload", "contents"),
+        prevent_initial_call=True,
+    )
 
 
 def _register_save(app: dash.Dash, settings: Settings, rules: Any) -> None:
