@@ -613,12 +613,8 @@ def _register_figures(app: dash.Dash, settings: Settings, weights: Any,
     def refresh_long_figures(_progress: Any, ask: Any, lang: str) -> tuple[Any, ...]:
         return _figures(settings, weights, ask, lang)
 
-    backjobs.register_cancel_note(app, "sup-fig", settings.tz)
-    app.clientside_callback(
-        "function() { return ''; }",
-        Output("sup-fig-note", "children", allow_duplicate=True),
-        Input("sup-ask-long", "data"),
-        prevent_initial_call=True,
+    backjobs.register_cancel_note(
+        app, "sup-fig", settings.tz, clear_on=Input("sup-ask-long", "data")
     )
 
 

@@ -222,9 +222,12 @@ def options(prefix: str, *start: str) -> dict[str, Any]:
     }
 
 
-def register_cancel_note(app: dash.Dash, prefix: str, tz: str, *start: str) -> None:
+def register_cancel_note(
+    app: dash.Dash, prefix: str, tz: str, *start: str, clear_on: Input | None = None
+) -> None:
     """The note beside the bar: "cancelled" (stamped in the console's time zone ``tz``, as
-    every message is) when the cancel button is pressed, cleared when the job starts again."""
+    every message is) when the cancel button is pressed, cleared when the job starts again: by
+    a button of ``start``, or by ``clear_on`` (a job its page starts: an upload, a window)."""
     app.clientside_callback(
         "function(n, lang) { var t = new Date().toLocaleTimeString('en-GB', {timeZone: "
         + json.dumps(tz)
@@ -235,11 +238,10 @@ def register_cancel_note(app: dash.Dash, prefix: str, tz: str, *start: str) -> N
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    if not start:  # a job its page starts (the caller clears the note)
-        return
     app.clientside_callback(
         "function() { return ''; }",
         Output(f"{prefix}-note", "children", allow_duplicate=True),
         *[Input(b, "n_clicks") for b in start],
+        *([clear_on] if clear_on is not None else []),
         prevent_initial_call=True,
     )

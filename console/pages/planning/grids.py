@@ -687,12 +687,8 @@ def _register_preview(app: dash.Dash, settings: Settings, rules: Any) -> None:
     def upload(set_progress: Any, contents: Any, filename: Any, lang: str) -> tuple[Any, ...]:
         return _upload(settings, rules, contents, filename, lang, set_progress)
 
-    backjobs.register_cancel_note(app, "plan-import", settings.tz)
-    app.clientside_callback(
-        "function() { return ''; }",
-        Output("plan-import-note", "children", allow_duplicate=True),
-        Input("plan-upload", "contents"),
-        prevent_initial_call=True,
+    backjobs.register_cancel_note(
+        app, "plan-import", settings.tz, clear_on=Input("plan-upload", "contents")
     )
 
 
