@@ -339,26 +339,38 @@ window.griddispatch = (function () {
   // which selection and which action (desk-rev). While the card has not caught up with the
   // selection or the last action, a change is kept and decided when it has: the echo of the
   // desk's own action, arriving before the card's answer, costs no second request.
-  var caseLater = 0;
+  var caseLater = 0, caseGone = false, caseKeptFor = null;
+  // News for a card showing ``seen``: a version newer than it, or the case leaving the map
+  // (no version: closed) while the card shows it open.
+  function caseNews(seen, later, gone) {
+    return (gone && !seen.closed) || later > seen.v + 1e-3;
+  }
   function caseLive(live, seen, sel, rev) {
     var NU = window.dash_clientside.no_update;
     if (!live || sel === null || sel === undefined) { return NU; }
     // a whole state (a reconnect, or a desk that fell behind) names every open case: one
     // missing from it has left the map
     if (!live.full && (live.ids || []).indexOf(sel) < 0) { return NU; }
-    var v = (live.v || {})[sel];
-    // no version: the case left the map, being closed; news only if the card shows it open
-    if (typeof v !== "number") { v = seen && seen.closed ? -Infinity : Infinity; }
-    if (!(seen && seen.id === sel && seen.rev === rev)) { caseLater = Math.max(caseLater, v); return NU; }
-    return v <= seen.v + 1e-3 ? NU : live.n;
+    var v = (live.v || {})[sel], gone = typeof v !== "number";
+    if (gone) { v = 0; }
+    if (!(seen && seen.id === sel && seen.rev === rev)) {
+      if (caseKeptFor !== sel) { caseLater = 0; caseGone = false; caseKeptFor = sel; }
+      caseLater = Math.max(caseLater, v);
+      caseGone = caseGone || gone;
+      return NU;
+    }
+    return caseNews(seen, v, gone) ? live.n : NU;
   }
   // The card has been drawn: a change kept meanwhile that is newer than it draws it again
-  // (set_props: the card's own output cannot be its input in Dash's graph).
+  // (set_props: the card's own output cannot be its input in Dash's graph). The echo of the
+  // desk's own close, kept while the card caught up, is no news to a card that shows it closed.
   function caseCaught(seen, sel, rev) {
-    var later = caseLater;
-    if (!later || !(seen && seen.id === sel && seen.rev === rev)) { return; }
+    if (!(caseLater || caseGone) || !(seen && seen.id === sel && seen.rev === rev)) { return; }
+    var later = caseLater, gone = caseGone, kept = caseKeptFor;
     caseLater = 0;
-    if (later > seen.v + 1e-3) { window.dash_clientside.set_props("case-live", { data: Date.now() }); }
+    caseGone = false;
+    if (kept !== sel) { return; }  // kept for a case no longer selected
+    if (caseNews(seen, later, gone)) { window.dash_clientside.set_props("case-live", { data: Date.now() }); }
   }
 
   // The whole state's units come in columns (layers/live.py, encode_units).

@@ -234,3 +234,40 @@ def test_someone_elses_change_redraws_the_card(page, console_url: str, db_connin
         units.dispatch(conn=t, incident_id=case_id, unit_ids=[unit_id])
     page.locator(f".gd-case[data-id='{case_id}'][data-status=dispatched]").wait_for(timeout=15_000)
     page.locator(f".gd-assigned[data-unit='{unit_id}']").wait_for(timeout=15_000)
+
+
+def test_a_live_change_kept_while_the_card_catches_up(page, console_url: str) -> None:  # type: ignore[no-untyped-def]
+    """A live message about the selected case that arrives before the card's answer to the
+    desk's own action is kept and decided once the card is drawn: the echo of a close (the
+    case left the map) is no news to a card that shows it closed, but it is to one that
+    shows it open, and so is a newer version. Driven through the page's own functions, so
+    the order CI met by chance (CI run of stop 27) is met every time."""
+    page.goto(f"{console_url}/dispatch?lang=en")
+    page.locator("#queue-list > div").first.wait_for(state="attached", timeout=30_000)
+    redraws = page.evaluate(
+        """() => {
+            const g = window.griddispatch, calls = [];
+            window.dash_clientside.set_props = (id, props) => calls.push(id);
+            const gone = {full: true, ids: [], v: {}, n: 1};    // the case left the map
+            const newer = {ids: [7], v: {7: 20}, n: 2};
+            const before = {id: 7, v: 10, rev: 4};             // the card before the action
+            const out = [];
+            for (const [msg, after] of [
+                [gone, {id: 7, v: 11, rev: 5, closed: true}],  // own close: no news
+                [gone, {id: 7, v: 11, rev: 5}],                // shown open: news
+                [newer, {id: 7, v: 11, rev: 5}],               // newer than shown: news
+                [newer, {id: 7, v: 20, rev: 5}],               // own echo: no news
+            ]) {
+                calls.length = 0;
+                const kept = g.caseLive(msg, before, 7, 5);    // card not caught up yet
+                g.caseCaught(after, 7, 5);
+                out.push([kept === window.dash_clientside.no_update, calls.length]);
+            }
+            g.caseLive(gone, before, 7, 5);                    // kept for case 7 ...
+            calls.length = 0;
+            g.caseCaught({id: 8, v: 3, rev: 6}, 8, 6);         // ... but case 8 is drawn
+            out.push([true, calls.length]);
+            return out;
+        }"""
+    )
+    assert redraws == [[True, 0], [True, 1], [True, 1], [True, 0], [True, 0]]
