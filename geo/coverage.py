@@ -18,7 +18,6 @@ import numpy.typing as npt
 import psycopg
 import shapely
 
-from geo.analytics import ring
 from geo.gridindex import GridIndex
 from geo.h3index import parent_cells
 from geo.routing.graph import TravelGraph
@@ -237,22 +236,6 @@ class Coverage:
                 np.float32
             ),
         )
-
-
-def hex_polygons(hexes: npt.NDArray[np.int64]) -> list[list[list[float]]]:
-    """Outer ring of each hexagon as [[lon, lat], ...] (closed).
-
-    Parameters
-    ----------
-    hexes : numpy.ndarray
-        H3 cells (int64).
-
-    Returns
-    -------
-    list
-        Per hexagon, its ring as ``[lon, lat]`` pairs in degrees (5 decimals), first = last.
-    """
-    return [[list(p) for p in ring(int(c))] for c in hexes]
 
 
 def available_units(

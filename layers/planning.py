@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import h3
 import numpy as np
 import numpy.typing as npt
 import shapely
 
+from geo.analytics import ring
 from geo.boundaries import Problem, Proposal
+from geo.h3index import parent_cells
+from geo.maplayers import View
 
 EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 # Travel-time bands of the coverage map (upper bounds in seconds) and their colours.
@@ -51,19 +56,83 @@ def problems(
     return {"type": "FeatureCollection", "features": out}
 
 
-def hexagons(rings: Sequence[list[list[float]]]) -> dict[str, Any]:
-    """The coverage hexagons; feature ``i`` is styled from ``hideout`` arrays at index i."""
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [r]},
-                "properties": {"i": i},
-            }
-            for i, r in enumerate(rings)
-        ],  # fmt: skip
-    }
+@dataclass(frozen=True)
+class Hexagons:
+    """The coverage hexagons (H3 cells, in the order of the coverage model's arrays) and
+    their centres, for the map to ask for by view."""
+
+    cells: npt.NDArray[np.int64]
+    lon: npt.NDArray[np.float64]
+    lat: npt.NDArray[np.float64]
+    res: int
+
+    @classmethod
+    def of(cls, cells: npt.NDArray[np.int64]) -> Hexagons:
+        """The hexagons ``cells`` (all of one resolution) with their centres.
+
+        Parameters
+        ----------
+        cells : numpy.ndarray
+            H3 cells (int64), one resolution.
+
+        Returns
+        -------
+        Hexagons
+            The cells and their centres.
+        """
+        centres = np.array([h3.cell_to_latlng(h3.int_to_str(int(c))) for c in cells])
+        centres = centres.reshape(-1, 2)
+        res = h3.get_resolution(h3.int_to_str(int(cells[0]))) if len(cells) else 0
+        return cls(cells, centres[:, 1], centres[:, 0], res)
+
+    def in_view(self, view: View, cap: int) -> dict[str, Any]:
+        """The hexagons whose centres are in ``view`` (with a hexagon's margin), as GeoJSON.
+
+        Each feature's ``i`` is the hexagon's index in the model's arrays (the page styles
+        it from the ``hideout`` of :func:`hex_hideout`). With more than ``cap`` in view,
+        they are drawn as their parents, a resolution coarser at a time, until at most
+        ``cap`` remain; a parent's ``c`` lists its hexagons (the page colours it by the band
+        most of them have, outlined when any has people not reached).
+
+        Parameters
+        ----------
+        view : View
+            The map's bounds and zoom.
+        cap : int
+            The most features to send.
+
+        Returns
+        -------
+        dict
+            A FeatureCollection, with ``res`` (the resolution drawn) and ``in_view`` (the
+            hexagons in view).
+        """
+        m = 2 * h3.average_hexagon_edge_length(self.res, unit="km") / 111.0  # degrees
+        x, y = self.lon, self.lat
+        idx = np.flatnonzero((x >= view.west - m) & (x <= view.east + m)
+                             & (y >= view.south - m) & (y <= view.north + m))  # fmt: skip
+        res, feats = self.res, []
+        if idx.size <= cap:
+            feats = [
+                _hexagon(int(c), {"i": int(i)}) for i, c in zip(idx, self.cells[idx], strict=True)
+            ]
+        else:
+            parents, of = idx, np.arange(idx.size)
+            while res > 0 and len(parents) > cap:
+                res -= 1
+                parents, of = np.unique(parent_cells(self.cells[idx], res), return_inverse=True)
+            order = np.argsort(of, kind="stable")
+            groups = np.split(idx[order], np.cumsum(np.bincount(of, minlength=len(parents)))[:-1])
+            feats = [
+                _hexagon(int(p), {"c": g.tolist()}) for p, g in zip(parents, groups, strict=True)
+            ]
+        return {"type": "FeatureCollection", "features": feats, "res": res,
+                "in_view": int(idx.size)}  # fmt: skip
+
+
+def _hexagon(cell: int, props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [
+        [list(p) for p in ring(cell)]]}, "properties": props}  # fmt: skip
 
 
 def hex_hideout(

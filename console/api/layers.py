@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from console.server import state
+from console.server import covmodel, state
 from console.settings import Settings
 from geo import counters as top_bar
 from geo import gridcard, maplayers, photos
@@ -86,6 +86,21 @@ def router(settings: Settings) -> APIRouter:
             body = _view_bytes(name, _view(bbox, z))
         else:
             body = _layer_bytes(name)
+        return Response(
+            body, media_type="application/geo+json", headers={"Cache-Control": "no-cache"}
+        )
+
+    @r.get("/planning/coverage.geojson", summary="The coverage hexagons in view (planners)")
+    def coverage_hexagons(
+        bbox: str = Query(max_length=120, description="west,south,east,north"),
+        z: int = Query(14, ge=0, le=22, description="the map's zoom level"),
+    ) -> Response:
+        """The hexagons of the planning page's coverage model that are in view (each with
+        its index in the model's arrays, ``i``); with more than GD_MAP_MAX_FEATURES, their
+        coarser parents (``c``: the hexagons in each). The page colours them."""
+        hexes = covmodel.get(settings).hexagons
+        doc = hexes.in_view(_view(bbox, z), settings.map_max_features)
+        body = json.dumps(doc, separators=(",", ":")).encode()
         return Response(
             body, media_type="application/geo+json", headers={"Cache-Control": "no-cache"}
         )

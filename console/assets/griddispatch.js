@@ -627,6 +627,37 @@ window.griddispatch = (function () {
     return { box: box, z: z, rev: rev };
   }
 
+  // Planning's coverage hexagons in view, once the tab has its model (``ready``, a stamp):
+  // the server sends those in view, coarser ones when too many (layers/planning.Hexagons).
+  var covAsked = null, covSeq = 0;
+  function covView(bounds, zoom, ready) {
+    var NU = window.dash_clientside.no_update;
+    if (!ready || !bounds || zoom === null || zoom === undefined) { return NU; }
+    var z = Math.max(0, Math.floor(zoom)), box = tileBox(bounds, z), a = covAsked;
+    if (a && a.ready === ready && a.z === z && within(box, a.box)) { return NU; }
+    var seq = ++covSeq;
+    covAsked = { box: box, z: z, ready: ready };
+    fetch("/api/planning/coverage.geojson?bbox=" + box.join(",") + "&z=" + z, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+      .then(function (fc) { if (seq === covSeq) { window.dash_clientside.set_props("cov-hex", { data: fc }); } })
+      .catch(function () { if (seq === covSeq) { covAsked = null; } });
+    return NU;
+  }
+  // A coarser hexagon (``c``: its hexagons) takes the band most of them have, outlined when
+  // any has people not reached.
+  function covBand(h, p) {
+    if (p.c === undefined) { return [(h.band || [])[p.i], (h.gap || [])[p.i] === 1]; }
+    var n = {}, best, most = 0, gap = false;
+    p.c.forEach(function (i) {
+      var b = (h.band || [])[i];
+      if (b === undefined) { return; }
+      n[b] = (n[b] || 0) + 1;
+      if (n[b] > most || (n[b] === most && b > best)) { most = n[b]; best = b; }
+      gap = gap || (h.gap || [])[i] === 1;
+    });
+    return [best, gap];
+  }
+
   // Units and cases stay above the grids. The map draws every shape on one canvas in the
   // order added, and the grids in view come after the live layers as the map moves; a grid
   // drawn over a case would also take its clicks. (A pane of their own for the grids would
@@ -676,10 +707,10 @@ window.griddispatch = (function () {
     problemPoint: function (feature, latlng, ctx) {
       return L.circleMarker(latlng, { radius: 9, color: "#d7263d", weight: 3, fillOpacity: 0.5 });
     },
+    covView: covView,
     covStyle: function (feature, ctx) {
-      var h = ctxHideout(ctx), i = feature.properties.i, band = (h.band || [])[i];
+      var h = ctxHideout(ctx), bg = covBand(h, feature.properties), band = bg[0], gap = bg[1];
       if (band === undefined) { return { stroke: false, fillOpacity: 0 }; }
-      var gap = (h.gap || [])[i] === 1;
       return { fillColor: (h.colours || [])[band] || "#bdbdbd", fillOpacity: 0.45,
                color: gap ? "#d7263d" : "#ffffff", weight: gap ? 1.2 : 0.2, opacity: gap ? 0.9 : 0.5 };
     },

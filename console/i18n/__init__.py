@@ -121,6 +121,12 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "5 min). Drag, add or remove platforms and it updates at once; nothing is saved "
         "until you confirm.",
     ),
+    "cov.preparing": (
+        "正在准备覆盖模型（路网、各单元格人口、六边形），省级规模约需十秒……",
+        "Preparing the coverage model (roads, people per cell, hexagons); at province scale "
+        "this takes about ten seconds...",
+    ),
+    "cov.failed": ("覆盖模型未能建立：{why}", "The coverage model could not be built: {why}"),
     "sup.days": ("{n} 天", "{n} days"),
     "sup.f.category": ("事件类别", "Category"),
     "sup.f.class": ("三事分类", "Class"),

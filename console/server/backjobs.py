@@ -194,8 +194,9 @@ def controls(prefix: str, tx: Mapping[str, str]) -> html.Div:
             html.Div(
                 [
                     html.Progress(id=f"{prefix}-progress", max=1, className="gd-job-progress"),
-                    html.Button(tx["job.cancel"], id=f"{prefix}-cancel",
-                                className="gd-btn gd-btn-small"),  # fmt: skip
+                    html.Button(
+                        tx["job.cancel"], id=f"{prefix}-cancel", className="gd-btn gd-btn-small"
+                    ),  # fmt: skip
                 ],
                 id=f"{prefix}-job",
                 className="gd-job",
@@ -238,10 +239,11 @@ def register_cancel_note(
         State("lang", "data"),
         prevent_initial_call=True,
     )
-    app.clientside_callback(
-        "function() { return ''; }",
-        Output(f"{prefix}-note", "children", allow_duplicate=True),
-        *[Input(b, "n_clicks") for b in start],
-        *([clear_on] if clear_on is not None else []),
-        prevent_initial_call=True,
-    )
+    clear = [*[Input(b, "n_clicks") for b in start], *([clear_on] if clear_on is not None else [])]
+    if clear:  # else the page clears it itself
+        app.clientside_callback(
+            "function() { return ''; }",
+            Output(f"{prefix}-note", "children", allow_duplicate=True),
+            *clear,
+            prevent_initial_call=True,
+        )

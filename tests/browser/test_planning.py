@@ -160,7 +160,14 @@ def test_coverage_what_if_and_siting(page, planning_url: str, planning_db: str) 
             "SELECT code, ST_X(geom), ST_Y(geom) FROM platforms ORDER BY id"
         ).fetchall()
     page.goto(f"{planning_url}/planning?lang=en")
-    page.locator(".tab:has-text('Coverage')").first.click()
+    with page.expect_response(lambda r: "/api/planning/coverage.geojson" in r.url,
+                              timeout=60_000) as asked:  # fmt: skip
+        page.locator(".tab:has-text('Coverage')").first.click()
+    hexes = asked.value.json()  # the hexagons in the map's view, not all of them
+    assert asked.value.status == 200 and hexes["features"] and hexes["in_view"] > 0
+    box = [float(v) for v in re.search(r"bbox=([^&]+)", asked.value.url)[1].split(",")]  # type: ignore[index]
+    xs = [p[0] for f in hexes["features"] for p in f["geometry"]["coordinates"][0]]
+    assert box[0] - 0.02 < min(xs) and max(xs) < box[2] + 0.02
     kpis = page.locator("#cov-kpis")
     kpis.locator(".gd-kpi").first.wait_for(timeout=60_000)
     first = kpis.inner_text()

@@ -44,8 +44,6 @@ def test_the_summary_is_the_people_within_their_target(
     assert sum(v[0] for v in s.by_zone.values()) == pytest.approx(s.population)
     assert len(s.hex_time_s) == len(d.hexes) == len(s.hex_uncovered)
     assert s.hex_uncovered.sum() == pytest.approx(s.population - s.covered, rel=1e-5)
-    rings = coverage.hex_polygons(d.hexes[:3])
-    assert len(rings) == 3 and all(len(r) == 7 and r[0] == r[-1] for r in rings)
 
 
 def test_the_field_starts_at_the_site_and_grows(
@@ -132,29 +130,68 @@ def test_coverage_from_the_available_patrol_cars(
 
 
 def test_the_planning_page_prepares_the_coverage_model(db_conninfo: str) -> None:
-    """Opening /planning starts building the coverage model in a thread, as the planner; the
-    coverage tab then finds it (a province's takes seconds to build)."""
+    """Opening /planning starts building the coverage model in a thread, as the planner,
+    step by step; the coverage tab then finds it (a province's takes seconds to build), and
+    the map gets the hexagons in view, coarser ones when too many. A build can be cancelled,
+    and someone who may not plan gets none."""
     import time
 
     from console import settings as settings_mod
     from console.pages.planning import coverage as page
-    from console.server import state
+    from console.server import covmodel, state
     from geo.access.principals import Principal
+    from geo.errors import Forbidden
+    from geo.maplayers import View
 
     state.close()
     s = settings_mod.replace(settings_mod.load(), database_url=db_conninfo)
     with psycopg.connect(db_conninfo) as c:
         city = c.execute("SELECT path::text FROM admin_units WHERE level = 'city'").fetchone()[0]  # type: ignore[index]
-    page._model = None  # noqa: SLF001 - a model built by an earlier test
-    try:
-        with state.acting(Principal(actor="user:planner_prep", role="planner", scope=city)):
-            page.prepare(s)
+    planner = Principal(actor="user:planner_prep", role="planner", scope=city)
+
+    def wait() -> covmodel.Status:
         deadline = time.monotonic() + 120
-        while page._model is None and time.monotonic() < deadline:  # noqa: SLF001
-            time.sleep(0.05)
-        built = page._model  # noqa: SLF001
-        assert built is not None, "the model was not prepared"
-        with state.acting(Principal(actor="user:planner_prep", role="planner", scope=city)):
-            assert page.model(s)[0] is built[1]  # the tab uses it, not a second build
+        while covmodel.status().running and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return covmodel.status()
+
+    covmodel.forget()  # a model built by an earlier test
+    try:
+        with state.acting(planner):
+            page.prepare(s)
+            covmodel.cancel()  # at once: the build stops at its next step
+        st = wait()
+        assert st.cancelled and not st.ready and covmodel._model is None  # noqa: SLF001
+        with state.acting(planner):
+            page.prepare(s)  # opening the tab again starts it again
+        st = wait()
+        assert st.ready and st.step == covmodel.STEPS and not st.cancelled
+        built = covmodel._model  # noqa: SLF001
+        with state.acting(planner):
+            got = covmodel.get(s)
+        assert got is built  # the tab uses it, not a second build
+
+        hexes = got.hexagons
+        n = len(hexes.cells)
+        assert n == len(got.cov.demand.hexes) > 100
+        everything = View(float(hexes.lon.min()) - 0.01, float(hexes.lat.min()) - 0.01,
+                          float(hexes.lon.max()) + 0.01, float(hexes.lat.max()) + 0.01, 12)  # fmt: skip
+        fine = hexes.in_view(everything, cap=n)
+        assert fine["res"] == hexes.res and fine["in_view"] == n
+        assert sorted(f["properties"]["i"] for f in fine["features"]) == list(range(n))
+        ring = fine["features"][0]["geometry"]["coordinates"][0]
+        assert len(ring) == 7 and ring[0] == ring[-1]
+        coarse = hexes.in_view(everything, cap=n // 4)
+        assert coarse["res"] < hexes.res and len(coarse["features"]) <= n // 4
+        kids = [i for f in coarse["features"] for i in f["properties"]["c"]]
+        assert sorted(kids) == list(range(n))  # every hexagon in exactly one parent
+        x, y = float(hexes.lon[0]), float(hexes.lat[0])
+        near = hexes.in_view(View(x - 0.002, y - 0.002, x + 0.002, y + 0.002, 17), cap=n)
+        assert 0 in [f["properties"]["i"] for f in near["features"]] and near["in_view"] < 30
+
+        with state.acting(Principal(actor="user:op", role="operator", scope=city)):
+            with pytest.raises(Forbidden):
+                covmodel.get(s)
     finally:
+        covmodel.forget()
         state.close()

@@ -8,9 +8,7 @@ database until Confirm (``geo.platforms.apply``).
 
 from __future__ import annotations
 
-import contextvars
-import logging
-import threading
+import time
 from typing import Any
 
 import dash
@@ -20,58 +18,21 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 
 from console import i18n
 from console.pages.actions import clicked, guarded, latlng, message
-from console.server import backjobs, state
-from console.settings import Settings, coverage_targets
+from console.server import backjobs, covmodel, state
+from console.settings import Settings
 from geo import coverage, platforms, siting
 from geo.errors import InvalidInput
 from layers import planning as plan_layers
 
 NO = dash.no_update
 SITING_CANDIDATES = 500
-log = logging.getLogger(__name__)
-_lock = threading.Lock()
-_model: tuple[Any, coverage.Coverage, dict[str, Any]] | None = None
-_preparing = False
-_prep_lock = threading.Lock()
-
-
-def model(settings: Settings) -> tuple[coverage.Coverage, dict[str, Any]]:
-    """The coverage model of the current travel graph and its hexagon layer (rebuilt with
-    the graph, i.e. when roads, water, grids or admin units change)."""
-    global _model
-    with state.db(settings, need="plan") as conn:
-        router, _ = state.router(settings, conn)
-        with _lock:
-            if _model is None or _model[0] is not router.graph:
-                demand = coverage.load_demand(
-                    conn=conn, graph=router.graph, targets=coverage_targets(settings)
-                )
-                hexes = plan_layers.hexagons(coverage.hex_polygons(demand.hexes))
-                _model = (router.graph, coverage.Coverage(router.graph, demand), hexes)
-            return _model[1], _model[2]
+WAIT_MS = 500  # how often the tab asks how far the model's build is
 
 
 def prepare(settings: Settings) -> None:
-    """Start building the coverage model in a thread when a planner opens the page (a
-    province's takes about 9 s), so it is there, or nearly, when they open the coverage tab;
-    the tab waits for it rather than building it again."""
-    global _preparing
-    with _prep_lock:  # not _lock: the build holds that one for seconds
-        if _preparing or _model is not None:
-            return
-        _preparing = True
-    run = contextvars.copy_context().run  # as the planner (row-level security)
-
-    def build() -> None:
-        global _preparing
-        try:
-            run(model, settings)
-        except Exception:  # the tab builds it again and says what went wrong
-            log.exception("could not prepare the coverage model")
-        finally:
-            _preparing = False
-
-    threading.Thread(target=build, name="griddispatch-coverage", daemon=True).start()
+    """Start building the coverage model when a planner opens the page (a province's takes
+    about 9 s), so it is there, or nearly, when they open the coverage tab."""
+    covmodel.prepare(settings)
 
 
 def overlays() -> list[Any]:
@@ -92,6 +53,16 @@ def panel(tx: dict[str, str]) -> html.Div:
     return html.Div(
         [
             html.Div(tx["cov.note"], className="gd-page-note"),
+            html.Div(
+                tx["cov.preparing"],
+                id="cov-prep-text",
+                className="gd-page-note",
+                style={"display": "none"},
+            ),  # fmt: skip
+            backjobs.controls("cov-prep", tx),
+            dcc.Interval(id="cov-wait", interval=WAIT_MS, disabled=True),
+            dcc.Store(id="cov-ready"),  # stamped when the model is there: the map asks
+            dcc.Store(id="cov-view"),
             dcc.Checklist(
                 id="cov-units",
                 options=[{"label": " " + tx["cov.units"], "value": "units"}],
@@ -187,14 +158,26 @@ def _kpis(tx: dict[str, str], s: coverage.Summary, base: coverage.Summary | None
 # ``guarded`` (in ``register``) shows them in the message output.
 
 
-def _open_tab(settings: Settings, tab: Any, sites: Any) -> tuple[Any, Any, Any]:
-    """The coverage tab opened the first time: today's platforms and the hexagon layer."""
-    if tab != "coverage" or sites is not None:
-        return NO, NO, NO
-    _, hexes = model(settings)
-    with state.db(settings, need="plan") as conn:
-        now = _as_data(platforms.current(conn=conn))
-    return now, now, hexes
+def _open_tab(settings: Settings, tab: Any, sites: Any, lang: str) -> tuple[Any, ...]:
+    """The coverage tab opened the first time, and then every ``WAIT_MS`` until this
+    worker's model is built: the build's bar, then today's platforms and the stamp that
+    has the map ask for the hexagons in view. Outputs: sites, base, ready stamp, wait
+    disabled, bar shown, bar value, bar max, message."""
+    if ctx.triggered_id == "plan-tabs" and (tab != "coverage" or sites is not None):
+        return (NO,) * 8
+    st = covmodel.status()
+    if st.ready:
+        with state.db(settings, need="plan") as conn:
+            now = _as_data(platforms.current(conn=conn))
+        return now, now, time.time(), True, _HIDDEN, NO, NO, NO
+    if st.failed and ctx.triggered_id != "plan-tabs":
+        failed = i18n.t(lang)["cov.failed"].format(why=st.failed)
+        return NO, NO, NO, True, _HIDDEN, NO, NO, message(failed, ok=False)
+    covmodel.prepare(settings)  # here, or in this worker if another one started it
+    return NO, NO, NO, False, _SHOWN, covmodel.status().step, covmodel.STEPS, NO
+
+
+_SHOWN, _HIDDEN = {"display": "flex"}, {"display": "none"}
 
 
 def _what_if(
@@ -238,7 +221,7 @@ def _compute(settings: Settings, sites: Any, units: Any, base: Any, lang: str) -
     """The coverage of the what-if list (or of the patrol cars available now): the KPI
     tiles against the saved platforms, the hexagons' times, the markers and the list."""
     tx = i18n.t(lang)
-    m, _ = model(settings)
+    m = covmodel.get(settings).cov
     now = _sites(sites)
     if "units" in (units or []):  # the patrol cars available now, not the platforms
         with state.db(settings, need="plan") as conn:
@@ -299,7 +282,7 @@ def _propose(
     if not 1 <= kk <= 50:
         raise InvalidInput("Choose 1 to 50 platforms.")
     set_progress((0, 3))
-    m, _ = model(settings)
+    m = covmodel.get(settings).cov
     now = _sites(sites)
     set_progress((1, 3))
     spots = siting.candidates(m, [(x.lon, x.lat) for x in now], SITING_CANDIDATES)
@@ -340,16 +323,7 @@ def _confirm(settings: Settings, sites: Any, lang: str) -> tuple[Any, ...]:
 
 
 def register(app: dash.Dash, settings: Settings) -> None:
-    @app.callback(
-        Output("cov-sites", "data"),
-        Output("cov-base", "data"),
-        Output("cov-hex", "data"),
-        Input("plan-tabs", "value"),
-        State("cov-sites", "data"),
-        prevent_initial_call=True,
-    )
-    def open_tab(tab: Any, sites: Any) -> tuple[Any, Any, Any]:
-        return _open_tab(settings, tab, sites)
+    _register_opening(app, settings)
 
     @app.callback(
         Output("cov-sites", "data", allow_duplicate=True),
@@ -404,6 +378,60 @@ def register(app: dash.Dash, settings: Settings) -> None:
     @guarded(at=0)
     def confirm(_n: Any, sites: Any, lang: str) -> tuple[Any, ...]:
         return _confirm(settings, sites, lang)
+
+
+def _register_opening(app: dash.Dash, settings: Settings) -> None:
+    """The tab's opening: the model's build with its bar and cancel button, then the
+    platforms, and the hexagons in the map's view."""
+
+    @app.callback(
+        Output("cov-sites", "data"),
+        Output("cov-base", "data"),
+        Output("cov-ready", "data"),
+        Output("cov-wait", "disabled"),
+        Output("cov-prep-job", "style"),
+        Output("cov-prep-progress", "value"),
+        Output("cov-prep-progress", "max"),
+        Output("cov-msg", "children", allow_duplicate=True),
+        Input("plan-tabs", "value"),
+        Input("cov-wait", "n_intervals"),
+        State("cov-sites", "data"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    @guarded(at=7)
+    def open_tab(tab: Any, _n: Any, sites: Any, lang: str) -> tuple[Any, ...]:
+        return _open_tab(settings, tab, sites, lang)
+
+    @app.callback(
+        Output("cov-wait", "disabled", allow_duplicate=True),
+        Output("cov-prep-job", "style", allow_duplicate=True),
+        Output("plan-tabs", "value", allow_duplicate=True),
+        Input("cov-prep-cancel", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def cancel(_n: Any) -> tuple[Any, ...]:
+        """Stop the build; the tab closes (opening it again starts it again)."""
+        covmodel.cancel()
+        return True, _HIDDEN, "grids"
+
+    backjobs.register_cancel_note(app, "cov-prep", settings.tz)
+    app.clientside_callback(  # while the build runs: its text, and no old cancel note
+        "function(off) { return [{display: off ? 'none' : 'block'},"
+        " off ? window.dash_clientside.no_update : '']; }",
+        Output("cov-prep-text", "style"),
+        Output("cov-prep-note", "children", allow_duplicate=True),
+        Input("cov-wait", "disabled"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        "function(bounds, zoom, ready) {"
+        " return window.griddispatch.covView(bounds, zoom, ready); }",
+        Output("cov-view", "data"),
+        Input("map", "bounds"),
+        Input("map", "zoom"),
+        Input("cov-ready", "data"),
+    )
 
 
 def _register_siting(app: dash.Dash, settings: Settings) -> None:
