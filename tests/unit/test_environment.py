@@ -13,6 +13,7 @@ CONDA_NAMES = {
     "dash[fastapi]": "dash",
     "uvicorn[standard]": "uvicorn",
     "psycopg-pool": "psycopg-pool",
+    "osmium": "pyosmium",
 }
 
 

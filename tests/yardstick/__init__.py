@@ -1,0 +1,1 @@
+"""Independent yardsticks that the product is measured against (test code, not product)."""
