@@ -30,7 +30,11 @@ max_connections = 200
 shared_buffers = 256MB
 work_mem = 32MB
 maintenance_work_mem = 256MB
-max_wal_size = 2GB
+max_wal_size = 4GB
+# thousands of tracker fixes a second: fewer forced checkpoints, smaller full-page images,
+# and the background writer, not the inserting backends, writes dirty pages out
+wal_compression = lz4
+bgwriter_lru_maxpages = 1000
 jit = off
 log_min_duration_statement = 2000
 """
