@@ -174,8 +174,9 @@ def test_the_planning_page_prepares_the_coverage_model(db_conninfo: str) -> None
         hexes = got.hexagons
         n = len(hexes.cells)
         assert n == len(got.cov.demand.hexes) > 100
-        everything = View(float(hexes.lon.min()) - 0.01, float(hexes.lat.min()) - 0.01,
-                          float(hexes.lon.max()) + 0.01, float(hexes.lat.max()) + 0.01, 12)  # fmt: skip
+        x0, y0 = float(hexes.lon.min()) - 0.01, float(hexes.lat.min()) - 0.01
+        x1, y1 = float(hexes.lon.max()) + 0.01, float(hexes.lat.max()) + 0.01
+        everything = View(x0, y0, x1, y1, 12)
         fine = hexes.in_view(everything, cap=n)
         assert fine["res"] == hexes.res and fine["in_view"] == n
         assert sorted(f["properties"]["i"] for f in fine["features"]) == list(range(n))
