@@ -1,5 +1,5 @@
 """Import and export: grids and admin units (GeoJSON, GeoPackage, Shapefile), platforms and
-units (CSV), roads and water (GeoJSON etc. or OpenStreetMap .osm.pbf / .osm); export of
+units (CSV), roads and water (GeoJSON etc. or OpenStreetMap .osm.pbf / .osm / .osm.gz); export of
 grids, admin units and incidents (GeoJSON, GeoPackage, Shapefile; incidents also CSV).
 
 Every import reads and validates the whole file first and refuses it with
@@ -225,8 +225,8 @@ def import_roads(
     region_bbox: BBox | None = None,
     replace: bool = False,
 ) -> ImportResult:
-    """Import roads from GeoJSON/GPKG/Shapefile or OSM (.osm.pbf, .osm); ``replace`` deletes
-    the existing roads first (in the same transaction)."""
+    """Import roads from GeoJSON/GPKG/Shapefile or OSM (.osm.pbf, .osm, .osm.gz);
+    ``replace`` deletes the existing roads first (in the same transaction)."""
     return _run(
         "roads",
         path,
@@ -249,7 +249,7 @@ def import_water(
     region_bbox: BBox | None = None,
     replace: bool = False,
 ) -> ImportResult:
-    """Import water polygons from GeoJSON/GPKG/Shapefile or OSM (.osm.pbf, .osm)."""
+    """Import water polygons from GeoJSON/GPKG/Shapefile or OSM (.osm.pbf, .osm, .osm.gz)."""
     return _run(
         "water",
         path,

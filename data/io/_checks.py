@@ -44,6 +44,7 @@ class Column:
     max_len: int | None = None
     minimum: float | None = None
     exclusive_minimum: bool = False
+    maximum: float | None = None
 
 
 def _missing(v: object) -> bool:
@@ -79,6 +80,9 @@ def _number(v: object, spec: Column) -> tuple[float | int | None, str | None]:
             rel = ">" if spec.exclusive_minimum else ">="
             what = "a whole number" if spec.kind == "int" else "a number"
             return None, f"must be {what} {rel} {low:g} (got {_show(v)})"
+    if spec.maximum is not None and x > spec.maximum:
+        what = "a whole number" if spec.kind == "int" else "a number"
+        return None, f"must be {what} <= {spec.maximum:g} (got {_show(v)})"
     return (int(x) if spec.kind == "int" else x), None
 
 

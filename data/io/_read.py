@@ -32,7 +32,7 @@ VECTOR_SUFFIXES = {
     ".gpkg": "GPKG",
     ".shp": "ESRI Shapefile",
 }
-OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm")
+OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.gz")
 
 # Shapefile field names are at most 10 characters: our long names and their short forms.
 SHP_NAMES = {
@@ -83,10 +83,11 @@ class Collector:
 
 
 def suffix_of(path: Path) -> str:
-    """The file's format suffix, lower case (``.osm.pbf`` counts as one)."""
+    """The file's format suffix, lower case (``.osm.pbf`` and ``.osm.gz`` count as one)."""
     name = path.name.lower()
-    if name.endswith(".osm.pbf"):
-        return ".osm.pbf"
+    for double in (".osm.pbf", ".osm.gz"):
+        if name.endswith(double):
+            return double
     return path.suffix.lower()
 
 

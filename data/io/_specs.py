@@ -32,9 +32,12 @@ ROAD_CLASSES = (
     "tertiary",
     "residential",
     "service",
+    "track",
+    "cycleway",
     "footway",
 )
-WATER_KINDS = ("river", "lake", "canal", "reservoir", "other")
+CAR_ACCESS = ("yes", "destination", "no")
+WATER_KINDS = ("river", "lake", "canal", "reservoir", "sea", "other")
 
 INT32_MAX = 2_147_483_647
 
@@ -83,6 +86,9 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("speed_kmh", "float", minimum=0, exclusive_minimum=True),
         Column("oneway", "bool", default=False),
         Column("bridge", "bool", default=False),
+        Column("tunnel", "bool", default=False),
+        Column("layer", "int", default=0, minimum=-10, maximum=10),
+        Column("car", "enum", default="yes", choices=CAR_ACCESS),
     ),
     "water": (
         Column("name", max_len=200),

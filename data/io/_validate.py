@@ -298,7 +298,7 @@ def prepare_roads(
     context: Context = Context(),
 ) -> Prepared:
     """Validate roads from GeoJSON/GPKG/Shapefile (``class`` or an OSM ``highway`` column)
-    or from OSM (.osm.pbf / .osm). MultiLineStrings are split into LineStrings."""
+    or from OSM (.osm.pbf / .osm / .osm.gz). MultiLineStrings are split into LineStrings."""
     path = Path(path)
     col = Collector(path.name)
     frame = _vector("roads", path, mapping, layer, context, col, extra=("highway",))
@@ -316,7 +316,7 @@ def prepare_water(
     layer: str | None = None,
     context: Context = Context(),
 ) -> Prepared:
-    """Validate water polygons from GeoJSON/GPKG/Shapefile or OSM (.osm.pbf / .osm)."""
+    """Validate water polygons from GeoJSON/GPKG/Shapefile or OSM (.osm.pbf / .osm / .osm.gz)."""
     path = Path(path)
     col = Collector(path.name)
     frame = _vector("water", path, mapping, layer, context, col)

@@ -327,14 +327,18 @@ def write_roads(conn: psycopg.Connection, p: Prepared, *, replace: bool) -> dict
             ("speed_kmh", "real"),
             ("oneway", "boolean"),
             ("bridge", "boolean"),
+            ("tunnel", "boolean"),
+            ("layer", "smallint"),
+            ("car", "text"),
             ("geom", "geometry(LineString, 4326)"),
         ],
         f,
     )
     n = conn.execute(
         sql.SQL(
-            "INSERT INTO roads (name, class, speed_kmh, oneway, bridge, geom) "
-            "SELECT name, class, speed_kmh, oneway, bridge, geom FROM {t} ORDER BY _row"
+            "INSERT INTO roads (name, class, speed_kmh, oneway, bridge, tunnel, layer, car, geom) "
+            "SELECT name, class, speed_kmh, oneway, bridge, tunnel, layer, car, geom FROM {t} "
+            "ORDER BY _row"
         ).format(t=t)
     ).rowcount
     _drop(conn, t)

@@ -16,6 +16,8 @@ DEFAULT_SPEEDS: dict[str, dict[str, float]] = {
         "tertiary": 28,
         "residential": 20,
         "service": 12,
+        "track": 0,
+        "cycleway": 0,
         "footway": 0,
     },
     "foot": {
@@ -26,6 +28,8 @@ DEFAULT_SPEEDS: dict[str, dict[str, float]] = {
         "tertiary": 5,
         "residential": 5,
         "service": 5,
+        "track": 5,
+        "cycleway": 5,
         "footway": 5,
     },
     "ebike": {
@@ -36,6 +40,8 @@ DEFAULT_SPEEDS: dict[str, dict[str, float]] = {
         "tertiary": 18,
         "residential": 16,
         "service": 12,
+        "track": 10,
+        "cycleway": 16,
         "footway": 8,
     },
 }
