@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import shapely
+import shapely.ops
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
@@ -314,6 +315,87 @@ class Network:
             )
         out[out > limit] = np.inf
         return out
+
+    def route(self, source: Place, target: Place) -> tuple[float, list[tuple[float, float]]]:
+        """The fastest way from the single point ``source`` to ``target``: its seconds and
+        its line as (lon, lat) points, from the points' places on their roads (the walks
+        are in the seconds, not in the line). (inf, []) when there is none.
+
+        Parameters
+        ----------
+        source, target : Place
+            One point each.
+
+        Returns
+        -------
+        tuple
+            Seconds, and the route's points in degrees.
+        """
+        se, te = int(source.edge[0]), int(target.edge[0])
+        if se < 0 or te < 0:
+            return math.inf, []
+        to_head, to_tail = (float(v[0]) for v in self.leave(source))
+        from_tail, from_head = (float(v[0]) for v in self.arrive(target))
+        starts = [(int(self.head[se]), to_head, True), (int(self.tail[se]), to_tail, False)]
+        starts = [x for x in starts if math.isfinite(x[1])]
+        ends = [(int(self.tail[te]), from_tail, False), (int(self.head[te]), from_head, True)]
+        ends = [x for x in ends if math.isfinite(x[1])]
+        dist, pred = dijkstra(self.matrix, directed=True, indices=[v for v, _, _ in starts],
+                              return_predecessors=True)  # fmt: skip
+        dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
+        best = (math.inf, -1, -1)
+        for i, (_, c0, _) in enumerate(starts):
+            for j, (v, c1, _) in enumerate(ends):
+                best = min(best, (c0 + float(dist[i, v]) + c1, i, j))
+        direct = math.inf
+        if se == te:
+            direct = float(self.times_from(source, target)[0])
+        if direct <= best[0]:
+            a, b = float(source.along_m[0]), float(target.along_m[0])
+            return direct, self._line(se, a, b)
+        total, i, j = best
+        if not math.isfinite(total):
+            return math.inf, []
+        vertices = [ends[j][0]]
+        while vertices[-1] != starts[i][0]:
+            vertices.append(int(pred[i, vertices[-1]]))
+        vertices.reverse()
+        a = float(source.along_m[0])
+        line = self._line(se, a, self.length_m[se] if starts[i][2] else 0.0)
+        for u, v in zip(vertices[:-1], vertices[1:], strict=True):
+            e, forward = self._edge_between(u, v)
+            part = self._line(e, 0.0, self.length_m[e]) if forward else self._line(
+                e, self.length_m[e], 0.0)  # fmt: skip
+            line += part[1:]
+        b = float(target.along_m[0])
+        line += self._line(te, 0.0 if not ends[j][2] else self.length_m[te], b)[1:]
+        return total, line
+
+    def _edge_between(self, u: int, v: int) -> tuple[int, bool]:
+        """The fastest edge that takes a car from vertex u to v, and whether it runs as
+        drawn."""
+        fwd = np.flatnonzero((self.tail == u) & (self.head == v))
+        bwd = np.flatnonzero((self.tail == v) & (self.head == u) & self.back)
+        cands = [(float(self.sec[e]), int(e), True) for e in fwd]
+        cands += [(float(self.sec[e]), int(e), False) for e in bwd]
+        _, e, forward = min(cands)
+        return e, forward
+
+    def _line(self, e: int, a: float, b: float) -> list[tuple[float, float]]:
+        """Edge ``e`` from ``a`` to ``b`` metres along it (backwards when b < a), in degrees."""
+        segs = np.flatnonzero(self.seg_edge == e)
+        xy = np.vstack([self.seg_xy[segs, :2], self.seg_xy[segs[-1:], 2:]])
+        full = shapely.LineString(xy)
+        lo, hi = sorted((a, b))
+        piece = (
+            shapely.ops.substring(full, lo, hi) if hi > lo else shapely.Point(full.interpolate(lo))
+        )
+        pts = shapely.get_coordinates(piece)
+        if b < a:
+            pts = pts[::-1]
+        lon = pts[:, 0] / self.scale[0] + self.origin[0]
+        lat = pts[:, 1] / self.scale[1] + self.origin[1]
+        return list(zip(lon.tolist(), lat.tolist(), strict=True))
 
 
 def build(

@@ -169,3 +169,37 @@ def test_no_point_snaps_across_water() -> None:
     assert (a.offroad_m >= b.offroad_m - 1e-6).all()  # never nearer
     harbour = dry.place([7.4262], [43.7352])  # Port Hercule, in the water
     assert harbour.edge[0] >= 0 and harbour.offroad_m[0] < network.SNAP_SEARCH_M
+
+
+def test_the_route_is_the_fastest_way_and_follows_the_roads(block: Path) -> None:
+    """The route's seconds are the search's; its line starts and ends on the points' roads
+    and, against the one-way street, goes round the block on the roads."""
+    net = _ours(block)
+    a, b = NODES[40], NODES[60]
+    src, dst = net.place([a[0]], [a[1]]), net.place([b[0]], [b[1]])
+    secs, line = net.route(src, dst)
+    assert secs == pytest.approx(float(net.times_to(dst, src)[0]))
+    assert line[0] == pytest.approx(a, abs=1e-6) and line[-1] == pytest.approx(b, abs=1e-6)
+    corners = {(round(x, 4), round(y, 4)) for x, y in line}
+    assert {NODES[70], NODES[90]} <= corners  # 40 -> 70 -> 90 -> 60, not straight west
+    # with the one-way street: straight along it, mid-edge to mid-edge
+    p, q = (113.1420, 27.845), (113.1480, 27.845)
+    secs2, line2 = net.route(net.place([p[0]], [p[1]]), net.place([q[0]], [q[1]]))
+    assert [pt[1] for pt in line2] == pytest.approx([27.845] * len(line2))
+    assert secs2 == pytest.approx(600 / (CAR["residential"] / 3.6), rel=0.02)
+    assert net.route(net.place([q[0]], [q[1]]), net.place([p[0]], [p[1]]))[0] > secs2 + 60
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="the real OSM extracts are not on this machine")
+def test_routes_on_real_streets_take_the_searched_time() -> None:
+    net = _ours(REAL / "monaco.osm.gz")
+    rng = np.random.default_rng(5)
+    lo, hi = np.array([net.lon.min(), net.lat.min()]), np.array([net.lon.max(), net.lat.max()])
+    pts = lo + rng.random((40, 2)) * (hi - lo)
+    for (x0, y0), (x1, y1) in zip(pts[:20], pts[20:], strict=True):
+        src, dst = net.place([x0], [y0]), net.place([x1], [y1])
+        secs, line = net.route(src, dst)
+        want = float(net.times_to(dst, src)[0])
+        assert secs == pytest.approx(want, rel=1e-9) or not np.isfinite(want)
+        if np.isfinite(want):
+            assert len(line) >= 2
