@@ -42,7 +42,7 @@ class Status:
     ready: bool
     running: bool
     step: int
-    failed: str | None = None
+    failed: BaseException | None = None
     cancelled: bool = False
 
 
@@ -54,7 +54,7 @@ _lock = threading.Lock()  # held while building (a second caller waits for the f
 _model: Model | None = None
 _step = 0
 _running = False
-_failed: str | None = None
+_failed: BaseException | None = None
 _cancel = threading.Event()
 _start_lock = threading.Lock()  # not _lock: the build holds that one for seconds
 
@@ -104,7 +104,7 @@ def prepare(settings: Settings) -> None:
             log.info("the coverage model's build was cancelled")
         except Exception as exc:  # the tab shows it; opening the tab again tries again
             log.exception("could not build the coverage model")
-            _failed = str(exc) or type(exc).__name__
+            _failed = exc
         finally:
             _running = False
 

@@ -190,9 +190,14 @@ def test_the_planning_page_prepares_the_coverage_model(db_conninfo: str) -> None
         near = hexes.in_view(View(x - 0.002, y - 0.002, x + 0.002, y + 0.002, 17), cap=n)
         assert 0 in [f["properties"]["i"] for f in near["features"]] and near["in_view"] < 30
 
-        with state.acting(Principal(actor="user:op", role="operator", scope=city)):
+        operator = Principal(actor="user:op", role="operator", scope=city)
+        with state.acting(operator):
             with pytest.raises(Forbidden):
                 covmodel.get(s)
+            covmodel.forget()
+            page.prepare(s)  # the build fails, and says why (the tab shows it)
+        st = wait()
+        assert isinstance(st.failed, Forbidden) and not st.ready and covmodel._model is None  # noqa: SLF001
     finally:
         covmodel.forget()
         state.close()

@@ -22,6 +22,7 @@ import base64
 import json
 import logging
 import struct
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -335,9 +336,18 @@ def _valid_calls(con: Console, city: City, conninfo: str) -> list[Call]:
                 ("plan-reason", "value"): "边界调整", lang: "zh-CN"}),
           "plan save", "SELECT count(*) FROM grid_changes")  # fmt: skip
 
-    opened = con.send(Call(con.cb("plan-tabs", "value"), {("plan-tabs", "value"): "coverage",
-                                                          ("cov-sites", "data"): None}),
+    tab = con.cb("plan-tabs", "value", "cov-sites.data")
+    opened = con.send(Call(tab, {("plan-tabs", "value"): "coverage", ("cov-sites", "data"): None}),
                       "coverage tab")  # fmt: skip
+    deadline = time.monotonic() + 120
+    n = 0
+    while "cov-sites" not in opened and time.monotonic() < deadline:  # the model's build
+        assert opened.get("cov-wait", {}).get("disabled") is False, opened  # still waiting
+        time.sleep(0.1)
+        n += 1
+        opened = con.send(Call(tab, {("cov-wait", "n_intervals"): n, ("plan-tabs", "value"):
+                                     "coverage", ("cov-sites", "data"): None},
+                               fire=("cov-wait", "n_intervals")), "coverage tab wait")  # fmt: skip
     sites = opened.get("cov-sites", {}).get("data")
     assert isinstance(sites, list) and sites, f"the coverage tab gave no sites: {opened}"
     moved = [dict(s) for s in sites]

@@ -19,6 +19,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 from console import i18n
 from console.pages.actions import clicked, guarded, latlng, message
 from console.server import backjobs, covmodel, state
+from console.server.errors import user_message
 from console.settings import Settings
 from geo import coverage, platforms, siting
 from geo.errors import InvalidInput
@@ -171,7 +172,8 @@ def _open_tab(settings: Settings, tab: Any, sites: Any, lang: str) -> tuple[Any,
             now = _as_data(platforms.current(conn=conn))
         return now, now, time.time(), True, _HIDDEN, NO, NO, NO
     if st.failed and ctx.triggered_id != "plan-tabs":
-        failed = i18n.t(lang)["cov.failed"].format(why=st.failed)
+        why = user_message(st.failed, lang)[1]  # a domain error's text, else a safe one
+        failed = i18n.t(lang)["cov.failed"].format(why=why)
         return NO, NO, NO, True, _HIDDEN, NO, NO, message(failed, ok=False)
     covmodel.prepare(settings)  # here, or in this worker if another one started it
     return NO, NO, NO, False, _SHOWN, covmodel.status().step, covmodel.STEPS, NO
