@@ -17,6 +17,10 @@ grids, 34,000 units, 1 million incidents) in its own template database, loaded o
   of the whole province, median of 10 after one warm-up (target <= 300). Baseline: the city.
 - ``province_rss_mb_per_worker``: the console process's resident memory once ready and after
   the desks and selections above (report).
+- ``province_coverage_tab_s``: a city-level planner opens /planning in Chromium and at once
+  the coverage tab: from navigation to the coverage figures shown and the hexagons in view
+  received (the coverage model built in the background meanwhile, its bar shown); report,
+  with the hexagons' bytes and resolution. Baseline: the same on the city.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ NAMES = (
     "province_recommend_p50_ms",
     "province_heatmap_30d_ms",
     "province_rss_mb_per_worker",
+    "province_coverage_tab_s",
 )
 QUICK = False
 TEMPLATE = "griddispatch_province_seed"
@@ -113,6 +118,25 @@ def _paints(browser: Any, url: str, conninfo: str) -> tuple[list[float], int]:
         )
         bc.close()
     return out, received
+
+
+def _coverage_tab(browser: Any, url: str, conninfo: str) -> tuple[float, int, int]:
+    """Seconds from a planner's /planning to the coverage tab's figures and hexagons, the
+    hexagons' bytes and their resolution (the first page a worker serves /planning to)."""
+    cookie = session_for(conninfo, "bench.planner", "planner")
+    bc = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    bc.add_cookies([{"name": COOKIE, "value": cookie, "url": url}])
+    page = bc.new_page()
+    t0 = time.perf_counter()
+    with page.expect_response(lambda r: "/api/planning/coverage.geojson" in r.url,
+                              timeout=180_000) as got:  # fmt: skip
+        page.goto(f"{url}/planning", timeout=180_000)
+        page.locator(".tab", has_text="覆盖").first.click(timeout=180_000)
+    page.locator("#cov-kpis .gd-kpi").first.wait_for(timeout=180_000)
+    took = time.perf_counter() - t0
+    body = got.value.body()
+    bc.close()
+    return took, len(body), int(json.loads(body)["res"])
 
 
 def _selections(url: str, ctx: Context, cases: list[int]) -> list[float]:
@@ -191,12 +215,14 @@ def run(ctx: Context) -> list[Result]:
             with Served(ctx, ctx.conninfo) as city:  # the baselines, on the city
                 city_paint, _ = _paints(browser, city.url, city.ctx.conninfo)
                 city_sel = _selections(city.url, city.ctx, _open_cases(city.ctx.conninfo, N_CASES))
+                city_cov = _coverage_tab(browser, city.url, city.ctx.conninfo)
             with Served(ctx, province) as prov:
                 secret = token(province, "incidents:read")
                 first = _first_recommend(prov.url, secret, _open_cases(province, 1)[0])
                 paint, received = _paints(browser, prov.url, province)
                 sel = _selections(prov.url, prov.ctx, _open_cases(province, N_CASES))
                 rss_after = prov.rss()
+                cov = _coverage_tab(browser, prov.url, province)
                 rss_ready = prov.rss_ready
         finally:
             browser.close()
@@ -228,4 +254,9 @@ def run(ctx: Context) -> list[Result]:
         Result("province_rss_mb_per_worker", rss_after, "MB", None, None,
                {"rss_when_ready_mb": rss_ready},
                "the console process (one worker) after the desks and selections above"),
+        Result("province_coverage_tab_s", cov[0], "s", None, None,
+               {"city_coverage_tab_s": city_cov[0], "province_hexagons_kb": cov[1] / 1024,
+                "province_hexagon_res": cov[2], "city_hexagons_kb": city_cov[1] / 1024},
+               "a planner's /planning in Chromium, then the coverage tab at once: to its "
+               "figures and the hexagons in view (the model built in the background)"),
     ]  # fmt: skip
