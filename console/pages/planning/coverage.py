@@ -415,7 +415,7 @@ def _register_opening(app: dash.Dash, settings: Settings) -> None:
     def cancel(_n: Any) -> tuple[Any, ...]:
         """Stop the build; the tab closes (opening it again starts it again)."""
         covmodel.cancel()
-        return True, _HIDDEN, "grids"
+        return True, _HIDDEN, "boundaries"
 
     backjobs.register_cancel_note(app, "cov-prep", settings.tz)
     app.clientside_callback(  # while the build runs: its text, and no old cancel note
