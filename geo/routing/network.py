@@ -260,18 +260,23 @@ class Network:
         out = np.where(ok, out, np.inf)
         same = np.flatnonzero(sources.edge == te)
         if same.size:  # along the shared edge, without reaching either end
-            out[same] = np.minimum(out[same], self._along(sources, same, target))
+            out[same] = np.minimum(out[same], self._along(te, sources, target, same, True))
         out[out > limit] = np.inf
         return out
 
     def _along(
-        self, sources: Place, same: npt.NDArray[np.int64], target: Place
+        self, e: int, start: Place, end: Place, same: npt.NDArray[np.int64], many_starts: bool
     ) -> npt.NDArray[np.float64]:
-        e = int(target.edge[0])
+        """Seconds between points on the same edge ``e`` without reaching either end: from
+        ``start`` to ``end`` (one of them many, indexed by ``same``), walks included."""
         part = self.sec[e] / max(float(self.length_m[e]), 1e-9)
-        gap = target.along_m[0] - sources.along_m[same]
+        a = start.along_m[same] if many_starts else start.along_m[0]
+        b = end.along_m[0] if many_starts else end.along_m[same]
+        walk = (start.offroad_m[same] + end.offroad_m[0] if many_starts
+                else start.offroad_m[0] + end.offroad_m[same])  # fmt: skip
+        gap = b - a
         drive = np.where(gap >= 0, gap * part, np.where(self.back[e], -gap * part, np.inf))
-        return drive + (sources.offroad_m[same] + target.offroad_m[0]) / self.walk_mps
+        return np.asarray(drive + walk / self.walk_mps, dtype=np.float64)
 
     def times_from(
         self, source: Place, targets: Place, limit: float = np.inf
@@ -307,12 +312,7 @@ class Network:
         out = np.where(targets.edge >= 0, out, np.inf)
         same = np.flatnonzero(targets.edge == se)
         if same.size:
-            part = self.sec[se] / max(float(self.length_m[se]), 1e-9)
-            gap = targets.along_m[same] - source.along_m[0]
-            drive = np.where(gap >= 0, gap * part, np.where(self.back[se], -gap * part, np.inf))
-            out[same] = np.minimum(
-                out[same], drive + (targets.offroad_m[same] + source.offroad_m[0]) / self.walk_mps
-            )
+            out[same] = np.minimum(out[same], self._along(se, source, targets, same, False))
         out[out > limit] = np.inf
         return out
 
