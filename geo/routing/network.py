@@ -180,6 +180,14 @@ class Network:
                 return int(near[k]), float(t[k]), float(d[k])
         return -1, 0.0, math.inf
 
+    def _partial(self, p: Place) -> tuple[npt.NDArray[np.float64], ...]:
+        """Per placed point: seconds between it and its edge's tail, and its head (the walk
+        included), inf where it is not placed."""
+        e = np.maximum(p.edge, 0)
+        part = self.sec[e] / np.maximum(self.length_m[e], 1e-9)
+        walk = np.where(p.edge >= 0, p.offroad_m / self.walk_mps, np.inf)
+        return walk + p.along_m * part, walk + (self.length_m[e] - p.along_m) * part
+
     def leave(self, p: Place) -> tuple[npt.NDArray[np.float64], ...]:
         """Seconds from each placed point to its edge's head and to its tail (inf where the
         edge cannot be driven that way), the walk included.
@@ -194,12 +202,8 @@ class Network:
         tuple of numpy.ndarray
             (to head, to tail) seconds per point.
         """
-        e = np.maximum(p.edge, 0)
-        part = self.sec[e] / np.maximum(self.length_m[e], 1e-9)
-        walk = p.offroad_m / self.walk_mps
-        to_head = np.where(p.edge >= 0, walk + (self.length_m[e] - p.along_m) * part, np.inf)
-        to_tail = np.where((p.edge >= 0) & self.back[e], walk + p.along_m * part, np.inf)
-        return to_head, to_tail
+        tail, head = self._partial(p)
+        return head, np.where(self.back[np.maximum(p.edge, 0)], tail, np.inf)
 
     def arrive(self, p: Place) -> tuple[npt.NDArray[np.float64], ...]:
         """Seconds from each placed point's edge's tail and head to the point (inf where the
@@ -215,14 +219,8 @@ class Network:
         tuple of numpy.ndarray
             (from tail, from head) seconds per point.
         """
-        e = np.maximum(p.edge, 0)
-        part = self.sec[e] / np.maximum(self.length_m[e], 1e-9)
-        walk = p.offroad_m / self.walk_mps
-        from_tail = np.where(p.edge >= 0, walk + p.along_m * part, np.inf)
-        from_head = np.where(
-            (p.edge >= 0) & self.back[e], walk + (self.length_m[e] - p.along_m) * part, np.inf
-        )
-        return from_tail, from_head
+        tail, head = self._partial(p)
+        return tail, np.where(self.back[np.maximum(p.edge, 0)], head, np.inf)
 
     def times_to(
         self, target: Place, sources: Place, limit: float = np.inf
@@ -244,39 +242,7 @@ class Network:
         numpy.ndarray
             Seconds per source.
         """
-        te = int(target.edge[0])
-        out = np.full(len(sources.edge), np.inf)
-        if te < 0:
-            return out
-        from_tail, from_head = (float(v[0]) for v in self.arrive(target))
-        ends = [(int(self.tail[te]), from_tail), (int(self.head[te]), from_head)]
-        ends = [(v, c) for v, c in ends if math.isfinite(c)]
-        dist = dijkstra(self.reverse, directed=True, indices=[v for v, _ in ends], limit=limit)
-        to_vertex = np.min(np.atleast_2d(dist) + np.array([c for _, c in ends])[:, None], axis=0)
-        to_head, to_tail = self.leave(sources)
-        e = np.maximum(sources.edge, 0)
-        ok = sources.edge >= 0
-        out = np.minimum(to_head + to_vertex[self.head[e]], to_tail + to_vertex[self.tail[e]])
-        out = np.where(ok, out, np.inf)
-        same = np.flatnonzero(sources.edge == te)
-        if same.size:  # along the shared edge, without reaching either end
-            out[same] = np.minimum(out[same], self._along(te, sources, target, same, True))
-        out[out > limit] = np.inf
-        return out
-
-    def _along(
-        self, e: int, start: Place, end: Place, same: npt.NDArray[np.int64], many_starts: bool
-    ) -> npt.NDArray[np.float64]:
-        """Seconds between points on the same edge ``e`` without reaching either end: from
-        ``start`` to ``end`` (one of them many, indexed by ``same``), walks included."""
-        part = self.sec[e] / max(float(self.length_m[e]), 1e-9)
-        a = start.along_m[same] if many_starts else start.along_m[0]
-        b = end.along_m[0] if many_starts else end.along_m[same]
-        walk = (start.offroad_m[same] + end.offroad_m[0] if many_starts
-                else start.offroad_m[0] + end.offroad_m[same])  # fmt: skip
-        gap = b - a
-        drive = np.where(gap >= 0, gap * part, np.where(self.back[e], -gap * part, np.inf))
-        return np.asarray(drive + walk / self.walk_mps, dtype=np.float64)
+        return self._one_and_many(target, sources, limit, to_one=True)
 
     def times_from(
         self, source: Place, targets: Place, limit: float = np.inf
@@ -297,24 +263,52 @@ class Network:
         numpy.ndarray
             Seconds per target (inf: not within ``limit`` or not reachable).
         """
-        se = int(source.edge[0])
-        out = np.full(len(targets.edge), np.inf)
-        if se < 0:
+        return self._one_and_many(source, targets, limit, to_one=False)
+
+    def _one_and_many(
+        self, one: Place, many: Place, limit: float, *, to_one: bool
+    ) -> npt.NDArray[np.float64]:
+        """Seconds from each of ``many`` to ``one`` (``to_one``: one search on the reversed
+        network from the ends ``one`` is reached from) or from ``one`` to each of ``many``
+        (one search from the ends it leaves by)."""
+        oe = int(one.edge[0])
+        out = np.full(len(many.edge), np.inf)
+        if oe < 0:
             return out
-        to_head, to_tail = (float(v[0]) for v in self.leave(source))
-        ends = [(int(self.head[se]), to_head), (int(self.tail[se]), to_tail)]
-        ends = [(v, c) for v, c in ends if math.isfinite(c)]
-        dist = dijkstra(self.matrix, directed=True, indices=[v for v, _ in ends], limit=limit)
-        at_vertex = np.min(np.atleast_2d(dist) + np.array([c for _, c in ends])[:, None], axis=0)
-        from_tail, from_head = self.arrive(targets)
-        e = np.maximum(targets.edge, 0)
-        out = np.minimum(at_vertex[self.tail[e]] + from_tail, at_vertex[self.head[e]] + from_head)
-        out = np.where(targets.edge >= 0, out, np.inf)
-        same = np.flatnonzero(targets.edge == se)
-        if same.size:
-            out[same] = np.minimum(out[same], self._along(se, source, targets, same, False))
+        if to_one:
+            at_tail, at_head = (float(v[0]) for v in self.arrive(one))
+            m_head, m_tail = self.leave(many)
+        else:
+            at_head, at_tail = (float(v[0]) for v in self.leave(one))
+            m_tail, m_head = self.arrive(many)
+        ends = [(v, c) for v, c in ((int(self.tail[oe]), at_tail), (int(self.head[oe]), at_head))
+                if math.isfinite(c)]  # fmt: skip
+        dist = dijkstra(self.reverse if to_one else self.matrix, directed=True,
+                        indices=[v for v, _ in ends], limit=limit)  # fmt: skip
+        at = np.min(np.atleast_2d(dist) + np.array([c for _, c in ends])[:, None], axis=0)
+        e = np.maximum(many.edge, 0)
+        out = np.minimum(m_head + at[self.head[e]], m_tail + at[self.tail[e]])
+        out = np.where(many.edge >= 0, out, np.inf)
+        same = np.flatnonzero(many.edge == oe)
+        if same.size:  # along the shared edge, without reaching either end
+            start, end = (many, one) if to_one else (one, many)
+            out[same] = np.minimum(out[same], self._along(oe, start, end, same, to_one))
         out[out > limit] = np.inf
         return out
+
+    def _along(
+        self, e: int, start: Place, end: Place, same: npt.NDArray[np.int64], many_starts: bool
+    ) -> npt.NDArray[np.float64]:
+        """Seconds between points on the same edge ``e`` without reaching either end: from
+        ``start`` to ``end`` (one of them many, indexed by ``same``), walks included."""
+        part = self.sec[e] / max(float(self.length_m[e]), 1e-9)
+        a = start.along_m[same] if many_starts else start.along_m[0]
+        b = end.along_m[0] if many_starts else end.along_m[same]
+        walk = (start.offroad_m[same] + end.offroad_m[0] if many_starts
+                else start.offroad_m[0] + end.offroad_m[same])  # fmt: skip
+        gap = b - a
+        drive = np.where(gap >= 0, gap * part, np.where(self.back[e], -gap * part, np.inf))
+        return np.asarray(drive + walk / self.walk_mps, dtype=np.float64)
 
     def route(self, source: Place, target: Place) -> tuple[float, list[tuple[float, float]]]:
         """The fastest way from the single point ``source`` to ``target``: its seconds and
