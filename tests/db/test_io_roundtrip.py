@@ -21,6 +21,7 @@ from data.errors import ImportRejected
 from data.io import _write
 from data.io.__main__ import main as cli
 from geo.db import connect
+from tests import _osmxml
 from tests.conftest import fresh_database
 
 FORMATS = ("geojson", "gpkg", "shp")
@@ -326,16 +327,7 @@ def osm_pbf() -> bytes:
 
 
 def osm_xml() -> str:
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
-    out += [
-        f'<node id="{i}" version="1" lat="{lat}" lon="{lon}"/>' for i, (lon, lat) in NODES.items()
-    ]
-    for wid, refs, tags in WAYS:
-        out.append(f'<way id="{wid}" version="1">')
-        out += [f'<nd ref="{r}"/>' for r in refs]
-        out += [f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()]
-        out.append("</way>")
-    return "\n".join(out + ["</osm>"])
+    return _osmxml.osm_xml(NODES, WAYS)
 
 
 @pytest.mark.parametrize("suffix", [".osm.pbf", ".osm"])

@@ -15,6 +15,7 @@ from data.io import _osm
 from data.io._read import Collector
 from geo.routing import network
 from geo.routing.config import DEFAULT_SPEEDS
+from tests._osmxml import osm_xml
 from tests.yardstick import osm_roads
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "osm"
@@ -82,13 +83,8 @@ WAYS = [
 
 @pytest.fixture(scope="module")
 def block(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
-    out += [f'<node id="{i}" version="1" lat="{y}" lon="{x}"/>' for i, (x, y) in NODES.items()]
-    for wid, refs, tags in WAYS:
-        out += [f'<way id="{wid}" version="1">', *[f'<nd ref="{r}"/>' for r in refs],
-                *[f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()], "</way>"]  # fmt: skip
     path = tmp_path_factory.mktemp("net") / "block.osm.gz"
-    path.write_bytes(gzip.compress("\n".join([*out, "</osm>"]).encode()))
+    path.write_bytes(gzip.compress(osm_xml(NODES, WAYS).encode()))
     return path
 
 

@@ -12,6 +12,7 @@ import shapely
 
 from data.io import _osm
 from data.io._read import Collector
+from tests._osmxml import osm_xml
 
 # A block of streets around (113.14, 27.84); node ids deliberately not increasing.
 NODES = {
@@ -39,14 +40,7 @@ WAYS = [
 
 
 def _xml() -> str:
-    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
-    out += [f'<node id="{i}" version="1" lat="{y}" lon="{x}"/>' for i, (x, y) in NODES.items()]
-    for wid, refs, tags in WAYS:
-        out.append(f'<way id="{wid}" version="1">')
-        out += [f'<nd ref="{r}"/>' for r in refs]
-        out += [f'<tag k="{k}" v="{v}"/>' for k, v in tags.items()]
-        out.append("</way>")
-    return "\n".join(out + ["</osm>"])
+    return osm_xml(NODES, WAYS)
 
 
 @pytest.fixture(scope="module")
