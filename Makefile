@@ -10,7 +10,7 @@ POSTGIS := /usr/share/postgresql/15/extension/postgis.control
 PG_CTL := /usr/lib/postgresql/15/bin/pg_ctl
 PYTEST_ARGS ?=
 
-.PHONY: run test bench faults load soak lint sysdeps browserdeps jobdeps venv demo clean
+.PHONY: run test bench faults load soak lint sysdeps browserdeps jobdeps benchdeps venv demo clean
 
 # The city simulator runs beside the console (started once it answers, stopped with it);
 # SIMULATE=0 serves the console alone.
@@ -22,7 +22,7 @@ test: sysdeps browserdeps jobdeps venv lint
 
 # Every benchmark module on a fresh copy of the bench city; each run is stamped and kept in
 # .var/bench/runs/, a complete one becomes .var/bench/results.json. QUICK=1: the subset.
-bench: sysdeps browserdeps venv
+bench: sysdeps browserdeps benchdeps venv
 	$(BIN)/python -m tests.bench $(if $(QUICK),--quick)
 
 # One module alone: the console under failure (kill -9 during intake, PostgreSQL restarted
@@ -58,6 +58,13 @@ jobdeps:
 	@if [ ! -x /usr/bin/redis-server ]; then \
 	  echo ">> installing Redis (Debian) for the Celery jobs test"; \
 	  $(APT) update -qq && $(APT) install -y -qq redis-server >/dev/null; \
+	fi
+
+# pgRouting, the routing bench's peer: the same nearest-unit queries on the same road graph
+benchdeps:
+	@if [ ! -f /usr/share/postgresql/15/extension/pgrouting.control ]; then \
+	  echo ">> installing pgRouting (Debian) for the routing benchmark"; \
+	  $(APT) update -qq && $(APT) install -y -qq postgresql-15-pgrouting >/dev/null; \
 	fi
 
 browserdeps:

@@ -34,12 +34,12 @@ from typing import Any
 
 import numpy as np
 import psycopg
-from scipy.sparse.csgraph import dijkstra
 
 from geo import places
 from geo.access import tokens
 from geo.routing.config import RoutingConfig
 from geo.routing.graph import TravelGraph, load_graph
+from geo.routing.search import travel_field
 
 SCOPES = ["incidents:read", "incidents:write", "units:read", "units:write"]
 PATROL_S = (120.0, 900.0)  # a patrol leg lasts this long
@@ -177,41 +177,36 @@ class World:
         }
 
     # ------------------------------------------------------------------ paths
-    def node(self, lat: float, lng: float, mode: str) -> int:
-        nodes, _ = self.graph.attach([lat], [lng], mode)
-        return int(nodes[0])
-
     def route(self, m: Mover, target: tuple[float, float] | None, now: float) -> None:
-        """Give ``m`` a path: to ``target`` (lat, lng), or a patrol leg when None."""
-        src = self.node(m.lat, m.lng, m.mode)
-        if src < 0:
-            m.path_t = np.zeros(0)
+        """Give ``m`` a path along the roads: to ``target`` (lat, lng), or a patrol leg to a
+        cell centre PATROL_S away when None."""
+        g = self.graph
+        here = g.place([m.lat], [m.lng], m.mode)
+        m.path_t = np.zeros(0)
+        if here.edge[0] < 0:
             return
-        limit = PATROL_S[1] if target is None else 3 * 3600.0
-        dist, pred = dijkstra(
-            self.graph.matrix[m.mode], indices=src, return_predecessors=True, limit=limit
-        )
         if target is None:
-            ok = np.flatnonzero(np.isfinite(dist) & (dist >= PATROL_S[0]) & self.inside)
+            t = travel_field(g, here, m.mode, limit_s=PATROL_S[1])
+            ok = np.flatnonzero(np.isfinite(t) & (t >= PATROL_S[0]) & self.inside)
             if ok.size == 0:
-                ok = np.flatnonzero(np.isfinite(dist) & self.inside)
-            dst = int(self.rng.choice(list(ok))) if ok.size else src
+                ok = np.flatnonzero(np.isfinite(t) & self.inside)
+            if ok.size == 0:
+                return
+            c = int(self.rng.choice(list(ok)))
+            goal = (float(g.lat[c]), float(g.lng[c]))
         else:
-            dst = self.node(target[0], target[1], m.mode)
-            if dst < 0 or not np.isfinite(dist[dst]):
-                dst = src
-        nodes = [dst]
-        while nodes[-1] != src and pred[nodes[-1]] >= 0:
-            nodes.append(int(pred[nodes[-1]]))
-        nodes.reverse()
-        lat = np.clip(self.graph.lat[nodes], self.bbox[1], self.bbox[3])
-        lng = np.clip(self.graph.lng[nodes], self.bbox[0], self.bbox[2])
-        end = [target] if target else []
-        m.path_lat = np.concatenate([[m.lat], lat, [p[0] for p in end]])
-        m.path_lng = np.concatenate([[m.lng], lng, [p[1] for p in end]])
-        t = dist[nodes]
-        tail = [t[-1] + 30.0] if target else []  # the last few metres, off the road
-        m.path_t = np.concatenate([[0.0], t - t[0] + 1.0, tail]) / self.warp
+            goal = target
+        secs, line = g.nets[m.mode].route(here, g.place([goal[0]], [goal[1]], m.mode), 3 * 3600.0)
+        if not line:
+            return
+        lng = np.clip([p[0] for p in line], self.bbox[0], self.bbox[2])
+        lat = np.clip([p[1] for p in line], self.bbox[1], self.bbox[3])
+        m.path_lat = np.concatenate([[m.lat], lat, [goal[0]]])
+        m.path_lng = np.concatenate([[m.lng], lng, [goal[1]]])
+        # time along the line in proportion to its length (the walks at either end aside)
+        step = np.hypot(np.diff(m.path_lat), np.diff(m.path_lng) * math.cos(math.radians(m.lat)))
+        share = np.concatenate([[0.0], np.cumsum(step)]) / max(float(step.sum()), 1e-12)
+        m.path_t = share * secs / self.warp
         m.started = now
 
 

@@ -4,7 +4,7 @@ Every cell of the travel graph carries the people living in it (each grid's popu
 spread evenly over the cells whose centres lie in it) and a target in seconds from its
 grid's zone class (key 1 min, central 3 min, other 5 min). A site's field is one Dijkstra
 from it, cut at a horizon; the city's field is the minimum over the sites. Fields are cached
-by the graph node a site joins, so moving one platform costs one search, not ten.
+by where a site joins the roads, so moving one platform costs one search, not ten.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import psycopg
 import shapely
 
 from geo.gridindex import GridIndex
+from geo.h3index import cells as h3_cells
 from geo.h3index import parent_cells
 from geo.routing.graph import TravelGraph
 from geo.routing.search import Router, travel_field
@@ -81,7 +82,7 @@ def load_demand(
         if small.size:
             px = np.array([rows[i][3] for i in small])
             py = np.array([rows[i][4] for i in small])
-            node = graph.snap(py, px, "car")
+            node = graph.index_of(h3_cells(py, px, graph.config.res))
             ok = node >= 0
             np.add.at(pop, node[ok], people[small[ok]])
             zone[node[ok]] = np.minimum(zone[node[ok]], zones[small[ok]])
@@ -129,7 +130,7 @@ class Summary:
 
 
 class Coverage:
-    """Fields of sites on one graph, cached by the node each site joins."""
+    """Fields of sites on one graph, cached by where each site joins the roads."""
 
     def __init__(
         self,
@@ -142,7 +143,7 @@ class Coverage:
     ) -> None:
         self.graph, self.demand, self.mode, self.horizon_s = graph, demand, mode, horizon_s
         self.router = Router(graph)
-        self._cache: OrderedDict[tuple[int, int], npt.NDArray[np.float32]] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int, int], npt.NDArray[np.float32]] = OrderedDict()
         self._size = cache_size
 
     def site_field(self, lon: float, lat: float) -> npt.NDArray[np.float32]:
@@ -166,14 +167,13 @@ class Coverage:
         OutsideJurisdiction
             The site is outside the area or cannot join the network.
         """
-        node, access = self.router.source(lat, lon, self.mode)
-        key = (node, round(access))
+        place = self.router.source(lat, lon, self.mode)
+        key = (int(place.edge[0]), round(float(place.along_m[0])), round(float(place.offroad_m[0])))
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        t = travel_field(self.graph, np.array([node]), self.mode, limit_s=self.horizon_s)
-        out = (t[: self.graph.n_cells] + access).astype(np.float32)
+        out = travel_field(self.graph, place, self.mode, self.horizon_s).astype(np.float32)
         out[out > self.horizon_s] = np.inf
         out.setflags(write=False)
         self._cache[key] = out

@@ -17,7 +17,6 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csc_matrix, csr_matrix, hstack, identity, vstack
-from scipy.sparse.csgraph import dijkstra
 
 from geo.coverage import Coverage
 from geo.errors import InvalidInput
@@ -33,7 +32,7 @@ class Problem:
     total: float  # everyone, including rows no candidate reaches
 
 
-def cover_matrix(model: Coverage, sites: Sequence[tuple[float, float]], chunk: int = 64) -> Problem:
+def cover_matrix(model: Coverage, sites: Sequence[tuple[float, float]]) -> Problem:
     """Which cells each candidate site reaches within the cell's target.
 
     Parameters
@@ -41,9 +40,8 @@ def cover_matrix(model: Coverage, sites: Sequence[tuple[float, float]], chunk: i
     model : Coverage
         Graph, demand and travel mode.
     sites : sequence of (float, float)
-        Candidate sites as ``(lon, lat)`` pairs in degrees.
-    chunk : int
-        Candidates searched per Dijkstra call.
+        Candidate sites as ``(lon, lat)`` pairs in degrees; each site's field comes from
+        ``model``'s cache.
 
     Returns
     -------
@@ -58,22 +56,18 @@ def cover_matrix(model: Coverage, sites: Sequence[tuple[float, float]], chunk: i
     """
     d = model.demand
     g = model.graph
-    limit = float(d.target_s.max())
-    nodes, access = g.attach([y for _, y in sites], [x for x, _ in sites], model.mode)
-    if (nodes < 0).any():
+    placed = g.place([y for _, y in sites], [x for x, _ in sites], model.mode)
+    if (placed.edge < 0).any():
         raise InvalidInput(
             "A candidate site is not on the travel network.", code="siting.off_network"
         )
     rows: list[npt.NDArray[np.int64]] = []
     cols: list[npt.NDArray[np.int64]] = []
     want = np.flatnonzero(d.pop > 0)
-    for s in range(0, len(sites), chunk):
-        idx = nodes[s : s + chunk]
-        t = dijkstra(g.matrix[model.mode], directed=True, indices=idx, limit=limit)
-        t = t[:, want] + access[s : s + chunk, None]
-        r, c = np.nonzero((t <= d.target_s[want]).T)
+    for s, (x, y) in enumerate(sites):
+        (r,) = np.nonzero(model.site_field(x, y)[want] <= d.target_s[want])
         rows.append(r)
-        cols.append(c + s)
+        cols.append(np.full(len(r), s))
     r, c = np.concatenate(rows), np.concatenate(cols)
     a = csr_matrix((np.ones(len(r), dtype=np.float64), (r, c)), shape=(len(want), len(sites)))
     reached = np.flatnonzero(np.diff(a.indptr) > 0)

@@ -95,9 +95,13 @@ def generate(size: str = "city", seed: int = 20261122, now: dt.datetime | None =
     roads = pd.DataFrame(
         {
             "name": None,
-            "class": [c for _, c, _ in shape.roads],
-            "bridge": [b for _, _, b in shape.roads],
-            "geom": _wgs(np.array([g for g, _, _ in shape.roads], dtype=object)),
+            "class": [r.cls for r in shape.roads],
+            "bridge": [r.bridge for r in shape.roads],
+            "tunnel": [r.tunnel for r in shape.roads],
+            "layer": [r.layer for r in shape.roads],
+            "oneway": [r.oneway for r in shape.roads],
+            "car": [r.car for r in shape.roads],
+            "geom": _wgs(np.array([r.geom for r in shape.roads], dtype=object)),
         }
     )
     water = pd.DataFrame(

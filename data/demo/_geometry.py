@@ -20,6 +20,7 @@ SPACING_M = 330.0  # block size: about 0.1 km2, 300-1,000 households
 SAMPLES = 3  # points per block side (curved edges)
 COMMUNITY_BLOCKS = 4  # communities are 4x4 blocks
 RIVER_WIDTH_M = 480.0
+BOX = (4, 3)  # blocks (along u, along v) of the centre's one-way pairs, expressway and more
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,19 @@ SIZES = {
 }
 
 
+@dataclass(frozen=True)
+class Road:
+    """One road line (metres), drawn in its direction of travel when one-way."""
+
+    geom: LineString
+    cls: str
+    bridge: bool = False
+    tunnel: bool = False
+    layer: int = 0
+    oneway: bool = False
+    car: str = "yes"  # car access: yes, destination or no (private)
+
+
 @dataclass
 class CityShape:
     """Everything spatial, in metres. Grid arrays are aligned by index."""
@@ -54,7 +68,7 @@ class CityShape:
     street_district: np.ndarray  # district index per street
     n_districts_west: int
     river: Polygon
-    roads: list[tuple[LineString, str, bool]]  # geometry, class, bridge
+    roads: list[Road]
     nodes: np.ndarray  # (m, 2) lattice nodes on land (road junctions)
     centre: tuple[float, float]
 
@@ -309,23 +323,22 @@ def _roads(
     city: Polygon,
     river: Polygon,
     rng: np.random.Generator,
-) -> list[tuple[LineString, str, bool]]:
-    t = np.linspace(0, 1, SAMPLES + 1)
-    out: list[tuple[LineString, str, bool]] = []
+) -> list[Road]:
+    """The lattice streets (split at the river; a few arterials cross it as bridges), and
+    east of the river, in the centre, what real cities have: a one-way pair each way, an
+    elevated expressway with ramps over the streets, a tunnel and a gated compound."""
+    out: list[Road] = []
     land = city.difference(river)
     # Bridges: arterial rows (v = const lines cross the south-north river) spread evenly.
     arterial_rows = [j for j in range(0, nv + 1, COMMUNITY_BLOCKS)]
     n_bridges = max(2, min(6, len(arterial_rows) // 2))
     pick = np.linspace(1, len(arterial_rows) - 2, n_bridges).round().astype(int)
     bridge_rows = {arterial_rows[k] for k in pick}
+    u0, v0 = _centre_box(warp, nu, nv, land)
+    # one-way pairs across the box: +1 drawn with the lattice, -1 against it
+    oneway = {(1, v0 + 1): 1, (1, v0 + 2): -1, (0, u0 + 1): 1, (0, u0 + 2): -1}
     for axis, n_lines, n_len in ((0, nu + 1, nv), (1, nv + 1, nu)):
         for k in range(n_lines):
-            s = np.concatenate([c + t[:-1] for c in range(n_len)] + [np.array([float(n_len)])])
-            if axis == 0:
-                x, y = warp(np.full_like(s, k), s)
-            else:
-                x, y = warp(s, np.full_like(s, k))
-            line = LineString(np.column_stack([x, y]))
             cls = (
                 "primary"
                 if k % COMMUNITY_BLOCKS == 0
@@ -333,12 +346,93 @@ def _roads(
                 if k % 2 == 0
                 else "residential"
             )
-            for part in shapely.get_parts(line.intersection(land)):
-                if part.geom_type == "LineString" and part.length > 20:
-                    out.append((part, cls, False))
+            way = oneway.get((axis, k), 0)
+            start, end = (v0, v0 + BOX[1]) if axis == 0 else (u0, u0 + BOX[0])
+            stretches = [(0, n_len, 0)] if not way else [
+                (0, start, 0), (start, end, way), (end, n_len, 0)]  # fmt: skip
+            for a, b, w in stretches:
+                line = _lattice_line(warp, axis, k, a, b)
+                for part in shapely.get_parts(line.intersection(land)):
+                    if part.geom_type == "LineString" and part.length > 20:
+                        out.append(_directed(part, line, w, cls))
             if axis == 1 and k in bridge_rows:
+                line = _lattice_line(warp, axis, k, 0, n_len)
                 inside = line.intersection(city)
                 for part in shapely.get_parts(inside.intersection(river)):
                     if part.geom_type == "LineString" and part.length > 50:
-                        out.append((part, "primary", True))
-    return out
+                        out.append(Road(part, "primary", bridge=True, layer=1))
+    return out + _centre_features(warp, u0, v0)
+
+
+def _lattice_line(warp: _Warp, axis: int, k: int, a: int, b: int) -> LineString:
+    """Lattice line ``k`` of ``axis`` from a to b, with the vertices every street has (so
+    crossing streets share their junction vertex)."""
+    t = np.linspace(0, 1, SAMPLES + 1)
+    s = np.concatenate([c + t[:-1] for c in range(a, b)] + [np.array([float(b)])])
+    x, y = warp(np.full_like(s, k), s) if axis == 0 else warp(s, np.full_like(s, k))
+    return LineString(np.column_stack([x, y]))
+
+
+def _directed(part: LineString, line: LineString, way: int, cls: str) -> Road:
+    """A piece of ``line``, one-way with it (way 1) or against it (-1), or two-way (0)."""
+    if not way:
+        return Road(part, cls)
+    ends = shapely.line_locate_point(line, shapely.points(np.array(part.coords)[[0, -1]]))
+    along = ends[1] >= ends[0]  # the overlay may hand the piece back reversed
+    forward = along if way > 0 else not along
+    return Road(part if forward else part.reverse(), cls, oneway=True)
+
+
+def _centre_box(warp: _Warp, nu: int, nv: int, land: Polygon) -> tuple[int, int]:
+    """The lattice corner (u0, v0) of the box of ``BOX`` blocks nearest the middle whose
+    every node lies well inside land (off the river): where the centre's features go."""
+    best: tuple[float, int, int] | None = None
+    for margin in (120, 60, 0):  # metres off the river and the edge, as far as they fit
+        inner = land.buffer(-margin)
+        for u0 in range(1, nu - BOX[0]):
+            for v0 in range(1, nv - BOX[1]):
+                uu, vv = np.meshgrid(np.arange(u0, u0 + BOX[0] + 1),
+                                     np.arange(v0, v0 + BOX[1] + 1))  # fmt: skip
+                x, y = warp(uu.ravel().astype(float), vv.ravel().astype(float))
+                if shapely.contains_xy(inner, x, y).all():
+                    d = (u0 + BOX[0] / 2 - nu / 2) ** 2 + (v0 + BOX[1] / 2 - nv / 2) ** 2
+                    if best is None or d < best[0]:
+                        best = (d, u0, v0)
+        if best is not None:
+            break
+    if best is None:
+        raise ValueError("the city has no room for its centre's roads")
+    return best[1], best[2]
+
+
+def _centre_features(warp: _Warp, u0: int, v0: int) -> list[Road]:
+    """In the box of ``BOX`` blocks at (u0, v0):
+
+    - an elevated expressway (高架) half a block north of row v0, from u0 to u0 + 4, over
+      every street it crosses, with ramps down to three junctions;
+    - a tunnel from the junction (u0, v0 + 3) to (u0 + 3, v0 + 1), under the blocks;
+    - a gated compound (小区) in the block at (u0 + 3, v0 + 2): private roads from four gates
+      on its streets (at street vertices) to its middle, closed to cars.
+    """
+
+    def pts(u: list[float], v: list[float]) -> LineString:
+        x, y = warp(np.asarray(u, float), np.asarray(v, float))
+        return LineString(np.column_stack([x, y]))
+
+    third = np.linspace(0, 1, SAMPLES + 1)[1]  # the street vertices a gate sits on
+    mid = v0 + 0.5
+    along = np.arange(u0 + 0.5, u0 + 3.5 + 1e-9, 0.5)
+    ub, vb = u0 + 3, v0 + 2
+    centre = (ub + 0.5, vb + 0.5)
+    return [
+        Road(pts(list(along), [mid] * len(along)), "motorway", bridge=True, layer=1),
+        Road(pts([u0, u0 + 0.5], [v0, mid]), "trunk", bridge=True, layer=1),
+        Road(pts([u0 + 1.5, u0 + 2], [mid, v0 + 1]), "trunk", bridge=True, layer=1),
+        Road(pts([u0 + 3.5, u0 + 4], [mid, v0 + 1]), "trunk", bridge=True, layer=1),
+        Road(pts([u0, u0 + 3], [v0 + 3, v0 + 1]), "primary", tunnel=True, layer=-1),
+        *(
+            Road(pts([gu, centre[0]], [gv, centre[1]]), "service", car="no")
+            for gu, gv in ((ub, vb + third), (ub + 1, vb + 2 * third),
+                           (ub + third, vb), (ub + 2 * third, vb + 1))
+        ),  # fmt: skip
+    ]

@@ -97,7 +97,7 @@ TABLES = {
         "released_at",
         "release_reason",
     ],
-    "roads": ["name", "class", "bridge", "geom"],
+    "roads": ["name", "class", "bridge", "tunnel", "layer", "oneway", "car", "geom"],
     "water": ["name", "kind", "geom"],
 }
 

@@ -1,4 +1,4 @@
-"""Travel time on an H3 cell graph: nearest responders, isochrones, travel-time fields.
+"""Travel time on directed road networks, indexed by H3: nearest responders, isochrones, fields.
 
 The graph is a cache built from the roads and water in PostGIS (:func:`load_graph`); the
 search uses scipy.sparse.csgraph.

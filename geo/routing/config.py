@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 MODES = ("car", "foot", "ebike")
 
-# km/h by road class and mode; 0 means the mode cannot use that road (it moves off-road).
+# km/h by road class and mode; 0 means the mode cannot use that road.
 DEFAULT_SPEEDS: dict[str, dict[str, float]] = {
     "car": {
         "motorway": 80,
@@ -45,7 +45,7 @@ DEFAULT_SPEEDS: dict[str, dict[str, float]] = {
         "footway": 8,
     },
 }
-# km/h across land with no road (compounds, squares, parks), by mode.
+# km/h between a point and the road it joins (off-road, at either end of a trip), by mode.
 DEFAULT_OFF_ROAD = {"car": 5.0, "foot": 4.0, "ebike": 6.0}
 DEFAULT_UNIT_MODE = {
     "patrol_car": "car",
@@ -79,8 +79,6 @@ class RoutingConfig:
     turnout_s: dict[str, float] = field(default_factory=lambda: DEFAULT_TURNOUT)
     stale_after_s: float = 300.0  # a position older than this is flagged...
     stale_penalty_s: float = 120.0  # ...and this many seconds are added to its ETA
-    max_access_m: float = 1000.0  # farther from any road: join the graph at the own cell
-    snap_rings: int = 3  # a point in water or off the graph snaps this many cells at most
     margin_m: float = 500.0  # graph covers the jurisdiction plus this margin
 
     def __post_init__(self) -> None:

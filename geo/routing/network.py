@@ -29,7 +29,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import shapely
-import shapely.ops
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
@@ -49,6 +48,54 @@ class Place:
     along_m: npt.NDArray[np.float64]
     offroad_m: npt.NDArray[np.float64]
 
+    def take(self, idx: npt.ArrayLike) -> Place:
+        """Some of the points.
+
+        Parameters
+        ----------
+        idx : array_like
+            Integer positions (or a boolean mask) of the points to keep.
+
+        Returns
+        -------
+        Place
+            Those points, in the order of ``idx``.
+        """
+        i = np.asarray(idx)
+        return Place(
+            np.atleast_1d(self.edge[i]), np.atleast_1d(self.along_m[i]),
+            np.atleast_1d(self.offroad_m[i]),
+        )  # fmt: skip
+
+    @classmethod
+    def nowhere(cls, n: int) -> Place:
+        """``n`` points that are on no network.
+
+        Parameters
+        ----------
+        n : int
+            How many.
+
+        Returns
+        -------
+        Place
+            Edges -1, off-road metres inf.
+        """
+        return cls(np.full(n, -1, dtype=np.int64), np.zeros(n), np.full(n, np.inf))
+
+
+@dataclass(frozen=True)
+class Tree:
+    """One search from (or towards) a point: per vertex its seconds, and with predecessors
+    the trees (one row per end of the point's edge searched from), the row each vertex is
+    best reached in, and per row (vertex, whether it is the edge's head)."""
+
+    at: npt.NDArray[np.float64]
+    pred: npt.NDArray[np.int32] | None
+    row: npt.NDArray[np.int64]
+    ends: list[tuple[int, bool]]
+    limit: float
+
 
 @dataclass(frozen=True)
 class Network:
@@ -65,6 +112,8 @@ class Network:
     road: npt.NDArray[np.int64]  # the road (input row) each edge is a stretch of
     matrix: csr_matrix  # vertex -> vertex seconds (the fastest edge where several)
     reverse: csr_matrix  # the same, transposed: many-to-one searches
+    pair_key: npt.NDArray[np.int64]  # sorted tail * n + head of every way an edge is driven
+    pair_edge: npt.NDArray[np.int64]  # its edge, or ~edge when driven head to tail
     origin: tuple[float, float]  # lon, lat of the local metric plane
     scale: tuple[float, float]  # metres per degree of lon, lat there
     seg_edge: npt.NDArray[np.int64]  # per segment: its edge
@@ -223,7 +272,7 @@ class Network:
         return tail, np.where(self.back[np.maximum(p.edge, 0)], head, np.inf)
 
     def times_to(
-        self, target: Place, sources: Place, limit: float = np.inf
+        self, target: Place, sources: Place, limit: float = np.inf, tree: Tree | None = None
     ) -> npt.NDArray[np.float64]:
         """Seconds from each of ``sources`` to the single point ``target`` (inf: not within
         ``limit`` or not reachable), exact on the directed network.
@@ -236,13 +285,15 @@ class Network:
             Many points.
         limit : float
             Seconds beyond which the search stops.
+        tree : Tree, optional
+            A search towards ``target`` made before (:meth:`search`): not searched again.
 
         Returns
         -------
         numpy.ndarray
             Seconds per source.
         """
-        return self._one_and_many(target, sources, limit, to_one=True)
+        return self._one_and_many(target, sources, limit, to_one=True, tree=tree)
 
     def times_from(
         self, source: Place, targets: Place, limit: float = np.inf
@@ -265,42 +316,116 @@ class Network:
         """
         return self._one_and_many(source, targets, limit, to_one=False)
 
-    def _one_and_many(
-        self, one: Place, many: Place, limit: float, *, to_one: bool
+    def reach(
+        self, one: Place, limit: float = np.inf, *, to_one: bool = False
     ) -> npt.NDArray[np.float64]:
-        """Seconds from each of ``many`` to ``one`` (``to_one``: one search on the reversed
-        network from the ends ``one`` is reached from) or from ``one`` to each of ``many``
-        (one search from the ends it leaves by)."""
-        oe = int(one.edge[0])
-        out = np.full(len(many.edge), np.inf)
-        if oe < 0:
-            return out
+        """Seconds from the single point ``one`` to every vertex (``to_one``: from every
+        vertex to it, searched on the reversed network), inf beyond ``limit``.
+
+        Parameters
+        ----------
+        one : Place
+            One point.
+        limit : float
+            Seconds beyond which the search stops.
+        to_one : bool
+            Search towards the point instead of away from it.
+
+        Returns
+        -------
+        numpy.ndarray
+            Seconds per vertex, the point's walk and partial edge included.
+        """
+        return self.search(one, limit, to_one=to_one, preds=False).at
+
+    def search(
+        self, one: Place, limit: float = np.inf, *, to_one: bool = True, preds: bool = True
+    ) -> Tree:
+        """One search from the single point ``one`` (``to_one``: towards it, on the reversed
+        network), to reuse for times and routes.
+
+        Parameters
+        ----------
+        one : Place
+            One point.
+        limit : float
+            Seconds beyond which the search stops.
+        to_one : bool
+            Search towards the point instead of away from it.
+        preds : bool
+            Keep the predecessors (for :meth:`routes_to`).
+
+        Returns
+        -------
+        Tree
+            Seconds per vertex (the point's walk and partial edge included), and the trees.
+        """
+        e = int(one.edge[0])
+        none = Tree(np.full(self.n, np.inf), None, np.zeros(self.n, np.int64), [], limit)
+        if e < 0:
+            return none
         if to_one:
             at_tail, at_head = (float(v[0]) for v in self.arrive(one))
-            m_head, m_tail = self.leave(many)
         else:
             at_head, at_tail = (float(v[0]) for v in self.leave(one))
+        ends = [(v, c, h) for v, c, h in ((int(self.tail[e]), at_tail, False),
+                (int(self.head[e]), at_head, True)) if math.isfinite(c) and c <= limit]  # fmt: skip
+        if not ends:
+            return none
+        found = dijkstra(self.reverse if to_one else self.matrix, directed=True,
+                         indices=[v for v, _, _ in ends], limit=limit,
+                         return_predecessors=preds)  # fmt: skip
+        dist, pred = found if preds else (found, None)
+        dist = np.atleast_2d(dist) + np.array([c for _, c, _ in ends])[:, None]
+        row = np.argmin(dist, axis=0)
+        at = dist[row, np.arange(self.n)]
+        at[at > limit] = np.inf
+        tree = np.atleast_2d(pred) if pred is not None else None
+        return Tree(at, tree, row, [(v, h) for v, _, h in ends], limit)
+
+    def _one_and_many(
+        self, one: Place, many: Place, limit: float, *, to_one: bool, tree: Tree | None = None
+    ) -> npt.NDArray[np.float64]:
+        """Seconds from each of ``many`` to ``one`` (``to_one``) or from ``one`` to each of
+        ``many``: one search from ``one``'s ends, then each of ``many`` by its own ends."""
+        at = (tree or self.search(one, limit, to_one=to_one, preds=False)).at
+        if to_one:
+            m_head, m_tail = self.leave(many)
+        else:
             m_tail, m_head = self.arrive(many)
-        ends = [(v, c) for v, c in ((int(self.tail[oe]), at_tail), (int(self.head[oe]), at_head))
-                if math.isfinite(c)]  # fmt: skip
-        dist = dijkstra(self.reverse if to_one else self.matrix, directed=True,
-                        indices=[v for v, _ in ends], limit=limit)  # fmt: skip
-        at = np.min(np.atleast_2d(dist) + np.array([c for _, c in ends])[:, None], axis=0)
         e = np.maximum(many.edge, 0)
         out = np.minimum(m_head + at[self.head[e]], m_tail + at[self.tail[e]])
         out = np.where(many.edge >= 0, out, np.inf)
-        same = np.flatnonzero(many.edge == oe)
+        oe = int(one.edge[0])
+        same = np.flatnonzero((many.edge == oe) & (oe >= 0))
         if same.size:  # along the shared edge, without reaching either end
             start, end = (many, one) if to_one else (one, many)
-            out[same] = np.minimum(out[same], self._along(oe, start, end, same, to_one))
+            out[same] = np.minimum(out[same], self.along_edge(oe, start, end, same, to_one))
         out[out > limit] = np.inf
         return out
 
-    def _along(
+    def along_edge(
         self, e: int, start: Place, end: Place, same: npt.NDArray[np.int64], many_starts: bool
     ) -> npt.NDArray[np.float64]:
         """Seconds between points on the same edge ``e`` without reaching either end: from
-        ``start`` to ``end`` (one of them many, indexed by ``same``), walks included."""
+        ``start`` to ``end``, walks included.
+
+        Parameters
+        ----------
+        e : int
+            The shared edge.
+        start, end : Place
+            One of them a single point, the other many (``many_starts``: ``start``).
+        same : numpy.ndarray
+            Positions in the many of the points on edge ``e``.
+        many_starts : bool
+            Whether ``start`` holds the many points.
+
+        Returns
+        -------
+        numpy.ndarray
+            Seconds per point of ``same`` (inf where the edge runs the other way only).
+        """
         part = self.sec[e] / max(float(self.length_m[e]), 1e-9)
         a = start.along_m[same] if many_starts else start.along_m[0]
         b = end.along_m[0] if many_starts else end.along_m[same]
@@ -310,85 +435,121 @@ class Network:
         drive = np.where(gap >= 0, gap * part, np.where(self.back[e], -gap * part, np.inf))
         return np.asarray(drive + walk / self.walk_mps, dtype=np.float64)
 
-    def route(self, source: Place, target: Place) -> tuple[float, list[tuple[float, float]]]:
-        """The fastest way from the single point ``source`` to ``target``: its seconds and
-        its line as (lon, lat) points, from the points' places on their roads (the walks
-        are in the seconds, not in the line). (inf, []) when there is none.
+    def route(
+        self, source: Place, target: Place, limit: float = np.inf
+    ) -> tuple[float, list[tuple[float, float]]]:
+        """The fastest way from the single point ``source`` to ``target`` (see
+        :meth:`routes_to`).
 
         Parameters
         ----------
         source, target : Place
             One point each.
+        limit : float
+            Seconds beyond which the search stops.
 
         Returns
         -------
         tuple
-            Seconds, and the route's points in degrees.
+            Seconds, and the route's points in degrees; (inf, []) when there is none.
         """
-        se, te = int(source.edge[0]), int(target.edge[0])
-        if se < 0 or te < 0:
-            return math.inf, []
-        to_head, to_tail = (float(v[0]) for v in self.leave(source))
-        from_tail, from_head = (float(v[0]) for v in self.arrive(target))
-        starts = [(int(self.head[se]), to_head, True), (int(self.tail[se]), to_tail, False)]
-        starts = [x for x in starts if math.isfinite(x[1])]
-        ends = [(int(self.tail[te]), from_tail, False), (int(self.head[te]), from_head, True)]
-        ends = [x for x in ends if math.isfinite(x[1])]
-        dist, pred = dijkstra(self.matrix, directed=True, indices=[v for v, _, _ in starts],
-                              return_predecessors=True)  # fmt: skip
-        dist, pred = np.atleast_2d(dist), np.atleast_2d(pred)
-        best = (math.inf, -1, -1)
-        for i, (_, c0, _) in enumerate(starts):
-            for j, (v, c1, _) in enumerate(ends):
-                best = min(best, (c0 + float(dist[i, v]) + c1, i, j))
-        direct = math.inf
-        if se == te:
-            direct = float(self.times_from(source, target)[0])
-        if direct <= best[0]:
-            a, b = float(source.along_m[0]), float(target.along_m[0])
-            return direct, self._line(se, a, b)
-        total, i, j = best
-        if not math.isfinite(total):
-            return math.inf, []
-        vertices = [ends[j][0]]
-        while vertices[-1] != starts[i][0]:
-            vertices.append(int(pred[i, vertices[-1]]))
-        vertices.reverse()
-        a = float(source.along_m[0])
-        line = self._line(se, a, self.length_m[se] if starts[i][2] else 0.0)
-        for u, v in zip(vertices[:-1], vertices[1:], strict=True):
-            e, forward = self._edge_between(u, v)
-            part = self._line(e, 0.0, self.length_m[e]) if forward else self._line(
-                e, self.length_m[e], 0.0)  # fmt: skip
-            line += part[1:]
+        return self.routes_to(target, source, limit)[0]
+
+    def routes_to(
+        self, target: Place, sources: Place, limit: float = np.inf, tree: Tree | None = None
+    ) -> list[tuple[float, list[tuple[float, float]]]]:
+        """The fastest way from each of ``sources`` to the single point ``target``, from one
+        search: seconds and the line as (lon, lat) points from each point's place on its
+        road to the target's (the walks are in the seconds, not in the line); (inf, [])
+        where there is none within ``limit``.
+
+        Parameters
+        ----------
+        target : Place
+            One point.
+        sources : Place
+            Many points.
+        limit : float
+            Seconds beyond which the search stops.
+        tree : Tree, optional
+            A search towards ``target`` with predecessors (:meth:`search`), to reuse; its
+            own limit then applies.
+
+        Returns
+        -------
+        list of tuple
+            Per source: seconds, and the route's points in degrees.
+        """
+        if tree is None or tree.pred is None:
+            tree = self.search(target, limit)
+        at, row, ends, limit = tree.at, tree.row, tree.ends, tree.limit
+        pred = tree.pred if tree.pred is not None else np.full((1, self.n), -1, np.int32)
+        te = int(target.edge[0])
         b = float(target.along_m[0])
-        line += self._line(te, 0.0 if not ends[j][2] else self.length_m[te], b)[1:]
-        return total, line
+        m_head, m_tail = self.leave(sources)
+        out: list[tuple[float, list[tuple[float, float]]]] = []
+        for i, se in enumerate(sources.edge.tolist()):
+            if se < 0 or te < 0:
+                out.append((math.inf, []))
+                continue
+            head, tail = int(self.head[se]), int(self.tail[se])
+            via = min((m_head[i] + at[head], head, True), (m_tail[i] + at[tail], tail, False))
+            direct = math.inf
+            if se == te:
+                direct = float(self.along_edge(te, sources, target, np.array([i]), True)[0])
+            a = float(sources.along_m[i])
+            if direct <= via[0] and direct <= limit:
+                out.append((direct, self._degrees(self._piece(se, a, b))))
+                continue
+            if not via[0] <= limit:
+                out.append((math.inf, []))
+                continue
+            x, r = via[1], int(row[via[1]])
+            hops = [x]
+            while pred[r, hops[-1]] >= 0:  # the reversed search's parent: the next vertex on
+                hops.append(int(pred[r, hops[-1]]))
+            first = self._piece(se, a, float(self.length_m[se]) if via[2] else 0.0)
+            last = self._piece(te, float(self.length_m[te]) if ends[r][1] else 0.0, b)
+            line = self._degrees(np.vstack([first, *self._hops_xy(hops), last[1:]]))
+            out.append((float(via[0]), line))
+        return out
 
-    def _edge_between(self, u: int, v: int) -> tuple[int, bool]:
-        """The fastest edge that takes a car from vertex u to v, and whether it runs as
-        drawn."""
-        fwd = np.flatnonzero((self.tail == u) & (self.head == v))
-        bwd = np.flatnonzero((self.tail == v) & (self.head == u) & self.back)
-        cands = [(float(self.sec[e]), int(e), True) for e in fwd]
-        cands += [(float(self.sec[e]), int(e), False) for e in bwd]
-        _, e, forward = min(cands)
-        return e, forward
+    def _hops_xy(self, hops: list[int]) -> list[npt.NDArray[np.float64]]:
+        """The points (metric plane) of the fastest edge from each vertex of ``hops`` to the
+        next, each edge's first point left out (it ends the one before)."""
+        key = np.asarray(hops[:-1], np.int64) * self.n + np.asarray(hops[1:], np.int64)
+        lo = np.searchsorted(self.pair_key, key)
+        hi = np.searchsorted(self.pair_key, key, side="right")
+        out = []
+        for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+            ids = self.pair_edge[a:b]
+            e = np.where(ids >= 0, ids, ~ids)
+            k = int(np.argmin(self.sec[e])) if len(e) > 1 else 0
+            s0, s1 = np.searchsorted(self.seg_edge, [e[k], e[k] + 1])
+            segs = self.seg_xy[s0:s1]
+            out.append(segs[:, 2:] if ids[k] >= 0 else segs[::-1, :2])
+        return out
 
-    def _line(self, e: int, a: float, b: float) -> list[tuple[float, float]]:
-        """Edge ``e`` from ``a`` to ``b`` metres along it (backwards when b < a), in degrees."""
-        segs = np.flatnonzero(self.seg_edge == e)
-        xy = np.vstack([self.seg_xy[segs, :2], self.seg_xy[segs[-1:], 2:]])
-        full = shapely.LineString(xy)
-        lo, hi = sorted((a, b))
-        piece = (
-            shapely.ops.substring(full, lo, hi) if hi > lo else shapely.Point(full.interpolate(lo))
-        )
-        pts = shapely.get_coordinates(piece)
-        if b < a:
-            pts = pts[::-1]
-        lon = pts[:, 0] / self.scale[0] + self.origin[0]
-        lat = pts[:, 1] / self.scale[1] + self.origin[1]
+    def _piece(self, e: int, a: float, b: float) -> npt.NDArray[np.float64]:
+        """Edge ``e`` from ``a`` to ``b`` metres along it (backwards when b < a), metric."""
+        lo, hi = np.searchsorted(self.seg_edge, [e, e + 1])  # segments are in edge order
+        segs = self.seg_xy[lo:hi]
+        xs = np.concatenate([segs[:, 0], segs[-1:, 2]])
+        ys = np.concatenate([segs[:, 1], segs[-1:, 3]])
+        cum = np.concatenate([[0.0], np.cumsum(self.seg_len_m[lo:hi])])
+        d = np.clip([min(a, b), max(a, b)], 0.0, cum[-1])
+        inner = (cum > d[0]) & (cum < d[1])
+        ex, ey = np.interp(d, cum, xs), np.interp(d, cum, ys)
+        if d[1] > d[0]:
+            pts = np.column_stack([np.concatenate([ex[:1], xs[inner], ex[1:]]),
+                                   np.concatenate([ey[:1], ys[inner], ey[1:]])])  # fmt: skip
+        else:
+            pts = np.array([[ex[0], ey[0]]])
+        return pts[::-1] if b < a else pts
+
+    def _degrees(self, xy: npt.NDArray[np.float64]) -> list[tuple[float, float]]:
+        lon = xy[:, 0] / self.scale[0] + self.origin[0]
+        lat = xy[:, 1] / self.scale[1] + self.origin[1]
         return list(zip(lon.tolist(), lat.tolist(), strict=True))
 
 
@@ -477,6 +638,10 @@ def build(
     sec = length / v
     back = ~one[road_of_edge]
     n = len(kept_points)
+    ids = np.arange(n_edges)
+    pair = np.r_[tail * n + head, head[back] * n + tail[back]]
+    order = np.argsort(pair, kind="stable")
+    pair_edge = np.r_[ids, ~ids[back]][order]
     matrix = _min_csr(np.r_[tail, head[back]], np.r_[head, tail[back]], np.r_[sec, sec[back]], n)
     vxy = uniq[kept_points] / _GRID
     seg_xy = np.column_stack([mx[seg], my[seg], mx[seg + 1], my[seg + 1]])
@@ -489,6 +654,7 @@ def build(
     return Network(
         mode=mode, lon=vxy[:, 0], lat=vxy[:, 1], tail=tail, head=head, length_m=length,
         sec=sec, back=back, road=road_of_edge, matrix=matrix, reverse=matrix.T.tocsr(),
+        pair_key=pair[order], pair_edge=pair_edge,
         origin=(lon0, lat0), scale=scale, seg_edge=seg_edge, seg_from_m=seg_from,
         seg_len_m=seg_len, seg_xy=seg_xy, tree=tree, water=wet, walk_mps=walk_mps,
     )  # fmt: skip

@@ -13,12 +13,13 @@ import numpy as np
 import numpy.typing as npt
 import psycopg
 import shapely
-from scipy.sparse.csgraph import dijkstra
 
 from geo.coords import check_lonlat
 from geo.errors import InvalidInput, NotFound, OutsideJurisdiction
+from geo.h3index import cells as h3_cells
 from geo.routing.config import MODES
 from geo.routing.graph import TravelGraph, haversine_m
+from geo.routing.network import Place
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,8 @@ class UnitSnapshot:
     lat: npt.NDArray[np.float64]
     lng: npt.NDArray[np.float64]
     position_time: npt.NDArray[np.float64]  # epoch seconds
-    node: dict[str, npt.NDArray[np.int64]]  # node per mode (-1: not on the graph)
-    access_s: dict[str, npt.NDArray[np.float64]]  # off-road seconds to that node, per mode
+    places: dict[str, Place]  # per mode: each unit's place on its network (edge -1: none)
     turnout_s: npt.NDArray[np.float64]
-    vmax_mps: npt.NDArray[np.float64]  # fastest speed of the unit's mode
     taken_at: float
 
     @classmethod
@@ -80,7 +79,7 @@ class UnitSnapshot:
         Returns
         -------
         UnitSnapshot
-            The units with their node and off-road seconds per mode, turnout and top speed.
+            The units with their place on their mode's network, turnout and top speed.
         """
         la, ln = np.asarray(lat, float), np.asarray(lng, float)
         ids_a = np.asarray(ids, np.int64)
@@ -88,8 +87,7 @@ class UnitSnapshot:
         cfg = graph.config
         kinds, kind_of = np.unique(types_a.astype(str), return_inverse=True)  # few types
         modes = np.array([cfg.unit_mode.get(t, "car") for t in kinds], dtype=object)[kind_of]
-        node = {mode: np.full(len(la), -1, dtype=np.int64) for mode in MODES}
-        access = {mode: np.zeros(len(la)) for mode in MODES}
+        places = {mode: Place.nowhere(len(la)) for mode in MODES}
         todo = np.ones(len(la), dtype=bool)
         if reuse is not None and len(reuse) and len(la):
             order = np.argsort(reuse.ids, kind="stable")
@@ -102,16 +100,13 @@ class UnitSnapshot:
                 & (reuse.types[j] == types_a)
             )
             for mode in MODES:
-                node[mode][same] = reuse.node[mode][j[same]]
-                access[mode][same] = reuse.access_s[mode][j[same]]
+                _put(places[mode], same, reuse.places[mode].take(j[same]))
             todo = ~same
         for mode in MODES:
             m = (modes == mode) & todo
             if m.any():
-                node[mode][m], access[mode][m] = graph.attach(la[m], ln[m], mode)
+                _put(places[mode], m, graph.place(la[m], ln[m], mode))
         turnout = np.array([cfg.turnout_s.get(t, 60.0) for t in kinds], dtype=float)[kind_of]
-        top_speed = {m: max(cfg.speeds[m].values()) / 3.6 for m in MODES}
-        vmax = np.array([top_speed[cfg.unit_mode.get(t, "car")] for t in kinds], float)[kind_of]
         return cls(
             ids_a,
             np.asarray(call_signs, object),
@@ -122,15 +117,18 @@ class UnitSnapshot:
             la,
             ln,
             np.asarray(position_time, float),
-            node,
-            access,
+            places,
             turnout,
-            vmax,
             taken_at,
         )
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+def _put(into: Place, where: npt.NDArray[np.bool_], what: Place) -> None:
+    into.edge[where], into.along_m[where], into.offroad_m[where] = (
+        what.edge, what.along_m, what.offroad_m)  # fmt: skip
 
 
 _UNIT_SQL = (
@@ -276,8 +274,8 @@ class Router:
         """
         check_lonlat([lng], [lat], bbox=self.graph.bbox)
 
-    def source(self, lat: float, lng: float, mode: str) -> tuple[int, float]:
-        """Node where (lat, lng) joins the network for ``mode``, and the off-road seconds.
+    def source(self, lat: float, lng: float, mode: str) -> Place:
+        """Where (lat, lng) joins the network of ``mode``.
 
         Parameters
         ----------
@@ -288,26 +286,24 @@ class Router:
 
         Returns
         -------
-        node : int
-            The graph node.
-        access_s : float
-            Off-road seconds from the point to that node.
+        Place
+            The point's edge, metres along it and metres off-road.
 
         Raises
         ------
         InvalidInput
             Unusable coordinates (see :meth:`check_point`).
         OutsideJurisdiction
-            Outside the area, or no passable node nearby (e.g. in water).
+            Outside the area, or no road of the mode reachable (e.g. in water).
         """
         self.check_point(lat, lng)
-        nodes, access = self.graph.attach([lat], [lng], mode)
-        if nodes[0] < 0:
+        place = self.graph.place([lat], [lng], mode)
+        if place.edge[0] < 0:
             raise OutsideJurisdiction(
                 "The point is not reachable: it lies in water or outside the covered area.",
                 code="routing.unreachable",
             )
-        return int(nodes[0]), float(access[0])
+        return place
 
     def nearest(  # noqa: C901 - the hot path, kept whole
         self,
@@ -384,17 +380,17 @@ class Router:
         if not keep.any():
             return NearestResult([], "No unit matches the filter.")
         limit = max_minutes * 60.0
-        modes = [m for m in MODES if (units.node[m][keep] >= 0).any()]
+        modes = [m for m in MODES if (units.places[m].edge[keep] >= 0).any()]
         if not modes:
             return NearestResult([], "No matching unit is on the travel network.")
         age = units.taken_at - units.position_time
         stale = age > cfg.stale_after_s
         penalty = np.where(stale, cfg.stale_penalty_s, 0.0)
         fixed = units.turnout_s + penalty  # seconds that do not depend on the road
-        src_of = {m: self.source(lat, lng, m) for m in modes}
+        target = {m: self.source(lat, lng, m) for m in modes}
         # Search outwards in steps and stop as soon as no unit beyond the searched radius
         # could still beat the k-th found: units found within L are exact, the rest need
-        # more than L on the graph, so their ETA is at least L + the smallest fixed part.
+        # more than L on the road, so their ETA is at least L + the smallest fixed part.
         # With the own grid worker preferred, the search must also reach every unit that
         # could arrive within ``prefer_grid_worker_within_s`` of the best one.
         slack = (
@@ -403,33 +399,20 @@ class Router:
             else 0.0
         )
         steps = [x for x in (120.0, 300.0, 900.0) if x < limit] + [limit]
-        floor = float(fixed[keep].min()) + min(a for _, a in src_of.values())
-        sel = {m: np.flatnonzero(keep & (units.node[m] >= 0)) for m in modes}
+        floor = float(fixed[keep].min())
+        sel = {m: np.flatnonzero(keep & (units.places[m].edge >= 0)) for m in modes}
         for radius in steps:
             travel = np.full(len(units), np.inf)
-            preds: dict[str, npt.NDArray[np.int32]] = {}
+            trees = {}
             for mode in modes:
-                src, src_access = src_of[mode]
-                dist, preds[mode] = dijkstra(
-                    self.graph.matrix[mode],
-                    directed=True,
-                    indices=src,
-                    limit=radius,
-                    return_predecessors=True,
+                idx, net = sel[mode], self.graph.nets[mode]
+                trees[mode] = net.search(target[mode], radius, preds=with_paths)
+                travel[idx] = net.times_to(
+                    target[mode], units.places[mode].take(idx), radius, tree=trees[mode]
                 )
-                idx = sel[mode]
-                travel[idx] = dist[units.node[mode][idx]] + src_access + units.access_s[mode][idx]
-            reached = np.flatnonzero(np.isfinite(travel))
-            # Nothing travels faster than the fastest speed in a straight line (cell centres
-            # and road points are metres apart, so the graph could otherwise undercut it).
-            straight = np.full(len(units), np.nan)
-            straight[reached] = haversine_m(lat, lng, units.lat[reached], units.lng[reached])
-            travel[reached] = np.maximum(
-                travel[reached], straight[reached] / np.maximum(units.vmax_mps[reached], 0.1)
-            )
             eta = travel + fixed
             eta[eta > limit] = np.inf
-            cand = reached[np.isfinite(eta[reached])]
+            cand = np.flatnonzero(np.isfinite(eta))
             if radius >= limit:
                 break
             if (
@@ -438,8 +421,6 @@ class Router:
                 and eta[cand].min() + slack <= radius + floor
             ):
                 break
-        sources = {m: v[0] for m, v in src_of.items()}
-        turnout = units.turnout_s
         if cand.size == 0:
             return NearestResult([], f"No unit can arrive within {max_minutes:g} minutes.")
         top = cand[np.argsort(eta[cand], kind="stable")[: max(k, 1)]]
@@ -452,13 +433,22 @@ class Router:
                 w = workers[np.argmin(eta[workers])]
                 if eta[w] - eta[top[0]] <= prefer_grid_worker_within_s:
                     top = np.concatenate([[w], top[top != w]])[:k]
+        top = top[:k]
+        lines: dict[int, list[tuple[float, float]]] = {}
+        for mode in modes if with_paths else ():
+            mine = top[units.places[mode].edge[top] >= 0]
+            if mine.size:
+                found = self.graph.nets[mode].routes_to(
+                    target[mode], units.places[mode].take(mine), tree=trees[mode]
+                )
+                lines.update(zip(mine.tolist(), (ln for _, ln in found), strict=True))
         recs = []
-        for u in top[:k]:
-            mode = cfg.unit_mode.get(units.types[u], "car")
-            node = int(units.node[mode][u])
-            path_nodes = _walk(preds[mode], node, sources[mode]) if with_paths else [node]
-            plat, plng = self.graph.lat[path_nodes], self.graph.lng[path_nodes]
-            network = float(haversine_m(plat[:-1], plng[:-1], plat[1:], plng[1:]).sum())
+        for u in top:
+            line = lines.get(int(u), [])
+            plat = np.array([p[1] for p in line])
+            plng = np.array([p[0] for p in line])
+            cells = h3_cells(plat, plng, cfg.res) if line else np.zeros(0, np.int64)
+            cells = cells[np.r_[True, cells[1:] != cells[:-1]]] if cells.size else cells
             recs.append(
                 Recommendation(
                     unit_id=int(units.ids[u]),
@@ -468,17 +458,15 @@ class Router:
                     status=str(units.status[u]),
                     eta_s=float(eta[u]),
                     travel_s=float(travel[u]),
-                    turnout_s=float(turnout[u]),
+                    turnout_s=float(units.turnout_s[u]),
                     penalty_s=float(penalty[u]),
-                    network_m=network,
-                    straight_m=float(straight[u]),
+                    network_m=float(haversine_m(plat[:-1], plng[:-1], plat[1:], plng[1:]).sum()),
+                    straight_m=float(haversine_m(lat, lng, units.lat[u], units.lng[u])),
                     position_age_s=float(age[u]),
                     stale=bool(stale[u]),
                     own_grid_worker=bool(own[u]),
-                    path_cells=[int(c) for c in self.graph.cells[path_nodes]] if with_paths else [],
-                    path=[[float(a), float(b)] for a, b in zip(plat, plng, strict=True)]
-                    if with_paths
-                    else [],
+                    path_cells=[int(c) for c in cells],
+                    path=[[float(a), float(b)] for a, b in zip(plat, plng, strict=True)],
                 )
             )
         reason = (
@@ -489,51 +477,40 @@ class Router:
         return NearestResult(recs, reason)
 
 
-def _walk(pred: npt.NDArray[np.int32], start: int, source: int) -> list[int]:
-    """Nodes from ``start`` back to ``source`` along the predecessor tree."""
-    out = [start]
-    node = start
-    while node != source and node >= 0:
-        node = int(pred[node])
-        if node >= 0:
-            out.append(node)
-    return out
-
-
 def travel_field(
-    graph: TravelGraph, sources: npt.NDArray[np.int64], mode: str = "car", limit_s: float = np.inf
+    graph: TravelGraph, sources: Place, mode: str = "car", limit_s: float = np.inf
 ) -> npt.NDArray[np.float64]:
-    """Seconds from the nearest of ``sources`` (node indices) to every cell (inf: unreachable).
+    """Seconds from the nearest of ``sources`` to every cell (inf: unreachable).
 
     Parameters
     ----------
     graph : TravelGraph
         The graph to search.
-    sources : numpy.ndarray
-        int64 source nodes; negative ones (not on the graph) are ignored.
+    sources : Place
+        Source points placed on the network of ``mode`` (see :meth:`TravelGraph.place`);
+        those on no road are ignored.
     mode : str
         Travel mode, one of ``MODES``.
     limit_s : float
-        Stop the search at this many seconds; farther nodes get inf.
+        Stop the search at this many seconds; farther cells get inf.
 
     Returns
     -------
     numpy.ndarray
-        float64 seconds per node, shape ``(graph.n,)``: cell nodes first, then road pieces.
+        float64 seconds per cell, shape ``(graph.n,)``.
 
     Raises
     ------
     InvalidInput
-        No source is on the graph.
+        No source is on the network.
     """
-    src = np.asarray(sources, dtype=np.int64)
-    src = src[src >= 0]
-    if src.size == 0:
+    on = np.flatnonzero(sources.edge >= 0)
+    if on.size == 0 or mode not in graph.nets:
         raise InvalidInput("no source is on the travel graph", code="routing.no_source")
-    return np.asarray(
-        dijkstra(graph.matrix[mode], directed=True, indices=src, min_only=True, limit=limit_s),
-        dtype=np.float64,
-    )
+    out = np.full(graph.n, np.inf)
+    for i in on:
+        np.minimum(out, graph.field(sources.take([i]), mode, limit_s), out=out)
+    return out
 
 
 def isochrone(
@@ -548,14 +525,14 @@ def isochrone(
     lat, lng : float
         The start in degrees.
     minutes : float
-        Travel time budget including the off-road access, in (0, 120].
+        Travel time budget including the off-road legs, in (0, 120].
     mode : str
         Travel mode, one of ``MODES``.
 
     Returns
     -------
     shapely.Geometry
-        Union of the reached H3 cells, EPSG:4326 (lon, lat).
+        Union of the H3 cells whose centres are reached, EPSG:4326 (lon, lat).
 
     Raises
     ------
@@ -566,9 +543,9 @@ def isochrone(
     """
     if not 0 < minutes <= 120:
         raise InvalidInput("minutes must be between 0 and 120", code="routing.minutes")
-    src, access = Router(graph).source(lat, lng, mode)
-    t = travel_field(graph, np.array([src]), mode, limit_s=max(minutes * 60 - access, 0))
-    reach = np.unique(graph.cells[t <= minutes * 60]).view(np.uint64)
+    src = Router(graph).source(lat, lng, mode)
+    t = travel_field(graph, src, mode, limit_s=minutes * 60)
+    reach = graph.cells[t <= minutes * 60].view(np.uint64)
     shape = h3.cells_to_h3shape([h3.int_to_str(int(c)) for c in reach])
     return shapely.geometry.shape(shape.__geo_interface__)
 

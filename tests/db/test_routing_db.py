@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import psycopg
 import pytest
+from scipy.sparse.csgraph import connected_components
 
 from geo.errors import NotFound
 from geo.routing import (
@@ -26,9 +27,14 @@ def router(db_conninfo: str) -> Router:
 
 def test_graph_from_postgis(router: Router) -> None:
     g = router.graph
-    assert g.n_cells > 1000 and g.n > g.n_cells and g.matrix["car"].nnz > 5 * g.n_cells
-    # The river: impassable cells for cars, except where bridges cross.
-    assert (g.speed["car"] == 0).sum() > 20
+    car = g.nets["car"]
+    assert g.n_cells > 1000 and car.matrix.nnz > 2 * car.n
+    # The river: cells whose centre is in it are never reached; the rest join a road.
+    wet = g.cell_place["car"].edge < 0
+    assert wet.sum() > 20 and (g.cell_place["car"].offroad_m[~wet] < 1000).mean() > 0.99
+    # The streets form one network a car can drive between any two of its vertices.
+    _, label = connected_components(car.matrix, directed=True, connection="strong")
+    assert np.bincount(label).max() == car.n
 
 
 def test_nearest_units_for_an_incident(conn: psycopg.Connection, router: Router) -> None:
@@ -81,9 +87,10 @@ def test_stale_positions_are_flagged_and_penalised(
 
 def test_travel_field_from_platforms(conn: psycopg.Connection, router: Router) -> None:
     pts = conn.execute("SELECT ST_Y(geom), ST_X(geom) FROM platforms").fetchall()
-    nodes, _ = router.graph.attach([p[0] for p in pts], [p[1] for p in pts], "car")
-    field = travel_field(router.graph, nodes)
-    land = router.graph.speed["car"] > 0
+    field = travel_field(
+        router.graph, router.graph.place([p[0] for p in pts], [p[1] for p in pts], "car")
+    )
+    land = router.graph.cell_place["car"].edge >= 0
     assert np.isfinite(field[land]).mean() > 0.99
     assert np.median(field[land]) < 15 * 60
 
@@ -97,7 +104,7 @@ def test_graph_cache_rebuilds_when_roads_change(conn: psycopg.Connection) -> Non
     conn.execute("DELETE FROM roads WHERE bridge")  # the bridges are gone
     g2 = cache.get(conn)
     assert g2 is not g1 and cache.builds == 2
-    assert g2.matrix["car"].nnz < g1.matrix["car"].nnz
+    assert g2.nets["car"].matrix.nnz < g1.nets["car"].matrix.nnz
 
 
 def test_unit_cache_follows_the_database(conn: psycopg.Connection, router: Router) -> None:
@@ -121,11 +128,11 @@ def test_unit_cache_follows_the_database(conn: psycopg.Connection, router: Route
     )
     third = cache.get(conn, router.graph)
     assert (third.lat[i], third.lng[i]) == (third.lat[j], third.lng[j])
-    assert third.node["car"][i] == third.node["car"][j]
+    assert third.places["car"].edge[i] == third.places["car"].edge[j]
     full, _ = load_units(conn=conn, graph=router.graph)
     for f in ("ids", "status", "lat", "lng", "types", "call_signs"):
         assert np.array_equal(getattr(third, f), getattr(full, f)), f
-    assert np.array_equal(third.node["car"], full.node["car"])
+    assert np.array_equal(third.places["car"].along_m, full.places["car"].along_m)
     # A unit leaving the map (no position) changes the count: everything is read again.
     conn.execute(
         "UPDATE units SET geom = NULL, h3 = NULL, position_time = NULL WHERE id = %s", (b,)

@@ -84,7 +84,8 @@ def test_city_scale_matches_the_field() -> None:
     assert units["fire_engine"] > 0 and units["ambulance"] > 0
     assert 90_000 <= len(city.incidents) <= 110_000
     # A river with a handful of bridges.
-    assert 3 <= int(city.roads["bridge"].sum()) <= 8
+    over_river = city.roads["bridge"] & (city.roads["class"] == "primary")
+    assert 3 <= int(over_river.sum()) <= 8
     # Daily rhythm: more reports at 10:00 than at 04:00 (Beijing time = UTC+8).
     hours = (city.incidents["reported_at"].dt.hour + 8) % 24
     assert (hours == 10).sum() > 4 * (hours == 4).sum()

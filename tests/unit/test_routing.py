@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, box
 
 from geo.errors import InvalidInput, OutsideJurisdiction
+from geo.h3index import cells as h3_cells
 from geo.routing import Router, RoutingConfig, UnitSnapshot, build_graph, isochrone, travel_field
 from geo.routing.graph import haversine_m
 
@@ -40,21 +41,21 @@ def river_town():  # type: ignore[no-untyped-def]
     w, e, s, n = LNG0, LNG0 + 40 * DLNG, LAT0, LAT0 + 40 * DLAT
     river = box(LNG0 + 18.5 * DLNG, s - 0.01, LNG0 + 21.5 * DLNG, n + 0.01)
     lines, cls = [], []
-    for k in range(0, 41, 4):  # east-west streets, cut by the river except the bridge row
-        line = LineString([(w, s + k * DLAT), (e, s + k * DLAT)])
+    columns = [*range(0, 18, 4), *range(22, 41, 4)]  # north-south streets, both banks
+    rows = range(0, 41, 4)
+    for k in rows:  # east-west streets, cut by the river except the bridge row
+        line = LineString([(w + j * DLNG, s + k * DLAT) for j in sorted({*columns, 40})])
         parts = [line] if k == 40 else list(shapely.get_parts(line.difference(river)))
         lines += parts
         cls += ["primary"] * len(parts)
-    for k in list(range(0, 18, 4)) + list(range(22, 41, 4)):  # north-south streets, both banks
-        lines.append(LineString([(w + k * DLNG, s), (w + k * DLNG, n)]))
+    for k in columns:  # streets meet where they share a vertex
+        lines.append(LineString([(w + k * DLNG, s + j * DLAT) for j in rows]))
         cls.append("secondary")
     roads = np.array(lines, dtype=object)
-    bridge = np.array([shapely.intersects(g, river) for g in roads])
     graph = build_graph(
         roads,
         np.array(cls),
         np.full(len(roads), np.nan),
-        bridge,
         np.array([river], dtype=object),
         box(w, s, e, n),
         RoutingConfig(res=10),
@@ -134,13 +135,12 @@ def test_isochrones_grow_and_fields_cover(river_town) -> None:  # type: ignore[n
     assert small.area < big.area and big.contains(pt) and small.contains(pt)
     # The river stops the 2-minute area: none of it reaches the east bank.
     assert small.bounds[2] < LNG0 + 21.5 * DLNG
-    nodes, _ = river_town.attach(
-        [LAT0 + 4 * DLAT, LAT0 + 36 * DLAT], [LNG0 + 4 * DLNG, LNG0 + 36 * DLNG], "car"
-    )
-    field = travel_field(river_town, nodes)
-    land = river_town.speed["car"] > 0
-    assert np.isfinite(field[land]).mean() > 0.99
-    assert (field[nodes] == 0).all()
+    lat, lng = [LAT0 + 4 * DLAT, LAT0 + 36 * DLAT], [LNG0 + 4 * DLNG, LNG0 + 36 * DLNG]
+    field = travel_field(river_town, river_town.place(lat, lng, "car"))
+    dry = river_town.cell_place["car"].edge >= 0
+    assert np.isfinite(field[dry]).mean() > 0.99 and not np.isfinite(field[~dry]).any()
+    own = river_town.index_of(h3_cells(np.array(lat), np.array(lng), river_town.config.res))
+    assert (field[own] < 30).all()  # each source's own cell is reached at once
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +151,6 @@ def tiny_graph(tiny_city):  # type: ignore[no-untyped-def]
         r["geom"].to_numpy(),
         r["class"].to_numpy(),
         np.full(len(r), np.nan),
-        r["bridge"].to_numpy(),
         tiny_city.water["geom"].to_numpy(),
         city,
         RoutingConfig(),

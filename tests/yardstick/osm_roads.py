@@ -728,11 +728,39 @@ def travel_times(
     numpy.ndarray
         Seconds per source, inf where the target cannot be reached by car.
     """
+    snaps = [snap(graph, lon, lat) for lon, lat in np.asarray(sources, float).reshape(-1, 2)]
+    return times_from_snaps(graph, snaps, target, walk_mps=walk_mps)
+
+
+def times_from_snaps(
+    graph: RoadGraph,
+    sources: Sequence[Snap],
+    target: tuple[float, float],
+    *,
+    walk_mps: float = WALK_MPS,
+) -> np.ndarray:
+    """:func:`travel_times` from sources snapped once (many targets, the same units).
+
+    Parameters
+    ----------
+    graph : RoadGraph
+        The car graph.
+    sources : sequence of Snap
+        The starting points, snapped with :func:`snap`.
+    target : (lon, lat)
+        The destination, degrees.
+    walk_mps : float
+        Walking speed of the off-road legs, m/s.
+
+    Returns
+    -------
+    numpy.ndarray
+        Seconds per source, inf where the target cannot be reached by car.
+    """
     dst = snap(graph, *target)
     to_dst = times_to_snap(graph, dst)
     out = np.full(len(sources), np.inf)
-    for k, (lon, lat) in enumerate(np.asarray(sources, dtype=float).reshape(-1, 2)):
-        src = snap(graph, lon, lat)
+    for k, src in enumerate(sources):
         to_u, to_v = src.leave()
         drive = min(to_u + to_dst[src.u], to_v + to_dst[src.v], _along_edge(src, dst))
         out[k] = src.offroad_m / walk_mps + drive + dst.offroad_m / walk_mps
