@@ -49,7 +49,7 @@ _LAYER_SQL: dict[str, sql.SQL | sql.Composed] = {
         SELECT code, name, ST_AsGeoJSON(geom, 6) AS geometry
         FROM admin_units WHERE level IN ('street', 'district') ORDER BY code""",
         "roads": """
-        SELECT id, name, class, bridge, ST_AsGeoJSON(geom, 6) AS geometry
+        SELECT id, name, class, bridge, tunnel, oneway, car, ST_AsGeoJSON(geom, 6) AS geometry
         FROM roads ORDER BY id""",
         "water": """
         SELECT id, name, kind, ST_AsGeoJSON(geom, 6) AS geometry FROM water ORDER BY id""",
@@ -82,7 +82,7 @@ _VIEW_LAYERS: dict[str, tuple[str, str]] = {
     "streets": ("admin_units WHERE level IN ('street', 'district')", "code, name"),
     "roads": ("roads WHERE (%(z)s >= 13 OR class IN ('motorway', 'trunk', 'primary', "
               "'secondary', 'motorway_link', 'trunk_link', 'primary_link'))",
-              "id, name, class, bridge"),  # minor roads from zoom 13, as on a web map
+              "id, name, class, bridge, tunnel, oneway, car"),  # minor roads from zoom 13
     "water": ("water WHERE true", "id, name, kind"),
 }  # fmt: skip
 VIEW_LAYER_NAMES = frozenset(_VIEW_LAYERS)

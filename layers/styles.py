@@ -18,6 +18,8 @@ ROAD_STYLES = {  # class: (colour, weight)
     "tertiary": ("#fbe3a8", 2),
     "residential": ("#ffffff", 1.5),
     "service": ("#ffffff", 1),
+    "track": ("#c8b89a", 1),
+    "cycleway": ("#9fc3a8", 1),
     "footway": ("#d0d0d0", 1),
 }
 WATER_COLOUR = "#9cc9e8"

@@ -777,7 +777,11 @@ window.griddispatch = (function () {
     },
     roadStyle: function (feature, ctx) {
       var s = (ctxHideout(ctx).styles || {})[feature.properties["class"]] || ["#ccc", 1];
-      return { color: feature.properties.bridge ? "#7a4b1e" : s[0], weight: s[1] + (feature.properties.bridge ? 1.5 : 0), opacity: 1 };
+      var p = feature.properties;
+      // bridges and elevated roads dark and wider; tunnels and roads closed to cars dashed
+      return { color: p.bridge ? "#7a4b1e" : s[0], weight: s[1] + (p.bridge ? 1.5 : 0),
+               opacity: p.tunnel ? 0.6 : 1,
+               dashArray: p.tunnel ? "8 6" : (p.car === "no" ? "3 4" : null) };
     },
     waterStyle: function (feature, ctx) {
       var c = ctxHideout(ctx).colour || "#9cc9e8";

@@ -85,6 +85,34 @@ class Place:
 
 
 @dataclass(frozen=True)
+class Ends:
+    """Per point on a network: the vertices at its edge's head and tail, and the seconds
+    between the point and each (leaving it, or arriving at it), inf where the edge does not
+    run that way or the point is on no edge."""
+
+    head: npt.NDArray[np.int64]
+    tail: npt.NDArray[np.int64]
+    head_s: npt.NDArray[np.float64]
+    tail_s: npt.NDArray[np.float64]
+
+    def take(self, idx: npt.ArrayLike) -> Ends:
+        """Some of the points.
+
+        Parameters
+        ----------
+        idx : array_like
+            Integer positions of the points to keep.
+
+        Returns
+        -------
+        Ends
+            Those points' ends, in the order of ``idx``.
+        """
+        i = np.asarray(idx)
+        return Ends(self.head[i], self.tail[i], self.head_s[i], self.tail_s[i])
+
+
+@dataclass(frozen=True)
 class Tree:
     """One search from (or towards) a point: per vertex its seconds, and with predecessors
     the trees (one row per end of the point's edge searched from), the row each vertex is
@@ -272,8 +300,9 @@ class Network:
         return tail, np.where(self.back[np.maximum(p.edge, 0)], head, np.inf)
 
     def times_to(
-        self, target: Place, sources: Place, limit: float = np.inf, tree: Tree | None = None
-    ) -> npt.NDArray[np.float64]:
+        self, target: Place, sources: Place, limit: float = np.inf, tree: Tree | None = None,
+        ends: Ends | None = None,
+    ) -> npt.NDArray[np.float64]:  # fmt: skip
         """Seconds from each of ``sources`` to the single point ``target`` (inf: not within
         ``limit`` or not reachable), exact on the directed network.
 
@@ -287,13 +316,15 @@ class Network:
             Seconds beyond which the search stops.
         tree : Tree, optional
             A search towards ``target`` made before (:meth:`search`): not searched again.
+        ends : Ends, optional
+            The sources' :meth:`ends` (leaving), computed before.
 
         Returns
         -------
         numpy.ndarray
             Seconds per source.
         """
-        return self._one_and_many(target, sources, limit, to_one=True, tree=tree)
+        return self._one_and_many(target, sources, limit, to_one=True, tree=tree, ends=ends)
 
     def times_from(
         self, source: Place, targets: Place, limit: float = np.inf
@@ -383,19 +414,39 @@ class Network:
         tree = np.atleast_2d(pred) if pred is not None else None
         return Tree(at, tree, row, [(v, h) for v, _, h in ends], limit)
 
+    def ends(self, p: Place, *, leaving: bool = True) -> Ends:
+        """Each point's edge ends and the seconds between the point and each.
+
+        Parameters
+        ----------
+        p : Place
+            Points placed on this network.
+        leaving : bool
+            Seconds from the point to its ends (else from the ends to the point).
+
+        Returns
+        -------
+        Ends
+            Per point, inf seconds where it is on no edge.
+        """
+        e = np.maximum(p.edge, 0)
+        if leaving:
+            head_s, tail_s = self.leave(p)
+        else:
+            tail_s, head_s = self.arrive(p)
+        off = p.edge < 0
+        return Ends(self.head[e], self.tail[e], np.where(off, np.inf, head_s),
+                    np.where(off, np.inf, tail_s))  # fmt: skip
+
     def _one_and_many(
-        self, one: Place, many: Place, limit: float, *, to_one: bool, tree: Tree | None = None
-    ) -> npt.NDArray[np.float64]:
+        self, one: Place, many: Place, limit: float, *, to_one: bool, tree: Tree | None = None,
+        ends: Ends | None = None,
+    ) -> npt.NDArray[np.float64]:  # fmt: skip
         """Seconds from each of ``many`` to ``one`` (``to_one``) or from ``one`` to each of
         ``many``: one search from ``one``'s ends, then each of ``many`` by its own ends."""
         at = (tree or self.search(one, limit, to_one=to_one, preds=False)).at
-        if to_one:
-            m_head, m_tail = self.leave(many)
-        else:
-            m_tail, m_head = self.arrive(many)
-        e = np.maximum(many.edge, 0)
-        out = np.minimum(m_head + at[self.head[e]], m_tail + at[self.tail[e]])
-        out = np.where(many.edge >= 0, out, np.inf)
+        m = ends or self.ends(many, leaving=to_one)
+        out = np.minimum(m.head_s + at[m.head], m.tail_s + at[m.tail])
         oe = int(one.edge[0])
         same = np.flatnonzero((many.edge == oe) & (oe >= 0))
         if same.size:  # along the shared edge, without reaching either end

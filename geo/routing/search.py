@@ -16,10 +16,9 @@ import shapely
 
 from geo.coords import check_lonlat
 from geo.errors import InvalidInput, NotFound, OutsideJurisdiction
-from geo.h3index import cells as h3_cells
 from geo.routing.config import MODES
 from geo.routing.graph import TravelGraph, haversine_m
-from geo.routing.network import Place
+from geo.routing.network import Ends, Place
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +37,8 @@ class UnitSnapshot:
     lng: npt.NDArray[np.float64]
     position_time: npt.NDArray[np.float64]  # epoch seconds
     places: dict[str, Place]  # per mode: each unit's place on its network (edge -1: none)
+    ends: dict[str, Ends]  # per mode: each unit's way onto its network (computed once)
+    available: npt.NDArray[np.bool_]  # status 'available'
     turnout_s: npt.NDArray[np.float64]
     taken_at: float
 
@@ -118,6 +119,8 @@ class UnitSnapshot:
             ln,
             np.asarray(position_time, float),
             places,
+            {m: graph.nets[m].ends(p) for m, p in places.items() if m in graph.nets},
+            np.asarray(status, object) == "available",
             turnout,
             taken_at,
         )
@@ -241,7 +244,6 @@ class Recommendation:
     position_age_s: float
     stale: bool
     own_grid_worker: bool
-    path_cells: list[int] = field(default_factory=list)
     path: list[list[float]] = field(default_factory=list)  # [[lat, lng], ...] unit -> incident
 
 
@@ -370,7 +372,7 @@ class Router:
         cfg = self.graph.config
         keep = np.ones(len(units), dtype=bool)
         if available_only:
-            keep &= units.status == "available"
+            keep &= units.available
         if types:
             keep &= np.isin(units.types, list(types))
         if agencies:
@@ -408,8 +410,9 @@ class Router:
                 idx, net = sel[mode], self.graph.nets[mode]
                 trees[mode] = net.search(target[mode], radius, preds=with_paths)
                 travel[idx] = net.times_to(
-                    target[mode], units.places[mode].take(idx), radius, tree=trees[mode]
-                )
+                    target[mode], units.places[mode].take(idx), radius, tree=trees[mode],
+                    ends=units.ends[mode].take(idx),
+                )  # fmt: skip
             eta = travel + fixed
             eta[eta > limit] = np.inf
             cand = np.flatnonzero(np.isfinite(eta))
@@ -447,8 +450,6 @@ class Router:
             line = lines.get(int(u), [])
             plat = np.array([p[1] for p in line])
             plng = np.array([p[0] for p in line])
-            cells = h3_cells(plat, plng, cfg.res) if line else np.zeros(0, np.int64)
-            cells = cells[np.r_[True, cells[1:] != cells[:-1]]] if cells.size else cells
             recs.append(
                 Recommendation(
                     unit_id=int(units.ids[u]),
@@ -465,7 +466,6 @@ class Router:
                     position_age_s=float(age[u]),
                     stale=bool(stale[u]),
                     own_grid_worker=bool(own[u]),
-                    path_cells=[int(c) for c in cells],
                     path=[[float(a), float(b)] for a, b in zip(plat, plng, strict=True)],
                 )
             )

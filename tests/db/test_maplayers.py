@@ -38,3 +38,15 @@ def test_counters_and_bounds(conn: psycopg.Connection) -> None:
     assert c.open >= c.overdue >= 0 and c.units_available > 0
     (s, w), (n, e) = places.city_bounds(conn=conn)  # type: ignore[misc]
     assert 27 < s < n < 29 and 112.5 < w < e < 113.8
+
+
+def test_the_road_layers_say_what_the_map_draws_differently(conn: psycopg.Connection) -> None:
+    """Bridges, tunnels, one-way and private roads are told apart on the map, at every view
+    (the map dashes tunnels and roads closed to cars)."""
+    whole = {r["id"]: r for r in maplayers.layer_rows(conn=conn, name="roads")}
+    w, s, e, n = places.city_bbox(conn=conn)
+    seen = maplayers.view_rows(conn=conn, name="roads", view=maplayers.View(w, s, e, n, 16),
+                               cap=100_000).rows  # fmt: skip
+    for rows in (list(whole.values()), seen):
+        assert any(r["tunnel"] for r in rows) and any(r["oneway"] for r in rows)
+        assert any(r["car"] == "no" for r in rows) and any(r["bridge"] for r in rows)
