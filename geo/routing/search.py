@@ -80,7 +80,7 @@ class UnitSnapshot:
         Returns
         -------
         UnitSnapshot
-            The units with their place on their mode's network, turnout and top speed.
+            The units with their place on their mode's network, and turnout.
         """
         la, ln = np.asarray(lat, float), np.asarray(lng, float)
         ids_a = np.asarray(ids, np.int64)
@@ -127,6 +127,13 @@ class UnitSnapshot:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+
+def _unreachable() -> OutsideJurisdiction:
+    return OutsideJurisdiction(
+        "The point is not reachable: it lies in water or outside the covered area.",
+        code="routing.unreachable",
+    )
 
 
 def _put(into: Place, where: npt.NDArray[np.bool_], what: Place) -> None:
@@ -301,10 +308,7 @@ class Router:
         self.check_point(lat, lng)
         place = self.graph.place([lat], [lng], mode)
         if place.edge[0] < 0:
-            raise OutsideJurisdiction(
-                "The point is not reachable: it lies in water or outside the covered area.",
-                code="routing.unreachable",
-            )
+            raise _unreachable()
         return place
 
     def nearest(  # noqa: C901 - the hot path, kept whole
@@ -385,11 +389,14 @@ class Router:
         modes = [m for m in MODES if (units.places[m].edge[keep] >= 0).any()]
         if not modes:
             return NearestResult([], "No matching unit is on the travel network.")
+        target = {m: self.graph.place([lat], [lng], m) for m in modes}
+        modes = [m for m in modes if target[m].edge[0] >= 0]  # a mode with no road near
+        if not modes:
+            raise _unreachable()
         age = units.taken_at - units.position_time
         stale = age > cfg.stale_after_s
         penalty = np.where(stale, cfg.stale_penalty_s, 0.0)
         fixed = units.turnout_s + penalty  # seconds that do not depend on the road
-        target = {m: self.source(lat, lng, m) for m in modes}
         # Search outwards in steps and stop as soon as no unit beyond the searched radius
         # could still beat the k-th found: units found within L are exact, the rest need
         # more than L on the road, so their ETA is at least L + the smallest fixed part.

@@ -181,3 +181,26 @@ def test_eta_never_beats_the_straight_line_at_top_speed(tiny_graph, fx, fy, pts,
         assert r.eta_s >= r.straight_m / vmax
         assert r.travel_s >= r.straight_m / vmax - 1e-6
         assert r.eta_s >= r.travel_s + r.turnout_s - 1e-6
+
+
+def test_a_point_only_cars_can_reach_still_gets_its_cars() -> None:
+    """By an expressway with a lake behind it: walkers have no road this side of the lake, so
+    the foot patrol across it is left out, and the car on the expressway is still offered."""
+    w, e = LNG0, LNG0 + 30 * DLNG
+    expressway = LineString([(w, LAT0), (e, LAT0)])
+    lane = LineString([(w, LAT0 + 7 * DLAT), (e, LAT0 + 7 * DLAT)])  # across the lake
+    link = LineString([(w, LAT0), (w - 5 * DLNG, LAT0 + 3 * DLAT), (w, LAT0 + 7 * DLAT)])
+    lake = box(w - 0.001, LAT0 + 0.5 * DLAT, e + 0.001, LAT0 + 6.5 * DLAT)
+    graph = build_graph(
+        np.array([expressway, lane, link], dtype=object), np.array(["motorway", "residential", "trunk"]),
+        np.full(3, np.nan), np.array([lake], dtype=object), box(w - 6 * DLNG, LAT0 - DLAT, e, LAT0 + 8 * DLAT),
+        RoutingConfig(),
+    )  # fmt: skip
+    at = (LAT0 + 0.2 * DLAT, LNG0 + 15 * DLNG)
+    assert graph.place([at[0]], [at[1]], "foot").edge[0] < 0  # no dry way to a footpath
+    units = snapshot(graph, [LAT0, LAT0 + 7 * DLAT], [LNG0 + 25 * DLNG, LNG0 + 15 * DLNG],
+                     types=["patrol_car", "foot_patrol"])  # fmt: skip
+    res = Router(graph).nearest(*at, units, k=2, max_minutes=60)
+    assert [r.call_sign for r in res.recommendations] == ["U0"]
+    with pytest.raises(OutsideJurisdiction, match="not reachable"):
+        Router(graph).nearest(*at, units, k=2, types=("foot_patrol",))
