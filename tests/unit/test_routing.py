@@ -191,11 +191,10 @@ def test_a_point_only_cars_can_reach_still_gets_its_cars() -> None:
     lane = LineString([(w, LAT0 + 7 * DLAT), (e, LAT0 + 7 * DLAT)])  # across the lake
     link = LineString([(w, LAT0), (w - 5 * DLNG, LAT0 + 3 * DLAT), (w, LAT0 + 7 * DLAT)])
     lake = box(w - 0.001, LAT0 + 0.5 * DLAT, e + 0.001, LAT0 + 6.5 * DLAT)
-    graph = build_graph(
-        np.array([expressway, lane, link], dtype=object), np.array(["motorway", "residential", "trunk"]),
-        np.full(3, np.nan), np.array([lake], dtype=object), box(w - 6 * DLNG, LAT0 - DLAT, e, LAT0 + 8 * DLAT),
-        RoutingConfig(),
-    )  # fmt: skip
+    roads = np.array([expressway, lane, link], dtype=object)
+    area = box(w - 6 * DLNG, LAT0 - DLAT, e, LAT0 + 8 * DLAT)
+    graph = build_graph(roads, np.array(["motorway", "residential", "trunk"]), np.full(3, np.nan),
+                        np.array([lake], dtype=object), area, RoutingConfig())  # fmt: skip
     at = (LAT0 + 0.2 * DLAT, LNG0 + 15 * DLNG)
     assert graph.place([at[0]], [at[1]], "foot").edge[0] < 0  # no dry way to a footpath
     units = snapshot(graph, [LAT0, LAT0 + 7 * DLAT], [LNG0 + 25 * DLNG, LNG0 + 15 * DLNG],
