@@ -151,6 +151,7 @@ class Network:
     tree: shapely.STRtree  # of the segments, in the metric plane
     water: shapely.Geometry | None  # in the metric plane
     walk_mps: float
+    top_mps: float  # the fastest edge: nothing gets farther in a straight line in a given time
 
     @property
     def n(self) -> int:
@@ -407,10 +408,15 @@ class Network:
                          indices=[v for v, _, _ in ends], limit=limit,
                          return_predecessors=preds)  # fmt: skip
         dist, pred = found if preds else (found, None)
-        dist = np.atleast_2d(dist) + np.array([c for _, c, _ in ends])[:, None]
-        row = np.argmin(dist, axis=0)
-        at = dist[row, np.arange(self.n)]
+        dist = np.atleast_2d(dist)
+        at = dist[0] + ends[0][1]
+        second = np.zeros(self.n, dtype=bool)
+        if len(ends) > 1:  # per vertex, the nearer of the two ends (row 1 where it is)
+            other = dist[1] + ends[1][1]
+            second = other < at
+            np.minimum(at, other, out=at)
         at[at > limit] = np.inf
+        row = second.astype(np.int64)
         tree = np.atleast_2d(pred) if pred is not None else None
         return Tree(at, tree, row, [(v, h) for v, _, h in ends], limit)
 
@@ -708,6 +714,7 @@ def build(
         pair_key=pair[order], pair_edge=pair_edge,
         origin=(lon0, lat0), scale=scale, seg_edge=seg_edge, seg_from_m=seg_from,
         seg_len_m=seg_len, seg_xy=seg_xy, tree=tree, water=wet, walk_mps=walk_mps,
+        top_mps=float(max(np.max(length / sec, initial=0.0), walk_mps)),
     )  # fmt: skip
 
 

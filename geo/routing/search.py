@@ -16,6 +16,7 @@ import shapely
 
 from geo.coords import check_lonlat
 from geo.errors import InvalidInput, NotFound, OutsideJurisdiction
+from geo.h3index import cells as h3_cells
 from geo.routing.config import MODES
 from geo.routing.graph import TravelGraph, haversine_m
 from geo.routing.network import Ends, Place
@@ -39,6 +40,7 @@ class UnitSnapshot:
     places: dict[str, Place]  # per mode: each unit's place on its network (edge -1: none)
     ends: dict[str, Ends]  # per mode: each unit's way onto its network (computed once)
     available: npt.NDArray[np.bool_]  # status 'available'
+    by_cell: tuple[npt.NDArray[Any], ...]  # PRUNE_RES cells, an anchor in each, unit's cell
     turnout_s: npt.NDArray[np.float64]
     taken_at: float
 
@@ -89,6 +91,7 @@ class UnitSnapshot:
         kinds, kind_of = np.unique(types_a.astype(str), return_inverse=True)  # few types
         modes = np.array([cfg.unit_mode.get(t, "car") for t in kinds], dtype=object)[kind_of]
         places = {mode: Place.nowhere(len(la)) for mode in MODES}
+        cells = np.zeros(len(la), dtype=np.int64)
         todo = np.ones(len(la), dtype=bool)
         if reuse is not None and len(reuse) and len(la):
             order = np.argsort(reuse.ids, kind="stable")
@@ -102,7 +105,10 @@ class UnitSnapshot:
             )
             for mode in MODES:
                 _put(places[mode], same, reuse.places[mode].take(j[same]))
+            cells[same] = reuse.by_cell[0][reuse.by_cell[3][j[same]]]
             todo = ~same
+        if todo.any():
+            cells[todo] = h3_cells(la[todo], ln[todo], PRUNE_RES)
         for mode in MODES:
             m = (modes == mode) & todo
             if m.any():
@@ -121,12 +127,49 @@ class UnitSnapshot:
             places,
             {m: graph.nets[m].ends(p) for m, p in places.items() if m in graph.nets},
             np.asarray(status, object) == "available",
+            _by_cell(cells, la, ln),
             turnout,
             taken_at,
         )
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def within(self, lat: float, lng: float, metres: float) -> npt.NDArray[np.int64]:
+        """The units that may lie within ``metres`` of (lat, lng) in a straight line: those
+        in the H3 cells (``PRUNE_RES``) whose anchor is within ``metres`` plus the largest
+        cell diameter (taken generously, 3x the resolution's average edge), so no unit
+        within reach is left out.
+
+        Parameters
+        ----------
+        lat, lng : float
+            The centre in degrees.
+        metres : float
+            The straight-line distance.
+
+        Returns
+        -------
+        numpy.ndarray
+            Positions of the units, ascending.
+        """
+        _, clat, clng, unit_cell = self.by_cell
+        reach = metres + 3 * h3.average_hexagon_edge_length(PRUNE_RES, "m")
+        near = haversine_m(lat, lng, clat, clng) <= reach
+        return np.flatnonzero(near[unit_cell])
+
+
+PRUNE_RES = 8  # units are indexed by these H3 cells (edge about 0.5 km) for pruning
+
+
+def _by_cell(
+    cells: npt.NDArray[np.int64], lat: npt.NDArray[np.float64], lng: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[Any], ...]:
+    """Units by their PRUNE_RES cell: the distinct cells, an anchor in each (the position of
+    its first unit; every other unit of the cell lies within the cell's diameter of it),
+    and the position of each unit's cell among them."""
+    distinct, first, unit_cell = np.unique(cells, return_index=True, return_inverse=True)
+    return distinct, lat[first], lng[first], unit_cell.ravel()
 
 
 def _unreachable() -> OutsideJurisdiction:
@@ -409,12 +452,14 @@ class Router:
         )
         steps = [x for x in (120.0, 300.0, 900.0) if x < limit] + [limit]
         floor = float(fixed[keep].min())
-        sel = {m: np.flatnonzero(keep & (units.places[m].edge >= 0)) for m in modes}
+        sel = {m: keep & (units.places[m].edge >= 0) for m in modes}
         for radius in steps:
             travel = np.full(len(units), np.inf)
             trees = {}
             for mode in modes:
-                idx, net = sel[mode], self.graph.nets[mode]
+                net = self.graph.nets[mode]
+                near = units.within(lat, lng, radius * net.top_mps)
+                idx = near[sel[mode][near]]
                 trees[mode] = net.search(target[mode], radius, preds=with_paths)
                 travel[idx] = net.times_to(
                     target[mode], units.places[mode].take(idx), radius, tree=trees[mode],

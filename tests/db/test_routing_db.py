@@ -133,6 +133,8 @@ def test_unit_cache_follows_the_database(conn: psycopg.Connection, router: Route
     for f in ("ids", "status", "lat", "lng", "types", "call_signs"):
         assert np.array_equal(getattr(third, f), getattr(full, f)), f
     assert np.array_equal(third.places["car"].along_m, full.places["car"].along_m)
+    cell_of = lambda s: s.by_cell[0][s.by_cell[3]]  # noqa: E731 - each unit's H3 cell
+    assert np.array_equal(cell_of(third), cell_of(full))
     # A unit leaving the map (no position) changes the count: everything is read again.
     conn.execute(
         "UPDATE units SET geom = NULL, h3 = NULL, position_time = NULL WHERE id = %s", (b,)

@@ -9,8 +9,9 @@ import pytest
 import shapely
 from scipy.sparse.csgraph import connected_components
 
+from geo.errors import OutsideJurisdiction
 from geo.routing import Router, RoutingConfig, UnitSnapshot, build_graph
-from geo.routing.graph import TravelGraph
+from geo.routing.graph import TravelGraph, haversine_m
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +136,35 @@ def test_cars_go_round_the_gated_compound(tiny_city, graph: TravelGraph) -> None
     assert int(car.road[units.places["car"].edge[0]]) not in closed
     res = Router(graph).nearest(west[1], west[0], units, k=1, max_minutes=30)
     assert res.recommendations and res.recommendations[0].network_m > 0
+
+
+def test_the_h3_rings_never_leave_out_a_unit_that_could_win(graph: TravelGraph) -> None:
+    """Candidates are pruned by H3 rings around the incident; the best five are still those
+    of a search over every unit."""
+    rng = np.random.default_rng(3)
+    minx, miny, maxx, maxy = graph.bbox
+    n = 400
+    lat, lng = rng.uniform(miny, maxy, n), rng.uniform(minx, maxx, n)
+    units = UnitSnapshot.from_arrays(
+        graph, ids=np.arange(n), call_signs=[f"U{i}" for i in range(n)],
+        types=["patrol_car"] * n, agencies=["police"] * n, status=["available"] * n,
+        grid_codes=[None] * n, lat=lat, lng=lng, position_time=np.zeros(n), taken_at=0.0,
+    )  # fmt: skip
+    router, car = Router(graph), graph.nets["car"]
+    for la, lo in zip(rng.uniform(miny, maxy, 60), rng.uniform(minx, maxx, 60), strict=True):
+        try:
+            res = router.nearest(la, lo, units, k=5, max_minutes=120, with_paths=False)
+        except OutsideJurisdiction:  # in the river, with no dry way to a road
+            continue
+        every = car.times_to(graph.place([la], [lo], "car"), units.places["car"])
+        best = np.sort((every + units.turnout_s)[np.isfinite(every)])[:5]
+        assert [r.eta_s for r in res.recommendations] == pytest.approx(best.tolist())
+    # the rings hold every unit within the distance asked, and fewer than all when it is short
+    pruned = 0
+    for la, lo in zip(rng.uniform(miny, maxy, 100), rng.uniform(minx, maxx, 100), strict=True):
+        far = haversine_m(la, lo, lat, lng)
+        for metres in (300.0, 1000.0, 3000.0):
+            near = set(units.within(la, lo, metres).tolist())
+            assert set(np.flatnonzero(far <= metres).tolist()) <= near
+            pruned += metres == 300 and len(near) < n
+    assert pruned > 50
