@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import h3
 import numpy as np
@@ -172,8 +172,8 @@ def _by_cell(
     return distinct, lat[first], lng[first], unit_cell.ravel()
 
 
-def _unreachable() -> OutsideJurisdiction:
-    return OutsideJurisdiction(
+def _unreachable() -> NoReturn:
+    raise OutsideJurisdiction(
         "The point is not reachable: it lies in water or outside the covered area.",
         code="routing.unreachable",
     )
@@ -351,7 +351,7 @@ class Router:
         self.check_point(lat, lng)
         place = self.graph.place([lat], [lng], mode)
         if place.edge[0] < 0:
-            raise _unreachable()
+            _unreachable()
         return place
 
     def nearest(  # noqa: C901 - the hot path, kept whole
@@ -435,7 +435,7 @@ class Router:
         target = {m: self.graph.place([lat], [lng], m) for m in modes}
         modes = [m for m in modes if target[m].edge[0] >= 0]  # a mode with no road near
         if not modes:
-            raise _unreachable()
+            _unreachable()
         age = units.taken_at - units.position_time
         stale = age > cfg.stale_after_s
         penalty = np.where(stale, cfg.stale_penalty_s, 0.0)
