@@ -237,7 +237,7 @@ def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int)
     grid_code : str
         Code of the grid reporting.
     done : int
-        The grid's count so far (0-1,000,000; not below the last report).
+        The grid's count so far (0 to the grid's target; not below the last report).
 
     Returns
     -------
@@ -247,7 +247,7 @@ def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int)
     Raises
     ------
     InvalidInput
-        The count is out of range.
+        The count is out of range, or above the grid's target.
     NotFound
         The grid has no part in the task (or the task does not exist).
     Conflict
@@ -267,6 +267,12 @@ def report(*, conn: psycopg.Connection, task_id: int, grid_code: str, done: int)
             code="task.no_grid",
             grid=grid_code,
             task=task_id,
+        )
+    if int(done) > row["target"]:
+        raise InvalidInput(
+            f"The count cannot exceed the grid's target of {row['target']}.",
+            code="task.over_target",
+            target=int(row["target"]),
         )
     if int(done) < row["done"]:
         raise Conflict(

@@ -82,6 +82,8 @@ def _date(text: str | None, name: str) -> dt.datetime | None:
         raise InvalidInput(f"{name} is not a W3C date-time.") from None
     if t.tzinfo is None:
         raise InvalidInput(f"{name} needs a time zone (Z or +08:00).")
+    if not 1970 <= t.year <= 2200:  # a window of 90 days before year 1 cannot be computed
+        raise InvalidInput(f"{name} must lie between 1970 and 2200.")
     return t
 
 

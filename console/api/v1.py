@@ -92,7 +92,8 @@ class UnitStatusIn(BaseModel):
 class TaskProgressIn(BaseModel):
     model_config = _STRICT
     grid: str = Field(pattern=r"^[0-9]{15}$", description="the grid's code")
-    done: int = Field(ge=0, le=1_000_000, description="how many are done so far (never less)")
+    done: int = Field(ge=0, le=1_000_000,
+                      description="how many are done so far (never less; at most the target)")
 
 
 _bearer = HTTPBearer(auto_error=False, description="API token (python -m console token)")

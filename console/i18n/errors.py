@@ -284,6 +284,10 @@ ERROR_PAIRS: dict[str, tuple[str, str]] = {
     ),
     "err.task.cell": ("有六边形不是有效的 H3 单元。", "A hexagon is not a valid H3 cell."),
     "err.task.count": ("完成数须为 0–1000000。", "The count must be 0-1,000,000."),
+    "err.task.over_target": (
+        "完成数不能超过本网格的目标数 {target}。",
+        "The count cannot exceed the grid's target of {target}.",
+    ),
     "err.task.no_grid": (
         "网格 {grid} 不在任务 {task} 中。",
         "Grid {grid} has no part in task {task}.",

@@ -194,6 +194,10 @@ def test_open311_reads_need_the_scope(client: TestClient, db_conninfo: str) -> N
     key = make_token(db_conninfo, "open311")["Authorization"][7:]
     bad = client.get("/open311/v2/requests.json", params={"api_key": key, "start_date": "soon"})
     assert bad.status_code == 400
+    for far in ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59+08:00"):
+        for name in ("start_date", "end_date"):
+            out = client.get("/open311/v2/requests.json", params={"api_key": key, name: far})
+            assert out.status_code == 400 and "1970" in out.json()[0]["description"], (name, far)
 
 
 # ---------------------------------------------------------------------- OGC API - Features

@@ -79,7 +79,7 @@ def test_progress_goes_up_and_late_grids_are_flagged(conn: psycopg.Connection) -
     assert s["complete"] == 1 and s["late"] == n - 1
     # a grid that reaches its target after the deadline is done, and stays late
     other = tasks.progress(conn=conn, task_id=task)[1].grid_code
-    assert tasks.report(conn=conn, task_id=task, grid_code=other, done=5).late
+    assert tasks.report(conn=conn, task_id=task, grid_code=other, done=2).late
     s = tasks.summary(tasks.progress(conn=conn, task_id=task))
     assert s["complete"] == 2 and s["late"] == n - 1
     listed = next(t for t in tasks.listing(conn=conn) if t.id == task)
@@ -128,6 +128,11 @@ def test_progress_through_the_api(client: TestClient, db_conninfo: str) -> None:
     bad = client.post(f"/api/v1/tasks/{task}/progress", json={"grid": "x", "done": 1},
                       headers=writer)  # fmt: skip
     assert bad.status_code in (400, 422)
+    over = client.post(f"/api/v1/tasks/{task}/progress", json={"grid": grid, "done": 5},
+                       headers=writer)  # fmt: skip
+    assert over.status_code == 400 and "target of 4" in over.json()["error"]
+    with psycopg.connect(db_conninfo) as c:
+        assert tasks.progress(conn=c, task_id=task)[0].done == 3  # nothing written
     reader = make_token(db_conninfo, "incidents:read")
     assert client.post(f"/api/v1/tasks/{task}/progress", json={"grid": grid, "done": 4},
                        headers=reader).status_code == 403  # fmt: skip
