@@ -68,7 +68,10 @@ class StatusIn(BaseModel):
 
 class Position(BaseModel):
     model_config = _STRICT
-    unit: int | str = Field(description="Unit id or call sign")
+    # strict: a JSON true is not unit 1, nor "1" a call sign turned into an id
+    unit: Annotated[int, Field(ge=1, le=2**31 - 1, strict=True)] | Annotated[
+        str, Field(min_length=1, max_length=40, strict=True)] = Field(
+        description="Unit id or call sign")  # fmt: skip
     lon: float = Field(description="Longitude (checked with lat: inside the city, not swapped)")
     lat: float
     time: dt.datetime = Field(description="Fix time with a time zone (ISO 8601)")

@@ -252,6 +252,8 @@ def test_a_retried_position_batch_is_stored_once(  # type: ignore[no-untyped-def
     "bad,words",
     [
         ({"unit": "NO-SUCH-UNIT"}, "no unit"),
+        ({"unit": True}, "unit"),  # not unit 1
+        ({"unit": 0}, "unit"),
         ("swap", "swapped"),
         ({"time": "2099-01-01T00:00:00+00:00"}, "future"),
         ({"time": "2026-11-23T08:00:00"}, "time zone"),
