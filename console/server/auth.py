@@ -40,10 +40,17 @@ log = logging.getLogger(__name__)
 
 COOKIE = "gd_session"
 # Reachable without a session: sign-in, health, static files, API docs; the integration APIs
-# check their own tokens.
-OPEN = ("/login", "/logout", "/healthz", "/assets/", "/_dash-component-suites/", "/favicon.ico",
+# check their own tokens. A route is the path itself or anything under it ("/login/…"), never
+# a longer name ("/loginx", "/healthzz", "/ogcanything": those need a session).
+OPEN = ("/login", "/logout", "/healthz", "/assets", "/_dash-component-suites", "/favicon.ico",
         "/_favicon.ico", "/docs", "/redoc", "/openapi.json")  # fmt: skip
-TOKEN_APIS = ("/api/v1/", "/ogc", "/open311/")
+TOKEN_APIS = ("/api/v1", "/ogc", "/open311")
+
+
+def under(path: str, routes: tuple[str, ...]) -> bool:
+    """Whether ``path`` is one of ``routes`` or lies under one (``/ogc`` and ``/ogc/…``,
+    not ``/ogcx``)."""
+    return any(path == r or path.startswith(r + "/") for r in routes)
 _CACHE_S = 5.0  # a session's principal is reused this long within one process
 _MAX_CALLBACK_BODY = 8 * 1024 * 1024
 
@@ -62,7 +69,7 @@ def _request_lang(scope: Scope, settings: Settings) -> str | None:
     asked = HTTPConnection(scope).query_params.get("lang")
     if asked:
         return i18n.normalise(asked, settings.lang)
-    if scope["path"].startswith(TOKEN_APIS):
+    if under(scope["path"], TOKEN_APIS):
         accept = _header(scope, b"accept-language")
         return i18n.normalise(accept, settings.lang) if accept else None
     return settings.lang
@@ -129,12 +136,12 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if path.startswith(OPEN):
+        if under(path, OPEN):
             await self.app(scope, receive, send)
             return
         lang = _request_lang(scope, self.settings)
         try:
-            if path.startswith(TOKEN_APIS):
+            if under(path, TOKEN_APIS):
                 body = b""
                 if path.startswith("/open311/") and scope.get("method") == "POST":
                     body, receive = await _buffer(receive)  # Open311 may send api_key in it

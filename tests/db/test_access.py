@@ -287,6 +287,12 @@ def test_pages_need_a_session_and_a_role(app_client: TestClient, db_conninfo: st
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=/dispatch")
     assert fresh.post("/_dash-update-component", json={}).status_code == 401
     assert fresh.get("/api/layers/grids.geojson").status_code == 401
+    # the open routes are those paths and what lies under them, not longer names
+    for path in ("/healthzz", "/loginx", "/ogcanything", "/docsx", "/open311x", "/assetsx/a.js"):
+        r = fresh.get(path, headers={"Accept": "text/html"}, follow_redirects=False)
+        assert r.status_code in (303, 401), (path, r.status_code)
+        assert "dash" not in r.text.lower() and "python" not in r.text.lower(), path
+    assert fresh.get("/healthz").status_code == 200
     login = fresh.get("/login")
     assert login.status_code == 200 and 'name="password"' in login.text
     ensure_user(db_conninfo, "sup.city", "supervisor")
