@@ -11,6 +11,7 @@ import sys
 
 from console import settings as settings_mod
 from console.app import create_app
+from console.server import accesslog
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -28,6 +29,7 @@ def die_with_parent() -> None:
 
 
 die_with_parent()
+accesslog.install()
 _settings = settings_mod.load()
 logging.basicConfig(
     level=_settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
