@@ -348,28 +348,6 @@ class Network:
         """
         return self._one_and_many(source, targets, limit, to_one=False)
 
-    def reach(
-        self, one: Place, limit: float = np.inf, *, to_one: bool = False
-    ) -> npt.NDArray[np.float64]:
-        """Seconds from the single point ``one`` to every vertex (``to_one``: from every
-        vertex to it, searched on the reversed network), inf beyond ``limit``.
-
-        Parameters
-        ----------
-        one : Place
-            One point.
-        limit : float
-            Seconds beyond which the search stops.
-        to_one : bool
-            Search towards the point instead of away from it.
-
-        Returns
-        -------
-        numpy.ndarray
-            Seconds per vertex, the point's walk and partial edge included.
-        """
-        return self.search(one, limit, to_one=to_one, preds=False).at
-
     def search(
         self, one: Place, limit: float = np.inf, *, to_one: bool = True, preds: bool = True
     ) -> Tree:
